@@ -1,0 +1,1 @@
+"""Core building blocks shared by every room: ids, clock, errors, bus, services."""

@@ -1,0 +1,82 @@
+"""In-process typed message bus: facts leave a room as frozen dataclasses, never dicts.
+
+Handlers run on the publisher's thread and must be quick and must not raise; a handler that raises
+is logged and isolated so one faulty subscriber cannot break a publisher (a camera, a recorder).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from vms.core.ids import CameraId, SegmentId, StreamName
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M")
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentClosed:
+    """A segment file is complete, fsynced and indexed."""
+
+    segment_id: SegmentId
+    camera_id: CameraId
+    stream: StreamName
+    start_ms: int
+    end_ms: int
+    size_bytes: int
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealthChanged:
+    """A camera stream's connection state changed (connected, reconnecting, failed...)."""
+
+    camera_id: CameraId
+    stream: StreamName
+    state: str
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentsDeleted:
+    """Retention removed segments from a camera; counted in metrics and logged."""
+
+    camera_id: CameraId
+    count: int
+    size_bytes: int
+    reason: str
+
+
+class Bus:
+    """Publish/subscribe by message type. Thread-safe; delivery is synchronous."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._handlers: dict[type[Any], list[Callable[[Any], None]]] = {}
+
+    def subscribe(self, message_type: type[M], handler: Callable[[M], None]) -> Callable[[], None]:
+        """Register a handler; returns a function that removes it."""
+        with self._lock:
+            self._handlers.setdefault(message_type, []).append(handler)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                handlers = self._handlers.get(message_type, [])
+                if handler in handlers:
+                    handlers.remove(handler)
+
+        return unsubscribe
+
+    def publish(self, message: object) -> None:
+        with self._lock:
+            handlers = list(self._handlers.get(type(message), ()))
+        for handler in handlers:
+            try:
+                handler(message)
+            except Exception:
+                log.exception("bus handler failed for %s", type(message).__name__)

@@ -1,0 +1,98 @@
+"""The values that travel the media path: codec parameters, packets and stream markers.
+
+A Source turns each demuxed packet into a `Packet` (plain bytes plus timestamps) so that one
+packet can be handed to any number of sinks on any thread without sharing a mutable PyAV object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fractions import Fraction
+
+import av.stream
+
+
+class MediaKind(StrEnum):
+    VIDEO = "video"
+    AUDIO = "audio"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CodecParams:
+    """Everything a muxer needs to write one track by stream copy.
+
+    `template` is an independent PyAV stream holding a copy of the FFmpeg codec parameters (see
+    `vms.media.avstream`); it lets a muxer create an output stream without an encoder and outlives
+    the connection it was read from. It is not part of the value's identity.
+    """
+
+    kind: MediaKind
+    codec: str  # FFmpeg codec name: "h264", "hevc", "aac", "pcm_mulaw", "opus"
+    time_base: Fraction
+    extradata: bytes = b""
+    width: int = 0
+    height: int = 0
+    sample_rate: int = 0
+    channels: int = 0
+    template: av.stream.Stream | None = field(default=None, repr=False)
+
+    def same_format(self, other: CodecParams) -> bool:
+        """True when a muxer could go on writing `other` into a file opened for `self`."""
+        return (
+            self.kind == other.kind
+            and self.codec == other.codec
+            and self.time_base == other.time_base
+            and self.extradata == other.extradata
+            and self.width == other.width
+            and self.height == other.height
+            and self.sample_rate == other.sample_rate
+            and self.channels == other.channels
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """The tracks of a stream for one connection; a new value is published on every (re)connect."""
+
+    tracks: tuple[CodecParams, ...]
+    generation: int
+
+    @property
+    def video_track(self) -> int | None:
+        """Index of the first video track, or None for an audio-only stream."""
+        for index, track in enumerate(self.tracks):
+            if track.kind is MediaKind.VIDEO:
+                return index
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    """One compressed access unit of one track, as it came from the camera."""
+
+    track: int  # index into StreamInfo.tracks
+    data: bytes
+    pts: int  # in the track's time base
+    dts: int  # in the track's time base, non-decreasing per track within a generation
+    duration: int  # in the track's time base; 0 when unknown
+    keyframe: bool
+    wall_ms: int  # wall-clock time of `pts`: from RTCP sender reports when present, else arrival
+    generation: int  # StreamInfo.generation this packet belongs to
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEnded:
+    """The connection to the camera was lost or closed; whatever follows is a new generation."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PacketsDropped:
+    """A slow subscriber lost `count` packets; the next packet it gets is a video keyframe."""
+
+    count: int
+
+
+HubItem = Packet | StreamInfo | StreamEnded | PacketsDropped
