@@ -1,0 +1,57 @@
+# `make run` and `make test` are the two commands a new user needs; both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_STAMP := .cache/system-deps.ok
+
+.PHONY: setup system-deps run test lint typecheck contracts unit integration bench lock clean
+
+setup: system-deps $(STAMP)
+
+system-deps: $(SYSTEM_STAMP)
+
+$(SYSTEM_STAMP): scripts/setup-system.sh
+	@bash scripts/setup-system.sh
+	@mkdir -p .cache && touch $@
+
+# The virtual environment is rebuilt only when the lock file changes.
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	@$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+run: setup
+	@$(BIN)/vms demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+test: setup lint typecheck contracts
+	$(BIN)/pytest -q -ra $(PYTEST_ARGS)
+
+unit: setup
+	$(BIN)/pytest -q tests/unit $(PYTEST_ARGS)
+
+integration: setup
+	$(BIN)/pytest -q tests/integration $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/record.py
+
+# Re-resolve the pinned dependencies after editing pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages VMS and its tests need, idempotently: nothing is fetched when
+# everything is already there. ffmpeg/ffprobe and GStreamer are independent peers for the tests,
+# PostgreSQL is the second database the storage tests run on.
+set -euo pipefail
+
+packages=(
+  ffmpeg
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  gir1.2-gst-rtsp-server-1.0 python3-gi
+  postgresql-15
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup-system: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts a default cluster on install; the tests run their own throwaway servers.
+if command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q online; then
+  "${sudo_cmd[@]}" pg_ctlcluster 15 main stop || true
+fi
