@@ -10,7 +10,7 @@ Ts = TypeVarTuple("Ts")
 
 
 def call_in_loop(
-    loop: asyncio.AbstractEventLoop, func: Callable[[Unpack[Ts]], object], *args: Unpack[Ts]
+    loop: asyncio.AbstractEventLoop, func: Callable[[Unpack[Ts]], object], *args: *Ts
 ) -> bool:
     """Schedule ``func(*args)`` on ``loop`` from any thread; False if the loop is closed."""
     if loop.is_closed():

@@ -1,0 +1,166 @@
+"""The `vms` command: serve, demo, simulate, camera, index repair."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _add_config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="YAML configuration file (default: $VMS_CONFIG, else built-in defaults)",
+    )
+
+
+def _config_path(args: argparse.Namespace) -> Path | None:
+    if args.config is not None:
+        return Path(args.config)
+    env = os.environ.get("VMS_CONFIG")
+    return Path(env) if env else None
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from vms.app import serve
+    from vms.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(_config_path(args), os.environ)
+    except ConfigError as exc:
+        print(f"vms: configuration error\n{exc}", file=sys.stderr)
+        return 2
+    return serve(settings)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from vms.app import run_demo
+
+    return run_demo(cameras=args.cameras, data_dir=args.data_dir, port=args.port)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from vms.simulator.command import run
+
+    return run(args)
+
+
+def _cmd_index_repair(args: argparse.Namespace) -> int:
+    from vms.app import repair
+    from vms.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(_config_path(args), os.environ)
+    except ConfigError as exc:
+        print(f"vms: configuration error\n{exc}", file=sys.stderr)
+        return 2
+    return repair(settings)
+
+
+def _api_request(api: str, method: str, path: str, body: object | None = None) -> object:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        f"{api.rstrip('/')}/api/v1{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            payload = response.read()
+    except urllib.error.HTTPError as exc:
+        problem = exc.read().decode(errors="replace")
+        raise SystemExit(f"vms: {method} {path} failed: {exc.code} {problem}") from None
+    except urllib.error.URLError as exc:
+        raise SystemExit(f"vms: cannot reach the VMS API at {api}: {exc.reason}") from None
+    return json.loads(payload) if payload else None
+
+
+def _cmd_camera(args: argparse.Namespace) -> int:
+    if args.camera_command == "list":
+        result = _api_request(args.api, "GET", "/cameras")
+    elif args.camera_command == "add":
+        body: dict[str, object] = {
+            "id": args.id,
+            "name": args.name or args.id,
+            "main_url": args.main_url,
+            "transport": args.transport,
+            "record": not args.no_record,
+        }
+        if args.sub_url:
+            body["sub_url"] = args.sub_url
+        result = _api_request(args.api, "POST", "/cameras", body)
+    elif args.camera_command == "status":
+        result = _api_request(args.api, "GET", f"/cameras/{args.id}/status")
+    else:
+        result = _api_request(args.api, "DELETE", f"/cameras/{args.id}")
+    if result is not None:
+        print(json.dumps(result, indent=2))
+    return 0
+
+
+def _camera_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    camera = sub.add_parser("camera", help="list, add, inspect or remove cameras (via the API)")
+    camera.add_argument("--api", default="http://127.0.0.1:8080", help="VMS API base URL")
+    actions = camera.add_subparsers(dest="camera_command", required=True)
+    actions.add_parser("list", help="list cameras")
+    add = actions.add_parser("add", help="add a camera; recording starts at once")
+    add.add_argument("id", help="camera id: lowercase letters, digits, '-' or '_'")
+    add.add_argument("main_url", help="RTSP URL of the main stream (credentials allowed)")
+    add.add_argument("--sub-url", help="RTSP URL of the sub stream")
+    add.add_argument("--name", help="display name")
+    add.add_argument("--transport", choices=["tcp", "udp"], default="tcp")
+    add.add_argument("--no-record", action="store_true", help="add without recording")
+    for name, text in (("status", "show a camera's status"), ("remove", "remove a camera")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("id")
+    camera.set_defaults(func=_cmd_camera)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from vms.simulator.command import add_arguments as add_simulate_arguments
+
+    parser = argparse.ArgumentParser(prog="vms", description="VMS video management system")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run VMS (API, ingest, recording, retention)")
+    _add_config_argument(serve)
+    serve.set_defaults(func=_cmd_serve)
+
+    demo = sub.add_parser("demo", help="run VMS with simulated cameras (what `make run` does)")
+    demo.add_argument("--cameras", type=int, default=2)
+    demo.add_argument("--data-dir", type=Path, default=Path("data"))
+    demo.add_argument("--port", type=int, default=8080)
+    demo.set_defaults(func=_cmd_demo)
+
+    simulate = sub.add_parser("simulate", help="serve simulated RTSP cameras")
+    add_simulate_arguments(simulate)
+    simulate.set_defaults(func=_cmd_simulate)
+
+    _camera_parser(sub)
+
+    index = sub.add_parser("index", help="segment index maintenance")
+    index_actions = index.add_subparsers(dest="index_command", required=True)
+    repair = index_actions.add_parser(
+        "repair", help="rebuild the index from the files (VMS must not be running)"
+    )
+    _add_config_argument(repair)
+    repair.set_defaults(func=_cmd_index_repair)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
