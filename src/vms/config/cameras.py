@@ -1,0 +1,151 @@
+"""`cameras` section: one definition per camera, shared by the config file and the REST API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Literal
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+
+from vms.config.base import (
+    SLUG,
+    SLUG_RULE,
+    LowerText,
+    OptionalDays,
+    OptionalPositiveInt,
+    Section,
+    invalid,
+)
+from vms.core.ids import CameraId, StreamName
+from vms.core.redact import redact_url
+
+URL_SCHEMES = ("rtsp", "rtsps", "srt")
+_URL_FIX = (
+    "use rtsp://host[:port]/path, rtsps://host[:port]/path or srt://host:port"
+    " (credentials as rtsp://user:password@host/path or in username/password)"
+)
+
+
+def check_stream_url(value: str) -> str:
+    """Validate a camera stream URL; the message never shows its password."""
+    url = value.strip()
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise invalid(f"{shown!r} is not a valid URL", _URL_FIX) from None
+    if parts.scheme.lower() not in URL_SCHEMES:
+        scheme = parts.scheme or "(none)"
+        raise invalid(f"unsupported URL scheme {scheme!r} in {shown!r}", _URL_FIX)
+    if not parts.hostname:
+        raise invalid(f"no host in {shown!r}", _URL_FIX)
+    return url
+
+
+def _has_userinfo(url: object) -> bool:
+    return isinstance(url, str) and "@" in urlsplit(url).netloc
+
+
+class CameraConfig(Section):
+    """A camera: its stream URLs, credentials and recording choices."""
+
+    id: str = Field(description=f"camera id used in paths and URLs: {SLUG_RULE}")
+    name: str = Field("", description="display name (default: the id)")
+    main_url: str = Field(description="URL of the main (full-resolution) stream")
+    sub_url: str | None = Field(None, description="URL of the sub (low-resolution) stream")
+    username: str | None = Field(None, description="user name, when not in the URLs")
+    password: SecretStr | None = Field(None, description="password, when not in the URLs")
+    transport: Annotated[Literal["tcp", "udp"], LowerText] = Field(
+        "tcp", description="RTSP transport: tcp (reliable) or udp"
+    )
+    enabled: bool = Field(True, description="pull the camera's streams")
+    record: bool = Field(True, description="record continuously")
+    record_stream: Annotated[Literal["main", "sub"], LowerText] = Field(
+        "main", description="which stream is recorded"
+    )
+    retention_days: OptionalDays = Field(None, description="days kept (default: retention's)")
+    retention_max_bytes: OptionalPositiveInt = Field(
+        None, description="bytes kept (default: retention's)"
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_slug(cls, value: str) -> str:
+        if not SLUG.fullmatch(value):
+            raise invalid(f"{value!r} is not a valid camera id", f"use {SLUG_RULE}")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name_defaults_to_id(cls, value: str, info: ValidationInfo) -> str:
+        name = value.strip()
+        return name or str(info.data.get("id", ""))
+
+    @field_validator("main_url", "sub_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else check_stream_url(value)
+
+    @field_validator("username", "password")
+    @classmethod
+    def _credentials_once(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            return value
+        urls = (info.data.get("main_url"), info.data.get("sub_url"))
+        if any(_has_userinfo(url) for url in urls):
+            raise invalid(
+                "credentials are both in a URL and in username/password",
+                "put them either in the URLs (rtsp://user:password@host/...) or in the"
+                " username and password keys, not both",
+            )
+        if any(isinstance(url, str) and url.lower().startswith("srt://") for url in urls):
+            raise invalid(
+                "SRT streams take no user name or password",
+                "remove username/password; put the SRT passphrase in the URL query",
+            )
+        return value
+
+    @field_validator("record_stream")
+    @classmethod
+    def _recorded_stream_exists(cls, value: str, info: ValidationInfo) -> str:
+        if value == "sub" and "sub_url" in info.data and info.data["sub_url"] is None:
+            raise invalid(
+                "record_stream is 'sub' but the camera has no sub_url",
+                "set sub_url, or record_stream: main",
+            )
+        return value
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, object]]:
+        """Redact URL passwords, so logging a CameraConfig cannot leak them."""
+        for name, value in super().__repr_args__():
+            redacted = name in ("main_url", "sub_url") and isinstance(value, str)
+            yield name, redact_url(value) if redacted else value
+
+    @property
+    def camera_id(self) -> CameraId:
+        """The id as a typed CameraId."""
+        return CameraId(self.id)
+
+    def streams(self) -> tuple[StreamName, ...]:
+        """The streams this camera has: main, and sub when a sub URL is set."""
+        return (StreamName.MAIN,) if self.sub_url is None else (StreamName.MAIN, StreamName.SUB)
+
+    def stream_url(self, stream: StreamName) -> str:
+        """The URL of a stream as configured (may hold credentials: never log or show it)."""
+        url = self.main_url if stream is StreamName.MAIN else self.sub_url
+        if url is None:
+            raise ValueError(f"camera {self.id!r} has no {stream.value} stream")
+        return url
+
+    def url_with_credentials(self, stream: StreamName) -> str:
+        """The URL to open: the stream URL with username/password put in when given separately."""
+        url = self.stream_url(stream)
+        if self.username is None and self.password is None:
+            return url
+        parts = urlsplit(url)
+        userinfo = quote(self.username or "", safe="")
+        if self.password is not None:
+            userinfo += ":" + quote(self.password.get_secret_value(), safe="")
+        return urlunsplit(parts._replace(netloc=f"{userinfo}@{parts.netloc}"))

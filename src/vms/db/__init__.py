@@ -1,0 +1,1 @@
+"""Database room: SQLAlchemy tables, engine set-up and Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the VMS schema (applied by vms.db.engine.migrate)."""

@@ -1,0 +1,119 @@
+"""SQLAlchemy table definitions; every column carries a comment so the schema documents itself."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an `INTEGER PRIMARY KEY`; PostgreSQL gets a real BIGINT identity.
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CameraTable(Base):
+    __tablename__ = "cameras"
+    __table_args__ = (
+        CheckConstraint("transport IN ('tcp', 'udp')", name="transport"),
+        CheckConstraint("record_stream IN ('main', 'sub')", name="record_stream"),
+        {"comment": "Configured cameras; credentials are never logged or returned by the API."},
+    )
+
+    id: Mapped[str] = mapped_column(
+        String(63), primary_key=True, comment="Slug id; also a folder name and a URL path part"
+    )
+    name: Mapped[str] = mapped_column(Text, comment="Display name")
+    main_url: Mapped[str] = mapped_column(Text, comment="RTSP URL of the main (high) stream")
+    sub_url: Mapped[str | None] = mapped_column(Text, comment="RTSP URL of the sub (low) stream")
+    username: Mapped[str | None] = mapped_column(Text, comment="Camera login user name")
+    password: Mapped[str | None] = mapped_column(
+        Text, comment="Camera login password: secret, never logged or returned"
+    )
+    transport: Mapped[str] = mapped_column(String(8), comment="RTSP transport: 'tcp' or 'udp'")
+    enabled: Mapped[bool] = mapped_column(comment="Whether the camera is connected at all")
+    record_enabled: Mapped[bool] = mapped_column(comment="Whether the camera is recorded")
+    record_stream: Mapped[str] = mapped_column(
+        String(8), comment="Which stream is recorded: 'main' or 'sub'"
+    )
+    retention_days: Mapped[int | None] = mapped_column(
+        comment="Delete recordings older than this many days; NULL: no age limit"
+    )
+    retention_max_bytes: Mapped[int | None] = mapped_column(
+        BigInteger, comment="Keep at most this many bytes of recordings; NULL: no size limit"
+    )
+    created_ms: Mapped[int] = mapped_column(BigInteger, comment="Creation time, Unix ms UTC")
+    updated_ms: Mapped[int] = mapped_column(BigInteger, comment="Last update time, Unix ms UTC")
+
+
+class SegmentTable(Base):
+    __tablename__ = "segments"
+    __table_args__ = (
+        CheckConstraint("state IN ('complete', 'deleting')", name="state"),
+        CheckConstraint("stream IN ('main', 'sub')", name="stream"),
+        Index("ix_segments_camera_stream_start", "camera_id", "stream", "start_ms"),
+        Index("ix_segments_camera_start", "camera_id", "start_ms"),
+        Index("ix_segments_start", "start_ms"),
+        {"comment": "One row per recorded fMP4 segment file; the files are the truth."},
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigIntId, primary_key=True, autoincrement=True, comment="Segment id"
+    )
+    # Not a foreign key: recordings outlive a removed camera until retention deletes them.
+    camera_id: Mapped[str] = mapped_column(
+        String(63), comment="Camera the segment belongs to (no FK: outlives the camera)"
+    )
+    stream: Mapped[str] = mapped_column(String(8), comment="'main' or 'sub'")
+    start_ms: Mapped[int] = mapped_column(
+        BigInteger, comment="Wall time of the first frame, Unix ms"
+    )
+    end_ms: Mapped[int] = mapped_column(
+        BigInteger, comment="start_ms + duration_ms: wall time just after the last frame"
+    )
+    duration_ms: Mapped[int] = mapped_column(BigInteger, comment="Media duration in ms")
+    size_bytes: Mapped[int] = mapped_column(BigInteger, comment="File size in bytes")
+    video_codec: Mapped[str | None] = mapped_column(
+        String(32), comment="FFmpeg video codec name ('h264', 'hevc'); NULL: audio only"
+    )
+    audio_codec: Mapped[str | None] = mapped_column(
+        String(32), comment="FFmpeg audio codec name; NULL: no audio"
+    )
+    width: Mapped[int] = mapped_column(comment="Video width in pixels (0: no video)")
+    height: Mapped[int] = mapped_column(comment="Video height in pixels (0: no video)")
+    path: Mapped[str] = mapped_column(
+        Text, unique=True, comment="File path relative to the pool root (storage/layout.py)"
+    )
+    pool: Mapped[str] = mapped_column(String(63), comment="Name of the storage pool holding it")
+    state: Mapped[str] = mapped_column(
+        String(16), comment="'complete', or 'deleting' while retention removes the file"
+    )
+    frames: Mapped[int] = mapped_column(comment="Number of video frames (packets)")
+
+
+class EvidenceLockTable(Base):
+    __tablename__ = "evidence_locks"
+    __table_args__ = (
+        CheckConstraint("reason IN ('event', 'export', 'legal_hold')", name="reason"),
+        Index("ix_evidence_locks_camera_start", "camera_id", "start_ms"),
+        {"comment": "Time ranges whose recordings retention must not delete."},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True, comment="Id")
+    camera_id: Mapped[str] = mapped_column(String(63), comment="Camera whose recordings it holds")
+    start_ms: Mapped[int] = mapped_column(BigInteger, comment="Start of the held range, Unix ms")
+    end_ms: Mapped[int] = mapped_column(BigInteger, comment="End of the held range, Unix ms")
+    reason: Mapped[str] = mapped_column(String(16), comment="'event', 'export' or 'legal_hold'")
+    created_ms: Mapped[int] = mapped_column(BigInteger, comment="Creation time, Unix ms")
+    expires_ms: Mapped[int | None] = mapped_column(
+        BigInteger, comment="The lock stops holding at this time; NULL: until removed"
+    )

@@ -1,0 +1,1 @@
+"""Ingest: pull each camera stream once (Source), fan it out (StreamHub), supervise cameras."""

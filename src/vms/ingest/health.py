@@ -1,0 +1,134 @@
+"""Source health values and the helpers behind them: rates, URL checks, readable redacted errors."""
+
+from __future__ import annotations
+
+import errno
+from collections import deque
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+import av.error
+
+from vms.core.redact import redact_text
+
+RTSP_SCHEMES = ("rtsp", "rtsps")
+
+
+class SourceState(StrEnum):
+    IDLE = "idle"  # created, not started
+    CONNECTING = "connecting"  # first connection attempt
+    STREAMING = "streaming"  # packets flow
+    RECONNECTING = "reconnecting"  # lost or never reached; retrying with backoff
+    FAILED = "failed"  # configuration error (bad URL): no retry until reconfigured
+    STOPPED = "stopped"  # stop() was called
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """What a camera stream is doing now; `last_error` never contains credentials."""
+
+    state: SourceState
+    fps: float
+    bitrate_bps: float
+    last_packet_ms: int | None
+    reconnects: int  # times the stream came back after being lost
+    last_error: str | None
+    connected_since_ms: int | None
+    video_codec: str | None
+    width: int
+    height: int
+    wallclock_source: str  # "rtcp" | "arrival"
+
+
+class RateWindow:
+    """Video frames and bytes per second over a sliding window of monotonic time."""
+
+    __slots__ = ("_bytes", "_events", "_window_s")
+
+    def __init__(self, window_s: float = 5.0) -> None:
+        self._window_s = window_s
+        self._events: deque[tuple[float, int, bool]] = deque()
+        self._bytes = 0
+
+    def add(self, now: float, size: int, is_frame: bool) -> None:
+        self._events.append((now, size, is_frame))
+        self._bytes += size
+        self._trim(now)
+
+    def rates(self, now: float) -> tuple[float, float]:
+        """(frames per second, bits per second) over the window ending at ``now``."""
+        self._trim(now)
+        if len(self._events) < 2:
+            return 0.0, 0.0
+        span = max(now - self._events[0][0], 1e-3)
+        frames = sum(1 for event in self._events if event[2])
+        return frames / span, self._bytes * 8 / span
+
+    def clear(self) -> None:
+        self._events.clear()
+        self._bytes = 0
+
+    def _trim(self, now: float) -> None:
+        horizon = now - self._window_s
+        while self._events and self._events[0][0] < horizon:
+            self._bytes -= self._events.popleft()[1]
+
+
+def check_url(url: str) -> str | None:
+    """Why ``url`` cannot be an RTSP camera URL, or None when it can."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"invalid URL: {exc}"
+    if parts.scheme.lower() not in RTSP_SCHEMES:
+        shown = parts.scheme or "none"
+        return f"unsupported URL scheme {shown!r}: expected rtsp:// or rtsps://"
+    if not parts.hostname:
+        return "invalid URL: no host"
+    if port == 0:
+        return "invalid URL: port 0"
+    return None
+
+
+def url_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def describe_error(exc: BaseException, *, io_timeout_s: float, secrets: tuple[str, ...]) -> str:
+    """A short, actionable, redacted message for a failed open or read."""
+    return redact_text(_describe(exc, io_timeout_s), secrets)
+
+
+_FIXED_MESSAGES: tuple[tuple[type[BaseException], str], ...] = (
+    (
+        av.error.HTTPUnauthorizedError,
+        "authentication failed (401 Unauthorized): check the user name and password",
+    ),
+    (av.error.HTTPForbiddenError, "access denied by the camera (403 Forbidden)"),
+    (av.error.HTTPNotFoundError, "stream not found on the camera (404 Not Found): check the path"),
+    (ConnectionRefusedError, "connection refused: nothing listens on that host and port"),
+)
+
+
+def _describe(exc: BaseException, io_timeout_s: float) -> str:
+    for kind, message in _FIXED_MESSAGES:
+        if isinstance(exc, kind):
+            return message
+    code = getattr(exc, "errno", None)
+    if isinstance(exc, TimeoutError) or code == errno.ETIMEDOUT:
+        return f"no answer from the camera within {io_timeout_s:g} s (timed out)"
+    if isinstance(exc, av.error.InvalidDataError):
+        return f"the camera sent data that is not valid RTSP/RTP ({_detail(exc)})"
+    if code in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return f"host unreachable ({_detail(exc)})"
+    return f"{type(exc).__name__}: {_detail(exc)}"
+
+
+def _detail(exc: BaseException) -> str:
+    strerror = getattr(exc, "strerror", None)
+    return str(strerror) if strerror else str(exc)

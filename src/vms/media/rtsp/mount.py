@@ -1,0 +1,186 @@
+"""A published path of the RTSP server: its tracks, their RTP streams and the playing clients.
+
+Hand-written with the server (see `vms.media.rtsp`). A feeder pushes access units; the mount
+packetises each once, adds the RTP headers once (one SSRC and sequence per track, shared by every
+client), and hands the same bytes to every sink. It must be fed on the server's event loop thread.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from vms.core.clock import Clock
+from vms.media.packet import MediaKind
+from vms.media.rtp import (
+    DEFAULT_MTU,
+    RtpPayloads,
+    RtpSequencer,
+    VideoPacketizer,
+    packetize_audio,
+    sender_report,
+)
+from vms.media.rtsp.sinks import RtpSink
+from vms.media.sdp import TrackDescription, build_sdp
+
+
+@dataclass(frozen=True, slots=True)
+class MountStats:
+    """What a mount has sent, for metrics."""
+
+    clients: int
+    packets: tuple[int, ...]  # per track
+    octets: tuple[int, ...]  # per track
+    dropped_packets: int  # summed over the current clients
+
+
+class _TrackState:
+    """RTP state of one track: sequencer, random timestamp base, and the RTP↔wall anchor."""
+
+    def __init__(self, description: TrackDescription, mtu: int) -> None:
+        self.description = description
+        self.sequencer = RtpSequencer(
+            description.payload_type, random.getrandbits(32), random.getrandbits(16)
+        )
+        self.base = random.getrandbits(32)
+        self.anchor: tuple[int, int] | None = None  # (rtp timestamp, wall ms)
+        self.video = (
+            VideoPacketizer(description.parameter_sets, mtu)
+            if description.parameter_sets is not None
+            else None
+        )
+
+
+class RtspMount:
+    """One path (`/cam1/main`) with fixed tracks; feed it with `push` or `push_payloads`."""
+
+    def __init__(
+        self, path: str, tracks: Sequence[TrackDescription], clock: Clock, mtu: int = DEFAULT_MTU
+    ) -> None:
+        if not tracks:
+            raise ValueError("a mount needs at least one track")
+        self.path = path
+        self.tracks = tuple(tracks)
+        self._clock = clock
+        self._mtu = mtu
+        self._state = [_TrackState(track, mtu) for track in self.tracks]
+        self._has_video = any(t.kind is MediaKind.VIDEO for t in self.tracks)
+        self._sinks: list[RtpSink] = []
+        self._cname = f"vms{path}".encode()[:255]
+
+    def sdp(self, address: str) -> str:
+        return build_sdp(self.tracks, address, self.path.strip("/") or "vms")
+
+    def ssrc(self, track: int) -> int:
+        return self._state[track].sequencer.ssrc
+
+    def packetize(self, track: int, data: bytes) -> RtpPayloads:
+        """The payloads of one access unit of `track` (to share across mounts of equal tracks)."""
+        state = self._state[track]
+        if state.video is not None:
+            return state.video.packetize(data)
+        return packetize_audio(state.description.codec, data, self._mtu)
+
+    def push(self, track: int, data: bytes, *, rtp_time: int, keyframe: bool, wall_ms: int) -> None:
+        """Send one access unit; `rtp_time` counts the track's clock rate from any origin.
+
+        Video may be Annex B or length-prefixed; keyframes are also recognised from the NAL types.
+        """
+        payloads = self.packetize(track, data)
+        self.push_payloads(
+            track,
+            payloads,
+            rtp_time=rtp_time,
+            keyframe=keyframe or payloads.keyframe,
+            wall_ms=wall_ms,
+        )
+
+    def push_pts(
+        self,
+        track: int,
+        data: bytes,
+        *,
+        pts: int,
+        time_base: Fraction,
+        keyframe: bool,
+        wall_ms: int,
+    ) -> None:
+        """`push` with a timestamp in a stream time base instead of the RTP clock."""
+        rate = self._state[track].description.clock_rate
+        rtp_time = round(pts * time_base * rate)
+        self.push(track, data, rtp_time=rtp_time, keyframe=keyframe, wall_ms=wall_ms)
+
+    def push_payloads(
+        self, track: int, payloads: RtpPayloads, *, rtp_time: int, keyframe: bool, wall_ms: int
+    ) -> None:
+        """Send an access unit packetised elsewhere; only the RTP headers are made here."""
+        state = self._state[track]
+        timestamp = (state.base + rtp_time) & 0xFFFFFFFF
+        state.anchor = (timestamp, wall_ms)
+        if not self._sinks:
+            state.sequencer.next_seq = (state.sequencer.next_seq + len(payloads.payloads)) & 0xFFFF
+            return
+        packets = state.sequencer.packets(payloads.payloads, timestamp)
+        is_video = state.description.kind is MediaKind.VIDEO
+        sync_point = (keyframe and is_video) or not self._has_video
+        framed: dict[int, bytes] = {}
+        for sink in self._sinks:
+            sink.send_access_unit(track, packets, sync_point, framed)
+
+    def rtp_info(self, track: int) -> tuple[int, int]:
+        """(next sequence number, current RTP time) of a track, for a PLAY's RTP-Info."""
+        state = self._state[track]
+        return state.sequencer.next_seq, self._rtp_now(state, self._clock.now_ms())
+
+    def _rtp_now(self, state: _TrackState, now_ms: int) -> int:
+        if state.anchor is None:
+            return state.base
+        rtp, wall_ms = state.anchor
+        rate = state.description.clock_rate
+        return (rtp + (now_ms - wall_ms) * rate // 1000) & 0xFFFFFFFF
+
+    def sender_report(self, track: int) -> bytes | None:
+        """An RTCP SR mapping now (wall clock) to the track's RTP time; None before any media."""
+        state = self._state[track]
+        if state.anchor is None:
+            return None
+        now_ms = self._clock.now_ms()
+        seq = state.sequencer
+        return sender_report(
+            seq.ssrc,
+            unix_us=now_ms * 1000,
+            rtp_timestamp=self._rtp_now(state, now_ms),
+            packet_count=seq.packet_count,
+            octet_count=seq.octet_count,
+            cname=self._cname,
+        )
+
+    def add_sink(self, sink: RtpSink) -> None:
+        if sink not in self._sinks:
+            self._sinks.append(sink)
+
+    def remove_sink(self, sink: RtpSink) -> None:
+        if sink in self._sinks:
+            self._sinks.remove(sink)
+
+    def send_sender_reports(self, sinks: Sequence[RtpSink] | None = None) -> None:
+        """Send one SR per track to `sinks` (default: every playing client)."""
+        targets = self._sinks if sinks is None else sinks
+        if not targets:
+            return
+        for track in range(len(self.tracks)):
+            report = self.sender_report(track)
+            if report is None:
+                continue
+            for sink in targets:
+                sink.send_rtcp(track, report)
+
+    def stats(self) -> MountStats:
+        return MountStats(
+            clients=len(self._sinks),
+            packets=tuple(s.sequencer.packet_count for s in self._state),
+            octets=tuple(s.sequencer.octet_count for s in self._state),
+            dropped_packets=sum(sink.dropped_packets for sink in self._sinks),
+        )

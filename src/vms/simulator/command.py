@@ -1,0 +1,113 @@
+"""The `vms simulate` command: argument parsing and the serve / write-sample entry points."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from vms.simulator.options import AudioMode, SimulatorOptions, VideoCodecName
+from vms.simulator.sample import write_sample
+from vms.simulator.simulator import Simulator
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise argparse.ArgumentTypeError(f"size must be WIDTHxHEIGHT, not {text!r}")
+    w, h = int(width), int(height)
+    if w < 64 or h < 64 or w % 2 or h % 2:
+        raise argparse.ArgumentTypeError("width and height must be even and at least 64")
+    return w, h
+
+
+def _bitrate(text: str) -> int:
+    units = {"k": 1_000, "m": 1_000_000}
+    scale = units.get(text[-1:].lower(), 1)
+    number = text[:-1] if scale != 1 else text
+    try:
+        value = float(number) * scale
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"bad bitrate {text!r} (e.g. 2M, 800k)") from error
+    if value <= 0:
+        raise argparse.ArgumentTypeError("bitrate must be positive")
+    return int(value)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `vms simulate`."""
+    parser.add_argument("--cameras", type=int, default=1, help="number of cameras (cam1..camN)")
+    parser.add_argument("--codec", choices=[c.value for c in VideoCodecName], default="h264")
+    parser.add_argument("--size", type=_size, default=(1280, 720), help="main stream WxH")
+    parser.add_argument("--fps", type=float, default=25.0)
+    parser.add_argument("--audio", choices=[a.value for a in AudioMode], default="aac")
+    parser.add_argument("--source", default="pattern", help="'pattern' or a video file to loop")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8554)
+    parser.add_argument("--username", default=None)
+    parser.add_argument("--password", default=None)
+    parser.add_argument(
+        "--auth",
+        choices=["any", "digest", "basic"],
+        default="any",
+        help="authentication schemes offered when --username is set",
+    )
+    parser.add_argument("--gop-seconds", type=float, default=2.0)
+    parser.add_argument("--bitrate", type=_bitrate, default=2_000_000, help="main stream, e.g. 2M")
+    parser.add_argument("--write-sample", metavar="PATH", default=None, help="write an MP4; exit")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of --write-sample")
+
+
+def options_from_args(args: argparse.Namespace) -> SimulatorOptions:
+    schemes = {"any": ("digest", "basic"), "digest": ("digest",), "basic": ("basic",)}
+    width, height = args.size
+    return SimulatorOptions(
+        cameras=args.cameras,
+        codec=VideoCodecName(args.codec),
+        width=width,
+        height=height,
+        fps=args.fps,
+        audio=AudioMode(args.audio),
+        source=args.source,
+        host=args.host,
+        port=args.port,
+        username=args.username,
+        password=args.password,
+        auth_schemes=schemes[args.auth],
+        gop_seconds=args.gop_seconds,
+        bitrate=args.bitrate,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGTERM/SIGINT (exit 0), or write a sample file with --write-sample."""
+    options = options_from_args(args)
+    if options.cameras < 1 or options.fps <= 0 or options.gop_seconds <= 0:
+        print("vms simulate: --cameras, --fps and --gop-seconds must be positive", file=sys.stderr)
+        return 2
+    if args.write_sample is not None:
+        write_sample(args.write_sample, options, args.seconds)
+        return 0
+    return asyncio.run(_serve(options))
+
+
+async def _serve(options: SimulatorOptions) -> int:
+    simulator = Simulator(options)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await simulator.start()
+    print(f"ready rtsp://{options.host}:{simulator.server.port}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await simulator.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="vms simulate", description="Serve simulated cameras.")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

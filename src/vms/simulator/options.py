@@ -1,0 +1,58 @@
+"""Settings of one camera simulator run (`vms simulate`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class AudioMode(StrEnum):
+    AAC = "aac"
+    PCMU = "pcmu"
+    NONE = "none"
+
+
+class VideoCodecName(StrEnum):
+    H264 = "h264"
+    H265 = "h265"
+
+    @property
+    def ffmpeg_name(self) -> str:
+        return "h264" if self is VideoCodecName.H264 else "hevc"
+
+    @property
+    def encoder(self) -> str:
+        return "libx264" if self is VideoCodecName.H264 else "libx265"
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorOptions:
+    """What to serve: N cameras, each at /camK/main and /camK/sub (half width and height)."""
+
+    cameras: int = 1
+    codec: VideoCodecName = VideoCodecName.H264
+    width: int = 1280
+    height: int = 720
+    fps: float = 25.0
+    audio: AudioMode = AudioMode.AAC
+    source: str = "pattern"  # "pattern" or the path of a video file to loop
+    host: str = "127.0.0.1"
+    port: int = 8554
+    username: str | None = None
+    password: str | None = None
+    auth_schemes: tuple[str, ...] = ("digest", "basic")
+    gop_seconds: float = 2.0
+    bitrate: int = 2_000_000
+
+    @property
+    def gop_frames(self) -> int:
+        return max(1, round(self.gop_seconds * self.fps))
+
+    @property
+    def sub_size(self) -> tuple[int, int]:
+        """Half width and height, rounded down to even numbers for 4:2:0."""
+        return max(2, self.width // 2 // 2 * 2), max(2, self.height // 2 // 2 * 2)
+
+    @property
+    def is_pattern(self) -> bool:
+        return self.source == "pattern"

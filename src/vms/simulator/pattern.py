@@ -1,0 +1,148 @@
+"""Test pattern frames with the wall clock burnt in, and the encoders that compress them.
+
+Frames are built directly in yuv420p with numpy (no colour conversion); the clock is drawn twice:
+as text for people and as `vms.media.clockcode` blocks for delay measurements.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+import av
+import av.codec.context
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from vms.media.clockcode import code_box, encode_clock
+from vms.simulator.options import VideoCodecName
+
+Planes = npt.NDArray[np.uint8]
+
+
+class PatternRenderer:
+    """Draws frame `n` of a moving pattern at one size; reuses one buffer (not thread-safe)."""
+
+    def __init__(self, width: int, height: int, label: str) -> None:
+        self.width = width
+        self.height = height
+        self._label = label
+        rows = np.arange(height, dtype=np.uint16)[:, None]
+        cols = np.arange(width, dtype=np.uint16)[None, :]
+        self._base_y = (40 + (rows * 120 // max(1, height)) + (cols * 60 // max(1, width))).astype(
+            np.uint8
+        )
+        self._buffer = np.empty((height * 3 // 2, width), dtype=np.uint8)
+        chroma_cols = np.arange(width // 2)[None, :].repeat(height // 2, axis=0)
+        bars = (chroma_cols * 8 // max(1, width // 2)).astype(np.uint8)
+        self._u = (64 + bars * 18).astype(np.uint8)
+        self._v = (200 - bars * 14).astype(np.uint8)
+        self._text_scale = max(0.4, height / 540)
+        self._text_top = code_box(width, height)[3] + round(height / 18)
+
+    def render(self, index: int, unix_ms: int) -> Planes:
+        """The stacked Y, U, V planes (shape (h*3/2, w)) of frame `index` at `unix_ms`."""
+        width, height = self.width, self.height
+        y = self._buffer[:height]
+        y[:] = self._base_y
+        bar_w = max(4, width // 16)
+        x = (index * max(2, width // 100)) % (width + bar_w) - bar_w
+        y[:, max(0, x) : max(0, x + bar_w)] = 220
+        encode_clock(y, unix_ms)
+        text = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(unix_ms / 1000))
+        text = f"{text}.{unix_ms % 1000:03d} UTC {self._label} #{index}"
+        thickness = max(1, round(self._text_scale * 2))
+        cv2.putText(
+            y,
+            text,
+            (round(width / 60), self._text_top),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            self._text_scale,
+            (255,),
+            thickness,
+            cv2.LINE_AA,
+        )
+        quarter = (height // 2) * (width // 2)
+        chroma = self._buffer[height:].reshape(-1)
+        chroma[:quarter] = self._u.reshape(-1)
+        chroma[quarter : 2 * quarter] = self._v.reshape(-1)
+        return self._buffer
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedFrame:
+    data: bytes
+    pts: int
+    keyframe: bool
+
+
+def configure_encoder(
+    ctx: av.VideoCodecContext,
+    codec: VideoCodecName,
+    *,
+    size: tuple[int, int],
+    fps: float,
+    gop_frames: int,
+    bitrate: int,
+) -> None:
+    """libx264/libx265, ultrafast + zerolatency, no B-frames, fixed GOP, global headers."""
+    ctx.width, ctx.height = size
+    ctx.pix_fmt = "yuv420p"
+    rate = Fraction(fps).limit_denominator(1001)
+    ctx.time_base = 1 / rate
+    ctx.framerate = rate
+    ctx.bit_rate = bitrate
+    ctx.gop_size = gop_frames
+    ctx.max_b_frames = 0
+    ctx.thread_count = 2
+    ctx.flags |= av.codec.context.Flags.global_header
+    keyint = f"keyint={gop_frames}:min-keyint={gop_frames}:scenecut=0"
+    options = {"preset": "ultrafast", "tune": "zerolatency", "forced-idr": "1"}
+    if codec is VideoCodecName.H264:
+        options["x264-params"] = keyint
+    else:
+        options["x265-params"] = f"log-level=error:{keyint}:bframes=0:open-gop=0"
+    ctx.options = options
+
+
+def make_frame(planes: Planes, index: int, gop_frames: int) -> av.VideoFrame:
+    """A yuv420p frame with pts `index`, forced to a keyframe at every GOP start."""
+    frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+    frame.pts = index
+    if index % gop_frames == 0:
+        frame.pict_type = av.video.frame.PictureType.I
+    return frame
+
+
+class VideoEncoder:
+    """A standalone encoder configured by `configure_encoder`; output is Annex B."""
+
+    def __init__(
+        self,
+        codec: VideoCodecName,
+        size: tuple[int, int],
+        fps: float,
+        gop_frames: int,
+        bitrate: int,
+    ) -> None:
+        ctx = av.CodecContext.create(codec.encoder, "w")
+        assert isinstance(ctx, av.VideoCodecContext)
+        configure_encoder(ctx, codec, size=size, fps=fps, gop_frames=gop_frames, bitrate=bitrate)
+        ctx.open()
+        self._ctx = ctx
+        self._gop = gop_frames
+        self.size = size
+        self.extradata = bytes(ctx.extradata or b"")
+
+    def encode(self, planes: Planes, index: int) -> list[EncodedFrame]:
+        frame = make_frame(planes, index, self._gop)
+        return [
+            EncodedFrame(bytes(packet), int(packet.pts or 0), bool(packet.is_keyframe))
+            for packet in self._ctx.encode(frame)
+        ]
+
+    def close(self) -> None:
+        """Flush the encoder (the remaining output is not needed) and release it."""
+        self._ctx.encode(None)

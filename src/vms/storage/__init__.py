@@ -1,0 +1,1 @@
+"""Storage room: path layout, segment index, pools, evidence locks, retention and repair."""

@@ -1,0 +1,213 @@
+"""Prometheus metrics: every metric name lives here; values are pulled from providers per scrape.
+
+Hot paths never touch metrics: the collector reads snapshots only when Prometheus scrapes, so a
+camera or recorder pays nothing per packet. Label values are ids and state words, never URLs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from functools import partial
+
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+    SummaryMetricFamily,
+)
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector, CollectorRegistry
+
+from vms.core.redact import redact_text
+from vms.telemetry.providers import (
+    CameraStatsProvider,
+    MetricsProviders,
+    RecorderStatsProvider,
+    RetentionStatsProvider,
+    StorageStatsProvider,
+)
+
+log = logging.getLogger(__name__)
+
+CAMERA_UP = "vms_camera_up"
+CAMERA_STATE = "vms_camera_state"
+CAMERA_FPS = "vms_camera_fps"
+CAMERA_BITRATE = "vms_camera_bitrate_bps"
+CAMERA_RECONNECTS = "vms_camera_reconnects_total"
+CAMERA_DROPPED = "vms_camera_packets_dropped_total"
+CAMERA_PACKET_AGE = "vms_camera_last_packet_age_seconds"
+RECORDER_STATE = "vms_recorder_state"
+RECORDER_BYTES = "vms_recorder_bytes_written_total"
+RECORDER_SEGMENTS = "vms_recorder_segments_total"
+RECORDER_FSYNC = "vms_recorder_fsync_seconds"
+RECORDER_FSYNC_MAX = "vms_recorder_fsync_max_seconds"
+STORAGE_TOTAL = "vms_storage_total_bytes"
+STORAGE_FREE = "vms_storage_free_bytes"
+STORAGE_USED = "vms_storage_used_bytes"
+STORAGE_CAMERA_BYTES = "vms_storage_camera_bytes"
+STORAGE_CAMERA_SEGMENTS = "vms_storage_camera_segments"
+RETENTION_SEGMENTS = "vms_retention_deleted_segments_total"
+RETENTION_BYTES = "vms_retention_deleted_bytes_total"
+SOURCE_UP = "vms_metrics_source_up"
+
+METRIC_NAMES = (
+    CAMERA_UP,
+    CAMERA_STATE,
+    CAMERA_FPS,
+    CAMERA_BITRATE,
+    CAMERA_RECONNECTS,
+    CAMERA_DROPPED,
+    CAMERA_PACKET_AGE,
+    RECORDER_STATE,
+    RECORDER_BYTES,
+    RECORDER_SEGMENTS,
+    RECORDER_FSYNC,
+    RECORDER_FSYNC_MAX,
+    STORAGE_TOTAL,
+    STORAGE_FREE,
+    STORAGE_USED,
+    STORAGE_CAMERA_BYTES,
+    STORAGE_CAMERA_SEGMENTS,
+    RETENTION_SEGMENTS,
+    RETENTION_BYTES,
+    SOURCE_UP,
+)
+
+_STREAM = ["camera", "stream"]
+
+
+def _label(value: object) -> str:
+    """A label value; redacted as a guard, since a state word must never carry a URL."""
+    return redact_text(str(value))
+
+
+def _camera_metrics(provider: CameraStatsProvider) -> list[Metric]:
+    up = GaugeMetricFamily(CAMERA_UP, "1 when the camera stream delivers packets", labels=_STREAM)
+    state = GaugeMetricFamily(
+        CAMERA_STATE,
+        "Connection state of the stream (1 for the current state)",
+        labels=[*_STREAM, "state"],
+    )
+    fps = GaugeMetricFamily(CAMERA_FPS, "Frames per second received", labels=_STREAM)
+    bitrate = GaugeMetricFamily(CAMERA_BITRATE, "Bits per second received", labels=_STREAM)
+    reconnects = CounterMetricFamily(CAMERA_RECONNECTS, "Reconnections", labels=_STREAM)
+    dropped = CounterMetricFamily(
+        CAMERA_DROPPED, "Packets dropped for slow subscribers", labels=_STREAM
+    )
+    age = GaugeMetricFamily(
+        CAMERA_PACKET_AGE, "Seconds since the last packet arrived", labels=_STREAM
+    )
+    for s in provider.camera_stream_samples():
+        labels = [_label(s.camera_id), _label(s.stream.value)]
+        up.add_metric(labels, 1.0 if s.up else 0.0)
+        state.add_metric([*labels, _label(s.state)], 1.0)
+        fps.add_metric(labels, s.fps)
+        bitrate.add_metric(labels, s.bitrate_bps)
+        reconnects.add_metric(labels, s.reconnects_total)
+        dropped.add_metric(labels, s.packets_dropped_total)
+        if s.last_packet_age_s is not None:
+            age.add_metric(labels, s.last_packet_age_s)
+    return [up, state, fps, bitrate, reconnects, dropped, age]
+
+
+def _recorder_metrics(provider: RecorderStatsProvider) -> list[Metric]:
+    state = GaugeMetricFamily(
+        RECORDER_STATE, "Recorder state (1 for the current state)", labels=[*_STREAM, "state"]
+    )
+    written = CounterMetricFamily(RECORDER_BYTES, "Bytes written to segments", labels=_STREAM)
+    segments = CounterMetricFamily(RECORDER_SEGMENTS, "Segments closed", labels=_STREAM)
+    fsync = SummaryMetricFamily(RECORDER_FSYNC, "Time spent in fsync", labels=_STREAM)
+    fsync_max = GaugeMetricFamily(RECORDER_FSYNC_MAX, "Longest single fsync", labels=_STREAM)
+    for s in provider.recorder_samples():
+        labels = [_label(s.camera_id), _label(s.stream.value)]
+        state.add_metric([*labels, _label(s.state)], 1.0)
+        written.add_metric(labels, s.bytes_written_total)
+        segments.add_metric(labels, s.segments_closed_total)
+        fsync.add_metric(labels, count_value=s.fsync_count_total, sum_value=s.fsync_seconds_total)
+        fsync_max.add_metric(labels, s.fsync_max_seconds)
+    return [state, written, segments, fsync, fsync_max]
+
+
+def _storage_metrics(provider: StorageStatsProvider) -> list[Metric]:
+    total = GaugeMetricFamily(STORAGE_TOTAL, "Size of the pool's filesystem", labels=["pool"])
+    free = GaugeMetricFamily(STORAGE_FREE, "Free bytes on the pool's filesystem", labels=["pool"])
+    used = GaugeMetricFamily(STORAGE_USED, "Bytes of recordings on the pool", labels=["pool"])
+    for p in provider.pool_samples():
+        total.add_metric([_label(p.pool)], p.total_bytes)
+        free.add_metric([_label(p.pool)], p.free_bytes)
+        used.add_metric([_label(p.pool)], p.used_by_media_bytes)
+    camera_bytes = GaugeMetricFamily(
+        STORAGE_CAMERA_BYTES, "Bytes of a camera's recordings", labels=["camera"]
+    )
+    camera_segments = GaugeMetricFamily(
+        STORAGE_CAMERA_SEGMENTS, "Number of a camera's recorded segments", labels=["camera"]
+    )
+    for c in provider.camera_storage_samples():
+        camera_bytes.add_metric([_label(c.camera_id)], c.recorded_bytes)
+        camera_segments.add_metric([_label(c.camera_id)], c.recorded_segments)
+    return [total, free, used, camera_bytes, camera_segments]
+
+
+def _retention_metrics(provider: RetentionStatsProvider) -> list[Metric]:
+    labels = ["camera", "reason"]
+    segments = CounterMetricFamily(
+        RETENTION_SEGMENTS, "Segments deleted by retention", labels=labels
+    )
+    size = CounterMetricFamily(RETENTION_BYTES, "Bytes deleted by retention", labels=labels)
+    for r in provider.retention_samples():
+        values = [_label(r.camera_id), _label(r.reason)]
+        segments.add_metric(values, r.deleted_segments_total)
+        size.add_metric(values, r.deleted_bytes_total)
+    return [segments, size]
+
+
+class VmsCollector(Collector):
+    """Reads every registered provider at scrape time; a failing provider is reported, not fatal."""
+
+    def __init__(self, providers: MetricsProviders) -> None:
+        self._sources: list[tuple[str, Callable[[], list[Metric]]]] = []
+        if providers.cameras is not None:
+            self._sources.append(("cameras", partial(_camera_metrics, providers.cameras)))
+        if providers.recorders is not None:
+            self._sources.append(("recorders", partial(_recorder_metrics, providers.recorders)))
+        if providers.storage is not None:
+            self._sources.append(("storage", partial(_storage_metrics, providers.storage)))
+        if providers.retention is not None:
+            self._sources.append(("retention", partial(_retention_metrics, providers.retention)))
+
+    def collect(self) -> Iterable[Metric]:
+        source_up = GaugeMetricFamily(
+            SOURCE_UP, "1 when the statistics source answered this scrape", labels=["source"]
+        )
+        metrics: list[Metric] = []
+        for name, read in self._sources:
+            try:
+                metrics.extend(read())
+            except Exception:  # a broken provider must not take the whole scrape down
+                log.exception("metrics source %s failed", name)
+                source_up.add_metric([name], 0.0)
+            else:
+                source_up.add_metric([name], 1.0)
+        return iter([*metrics, source_up])
+
+
+def build_registry(
+    providers: MetricsProviders, *, process_metrics: bool = True
+) -> CollectorRegistry:
+    """A registry with the VMS collector (and, by default, process, platform and GC metrics)."""
+    registry = CollectorRegistry()
+    registry.register(VmsCollector(providers))
+    if process_metrics:
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+    return registry
+
+
+def render_metrics(registry: CollectorRegistry) -> tuple[bytes, str]:
+    """The Prometheus text exposition and its content type (0.0.4, read by every Prometheus)."""
+    return generate_latest(registry), CONTENT_TYPE_PLAIN_0_0_4

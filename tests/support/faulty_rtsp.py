@@ -1,0 +1,184 @@
+"""Tiny asyncio RTSP servers that misbehave on purpose, for ingest's bad-input tests.
+
+Modes: ``garbage`` (answers any connection with random bytes), ``unauthorized`` (401 to every
+request), ``mid_gop`` (a valid H.264 session over interleaved TCP that sends a keyframe and a few
+delta frames, then closes the connection in the middle of the GOP). Each runs on its own event loop
+in a background thread so the synchronous Source under test can connect to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import fractions
+import os
+import struct
+import threading
+from collections.abc import Iterator
+from typing import Literal
+
+import av
+from av.video.codeccontext import VideoCodecContext
+
+Mode = Literal["garbage", "unauthorized", "mid_gop"]
+_MTU = 1200
+
+
+def h264_access_units(frames: int = 8) -> list[bytes]:
+    """Annex B access units from libx264 (SPS/PPS in-band in the first), 64x64 at 25 fps."""
+    codec = av.CodecContext.create("libx264", "w")
+    assert isinstance(codec, VideoCodecContext)
+    codec.width, codec.height, codec.pix_fmt = 64, 64, "yuv420p"
+    codec.time_base = fractions.Fraction(1, 25)
+    codec.options = {"tune": "zerolatency", "preset": "ultrafast", "g": "25", "bf": "0"}
+    out: list[bytes] = []
+    for index in range(frames):
+        frame = av.VideoFrame(64, 64, "yuv420p")
+        for plane in frame.planes:
+            plane.update(bytes([(index * 16) % 256]) * plane.buffer_size)
+        frame.pts = index
+        out += [bytes(p) for p in codec.encode(frame)]
+    out += [bytes(p) for p in codec.encode(None)]
+    return out
+
+
+def split_nals(access_unit: bytes) -> list[bytes]:
+    parts = access_unit.replace(b"\x00\x00\x00\x01", b"\x00\x00\x01").split(b"\x00\x00\x01")
+    return [p for p in parts if p]
+
+
+def rtp_packets(nal: bytes, seq: int, timestamp: int, last: bool) -> Iterator[bytes]:
+    """RFC 6184 single NAL unit or FU-A packets (payload type 96, SSRC fixed)."""
+
+    def header(marker: bool, number: int) -> bytes:
+        return struct.pack(
+            "!BBHII",
+            0x80,
+            (0x80 if marker else 0) | 96,
+            number & 0xFFFF,
+            timestamp & 0xFFFFFFFF,
+            0x1234ABCD,
+        )
+
+    if len(nal) <= _MTU:
+        yield header(last, seq) + nal
+        return
+    indicator = (nal[0] & 0xE0) | 28
+    body = nal[1:]
+    chunks = [body[i : i + _MTU] for i in range(0, len(body), _MTU)]
+    for index, chunk in enumerate(chunks):
+        start, end = index == 0, index == len(chunks) - 1
+        fu_header = (0x80 if start else 0) | (0x40 if end else 0) | (nal[0] & 0x1F)
+        yield header(last and end, seq + index) + bytes([indicator, fu_header]) + chunk
+
+
+class FaultyRtspServer:
+    """Runs one misbehaving mode on 127.0.0.1 (port picked by the OS) until stop()."""
+
+    def __init__(self, mode: Mode, *, frames_before_close: int = 4) -> None:
+        self.mode = mode
+        self.port = 0
+        self.connections = 0
+        self._frames_before_close = frames_before_close
+        self._units = h264_access_units() if mode == "mid_gop" else []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name=f"faulty-{mode}")
+        self._server: asyncio.Server | None = None
+
+    def url(self, credentials: str | None = None) -> str:
+        auth = f"{credentials}@" if credentials else ""
+        return f"rtsp://{auth}127.0.0.1:{self.port}/stream"
+
+    def start(self) -> None:
+        self._thread.start()
+        future = asyncio.run_coroutine_threadsafe(self._listen(), self._loop)
+        self.port = future.result(timeout=10)
+
+    def stop(self) -> None:
+        async def close() -> None:
+            if self._server is not None:
+                self._server.close()
+                await self._server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    async def _listen(self) -> int:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            if self.mode == "garbage":
+                writer.write(os.urandom(4096))
+                await writer.drain()
+                await reader.read(65536)
+            else:
+                await self._rtsp(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def _rtsp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            request = await reader.readuntil(b"\r\n\r\n")
+            lines = request.decode("latin-1").split("\r\n")
+            method = lines[0].split(" ")[0]
+            cseq = next(
+                (ln.split(":", 1)[1].strip() for ln in lines if ln.lower().startswith("cseq:")), "0"
+            )
+            if self.mode == "unauthorized":
+                writer.write(
+                    _reply(cseq, "401 Unauthorized", 'WWW-Authenticate: Basic realm="faulty"\r\n')
+                )
+                await writer.drain()
+                continue
+            if method == "DESCRIBE":
+                sdp = self._sdp().encode()
+                headers = "Content-Type: application/sdp\r\n"
+                headers += f"Content-Base: {self.url()}/\r\nContent-Length: {len(sdp)}\r\n"
+                writer.write(_reply(cseq, "200 OK", headers) + sdp)
+            elif method == "SETUP":
+                transport = "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\nSession: 42\r\n"
+                writer.write(_reply(cseq, "200 OK", transport))
+            elif method == "PLAY":
+                writer.write(_reply(cseq, "200 OK", "Session: 42\r\n"))
+                await writer.drain()
+                await self._send_frames(writer)
+                return  # close mid-GOP
+            else:
+                public = "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n"
+                writer.write(_reply(cseq, "200 OK", public))
+            await writer.drain()
+
+    def _sdp(self) -> str:
+        nals = split_nals(self._units[0])
+        sps = next(n for n in nals if n[0] & 0x1F == 7)
+        pps = next(n for n in nals if n[0] & 0x1F == 8)
+        sprop = ",".join(base64.b64encode(n).decode() for n in (sps, pps))
+        return (
+            "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=faulty\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+            f"a=fmtp:96 packetization-mode=1;sprop-parameter-sets={sprop}\r\n"
+            "a=control:trackID=0\r\n"
+        )
+
+    async def _send_frames(self, writer: asyncio.StreamWriter) -> None:
+        seq = 0
+        for index, unit in enumerate(self._units[: self._frames_before_close]):
+            nals = split_nals(unit)
+            for n, nal in enumerate(nals):
+                for packet in rtp_packets(nal, seq, index * 3600, n == len(nals) - 1):
+                    writer.write(b"$\x00" + struct.pack("!H", len(packet)) + packet)
+                    seq += 1
+            await writer.drain()
+            await asyncio.sleep(0.04)
+
+
+def _reply(cseq: str, status: str, headers: str) -> bytes:
+    return f"RTSP/1.0 {status}\r\nCSeq: {cseq}\r\n{headers}\r\n".encode()

@@ -1,0 +1,99 @@
+"""An independent RTSP camera for ingest tests: GStreamer's RTSP server, H.264/H.265 test streams.
+
+Run with the SYSTEM Python (it needs `gi` and GstRtspServer, which the project's venv does not
+have): ``/usr/bin/python3 tests/support/gst_rtsp_server.py --port 8554``. It serves
+``/h264`` and ``/h265`` (videotestsrc with a burnt-in clock), prints ``ready`` on stdout once it
+listens, and runs until SIGTERM/SIGINT. ``--audio`` adds an Opus track; ``--username`` and
+``--password`` require HTTP Basic authentication.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from typing import Any
+
+import gi  # type: ignore[import-not-found,unused-ignore]
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
+
+_ENCODERS = {
+    "h264": "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=600"
+    " ! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1",
+    "h265": "x265enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=600"
+    " ! rtph265pay name=pay0 pt=96 config-interval=-1",
+}
+
+
+def _launch(codec: str, args: argparse.Namespace) -> str:
+    video = (
+        f"videotestsrc is-live=true pattern=ball"
+        f" ! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1"
+        ' ! timeoverlay font-desc="Sans 24" ! videoconvert ! '
+        + _ENCODERS[codec].format(gop=args.gop)
+    )
+    audio = (
+        " audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample"
+        " ! opusenc ! rtpopuspay name=pay1 pt=97"
+    )
+    return "( " + video + (audio if args.audio else "") + " )"
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--gop", type=int, default=25, help="frames between keyframes")
+    parser.add_argument("--fps", type=int, default=25)
+    parser.add_argument("--width", type=int, default=320)
+    parser.add_argument("--height", type=int, default=240)
+    parser.add_argument("--audio", action="store_true")
+    parser.add_argument("--username")
+    parser.add_argument("--password")
+    return parser.parse_args()
+
+
+def _add_auth(server: Any, factories: list[Any], username: str, password: str) -> None:
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string("media.factory.role", "user")
+    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(username, password), token)
+    server.set_auth(auth)
+    permissions = GstRtspServer.RTSPPermissions()
+    permissions.add_permission_for_role("user", "media.factory.access", True)
+    permissions.add_permission_for_role("user", "media.factory.construct", True)
+    for factory in factories:
+        factory.set_permissions(permissions)
+
+
+def main() -> int:
+    args = _parse()
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(str(args.port))
+    mounts = server.get_mount_points()
+    factories = []
+    for codec in _ENCODERS:
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(_launch(codec, args))
+        factory.set_shared(True)
+        mounts.add_factory(f"/{codec}", factory)
+        factories.append(factory)
+    if args.username is not None:
+        _add_auth(server, factories, args.username, args.password or "")
+    if server.attach(None) == 0:
+        print("failed to listen", file=sys.stderr, flush=True)
+        return 1
+    loop = GLib.MainLoop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, loop.quit)
+    print("ready", flush=True)
+    loop.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

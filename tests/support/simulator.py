@@ -1,0 +1,202 @@
+"""Test helpers: run the camera simulator in a subprocess, and a minimal RTSP client over TCP."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True, slots=True)
+class RunningSimulator:
+    process: subprocess.Popen[str]
+    base_url: str  # rtsp://127.0.0.1:PORT
+    port: int
+
+    def url(self, camera: int = 1, variant: str = "main", credentials: str = "") -> str:
+        host = self.base_url.removeprefix("rtsp://")
+        prefix = f"{credentials}@" if credentials else ""
+        return f"rtsp://{prefix}{host}/cam{camera}/{variant}"
+
+
+@contextmanager
+def simulator_process(
+    *args: str, port: int | None = None, ready_timeout_s: float = 60.0
+) -> Iterator[RunningSimulator]:
+    """Start `python -m vms.simulator ARGS --port P`, wait for its ready line, SIGTERM it after.
+
+    Leaving the block asserts the process exited with code 0 on SIGTERM.
+    """
+    port = port or free_port()
+    command = [sys.executable, "-m", "vms.simulator", "--port", str(port), *args]
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        line = _read_line(process, ready_timeout_s)
+        expected = f"ready rtsp://127.0.0.1:{port}"
+        if line.strip() != expected:
+            raise AssertionError(f"simulator said {line!r}, expected {expected!r}")
+        yield RunningSimulator(process, expected.removeprefix("ready "), port)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+    assert code == 0, (
+        f"simulator exited with {code}: {process.stderr.read() if process.stderr else ''}"
+    )
+
+
+def _read_line(process: subprocess.Popen[str], timeout_s: float) -> str:
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    try:
+        if not selector.select(timeout_s):
+            raise AssertionError("simulator did not become ready")
+        line = process.stdout.readline()
+    finally:
+        selector.close()
+    if not line:
+        err = process.stderr.read() if process.stderr else ""
+        raise AssertionError(f"simulator exited before ready: {err}")
+    return line
+
+
+def run_tool(args: list[str], timeout_s: float = 30.0) -> subprocess.CompletedProcess[str]:
+    """Run ffmpeg/ffprobe/gst-launch with captured text output."""
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout_s, check=False)
+
+
+def ffprobe_streams(url: str, transport: str = "tcp") -> list[dict[str, str]]:
+    """codec_name/width/height/sample_rate of each stream ffprobe sees at `url`."""
+    result = run_tool(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-rtsp_transport",
+            transport,
+            "-show_entries",
+            "stream=codec_name,width,height,sample_rate",
+            "-of",
+            "compact=p=0",
+            url,
+        ]
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"ffprobe failed: {result.stderr}")
+    streams = []
+    for line in result.stdout.splitlines():
+        fields = dict(part.split("=", 1) for part in line.split("|") if "=" in part)
+        streams.append(fields)
+    return streams
+
+
+class RawRtspClient:
+    """A blocking RTSP client for protocol tests: send text, read one response or raw bytes."""
+
+    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        self.sock = socket.create_connection((host, port), timeout=10)
+        self._buffer = b""
+        self._cseq = 0
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def send_raw(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def request(self, method: str, url: str, headers: dict[str, str] | None = None) -> Response:
+        self._cseq += 1
+        lines = [f"{method} {url} RTSP/1.0", f"CSeq: {self._cseq}"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        self.send_raw(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return self.read_response()
+
+    def read_response(self) -> Response:
+        """The next response, skipping interleaved `$` frames that arrive before it."""
+        while True:
+            self._skip_frames()
+            end = self._buffer.find(b"\r\n\r\n")
+            if end >= 0 and not self._buffer.startswith(b"$"):
+                head = self._buffer[:end].decode()
+                lines = head.split("\r\n")
+                headers = {}
+                for line in lines[1:]:
+                    name, _, value = line.partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                length = int(headers.get("content-length", "0"))
+                if len(self._buffer) >= end + 4 + length:
+                    body = self._buffer[end + 4 : end + 4 + length]
+                    self._buffer = self._buffer[end + 4 + length :]
+                    return Response(int(lines[0].split(" ")[1]), headers, body)
+            self._fill()
+
+    def read_frame(self) -> tuple[int, bytes]:
+        """The next interleaved frame (channel, payload)."""
+        while True:
+            if len(self._buffer) >= 4 and self._buffer[0] == 0x24:
+                size = int.from_bytes(self._buffer[2:4], "big")
+                if len(self._buffer) >= 4 + size:
+                    frame = (self._buffer[1], self._buffer[4 : 4 + size])
+                    self._buffer = self._buffer[4 + size :]
+                    return frame
+            elif self._buffer and self._buffer[0] != 0x24:
+                raise AssertionError(f"expected a $ frame, got {self._buffer[:40]!r}")
+            self._fill()
+
+    def read_until_closed(self, deadline_s: float = 10.0) -> bytes:
+        """Everything the server sends until it closes the connection."""
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            try:
+                chunk = self.sock.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                return self._buffer
+            self._buffer += chunk
+        raise AssertionError("server did not close the connection")
+
+    def _skip_frames(self) -> None:
+        while len(self._buffer) >= 4 and self._buffer[0] == 0x24:
+            size = int.from_bytes(self._buffer[2:4], "big")
+            if len(self._buffer) < 4 + size:
+                return
+            self._buffer = self._buffer[4 + size :]
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        self._buffer += chunk
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes

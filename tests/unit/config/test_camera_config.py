@@ -1,0 +1,91 @@
+"""Camera definitions: URL schemes, credentials placement, streams and redacted repr."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from vms.config import CameraConfig
+from vms.core.ids import StreamName
+
+
+@pytest.mark.parametrize(
+    "url", ["rtsp://10.0.0.5/s0", "rtsps://cam.local:322/live", "srt://10.0.0.5:9000", "RTSP://h/x"]
+)
+def test_supported_schemes(url: str) -> None:
+    assert CameraConfig(id="c", main_url=url).main_url == url
+
+
+def test_name_defaults_to_id_and_values_normalise() -> None:
+    camera = CameraConfig.model_validate(
+        {"id": "gate", "main_url": " rtsp://h/x ", "transport": "UDP", "record_stream": "MAIN"}
+    )
+    assert (camera.name, camera.main_url, camera.transport, camera.record_stream) == (
+        "gate",
+        "rtsp://h/x",
+        "udp",
+        "main",
+    )
+    assert camera.camera_id == "gate"
+
+
+def test_streams_and_stream_urls() -> None:
+    camera = CameraConfig(id="c", main_url="rtsp://h/main", sub_url="rtsp://h/sub")
+    assert camera.streams() == (StreamName.MAIN, StreamName.SUB)
+    assert camera.stream_url(StreamName.SUB) == "rtsp://h/sub"
+    single = CameraConfig(id="c", main_url="rtsp://h/main")
+    assert single.streams() == (StreamName.MAIN,)
+    with pytest.raises(ValueError, match="no sub stream"):
+        single.url_with_credentials(StreamName.SUB)
+
+
+@pytest.mark.parametrize(
+    ("url", "username", "password", "expected"),
+    [
+        ("rtsp://h:554/s0", None, None, "rtsp://h:554/s0"),
+        ("rtsp://admin:pw@h/s0", None, None, "rtsp://admin:pw@h/s0"),
+        ("rtsp://h:554/s0", "admin", "pw", "rtsp://admin:pw@h:554/s0"),
+        ("rtsp://h/s0", "ad min", "p@ss:w/rd", "rtsp://ad%20min:p%40ss%3Aw%2Frd@h/s0"),
+        ("rtsp://h/s0", "admin", None, "rtsp://admin@h/s0"),
+        ("rtsp://[::1]:554/s0", "u", "p", "rtsp://u:p@[::1]:554/s0"),
+    ],
+)
+def test_url_with_credentials(
+    url: str, username: str | None, password: str | None, expected: str
+) -> None:
+    camera = CameraConfig.model_validate(
+        {"id": "c", "main_url": url, "username": username, "password": password}
+    )
+    assert camera.url_with_credentials(StreamName.MAIN) == expected
+
+
+def test_credentials_apply_to_the_sub_stream_too() -> None:
+    camera = CameraConfig.model_validate(
+        {
+            "id": "c",
+            "main_url": "rtsp://h/0",
+            "sub_url": "rtsp://h/1",
+            "username": "u",
+            "password": "p",
+        }
+    )
+    assert camera.url_with_credentials(StreamName.SUB) == "rtsp://u:p@h/1"
+
+
+def test_credentials_in_both_places_are_rejected() -> None:
+    with pytest.raises(ValidationError, match="both in a URL and in username/password"):
+        CameraConfig.model_validate(
+            {"id": "c", "main_url": "rtsp://h/0", "sub_url": "rtsp://a:b@h/1", "password": "p"}
+        )
+
+
+def test_repr_and_str_never_show_passwords() -> None:
+    camera = CameraConfig.model_validate(
+        {"id": "c", "main_url": "rtsp://admin:hunter2@h/0", "sub_url": "rtsp://admin:hunter2@h/1"}
+    )
+    with_field = CameraConfig.model_validate(
+        {"id": "c", "main_url": "rtsp://h/0", "password": "hunter2"}
+    )
+    for text in (repr(camera), str(camera), repr(with_field), str(with_field)):
+        assert "hunter2" not in text
+    assert "admin:***@h/0" in repr(camera)

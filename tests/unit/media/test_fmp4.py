@@ -1,0 +1,93 @@
+"""fMP4 box scan: the end of the last whole moof+mdat pair, on synthetic and real files."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import av
+import pytest
+
+from tests.support.media import generate_stream
+from vms.media.fmp4 import scan
+from vms.recording.segment_writer import SegmentWriter
+
+
+def box(kind: str, payload_bytes: int) -> bytes:
+    return struct.pack(">I4s", 8 + payload_bytes, kind.encode()) + b"\0" * payload_bytes
+
+
+def large_box(kind: str, payload_bytes: int) -> bytes:
+    return struct.pack(">I4sQ", 1, kind.encode(), 16 + payload_bytes) + b"\0" * payload_bytes
+
+
+HEADER = box("ftyp", 16) + box("moov", 100)
+PAIR = box("moof", 40) + box("mdat", 200)
+
+
+def _scan(tmp_path: Path, data: bytes) -> tuple[int, int, int, bool]:
+    path = tmp_path / "f.mp4"
+    path.write_bytes(data)
+    s = scan(path)
+    assert s.file_size_bytes == len(data)
+    return s.header_end_bytes, s.whole_end_bytes, s.fragments, s.complete
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (HEADER, (132, 132, 0, True)),
+        (HEADER + PAIR + PAIR, (132, 132 + 2 * 256, 2, True)),
+        (HEADER + PAIR + PAIR + box("mfra", 8), (132, 132 + 2 * 256, 2, True)),
+        (HEADER + PAIR + PAIR[:-1], (132, 132 + 256, 1, False)),  # mdat cut short
+        (HEADER + PAIR + PAIR[:5], (132, 132 + 256, 1, False)),  # torn box header
+        (HEADER + PAIR + box("moof", 40), (132, 132 + 256, 1, False)),  # moof without mdat
+        (HEADER[:50], (0, 0, 0, False)),  # torn moov
+        (HEADER + large_box("moof", 8) + large_box("mdat", 64), (132, 132 + 24 + 80, 1, True)),
+        (b"", (0, 0, 0, False)),
+    ],
+)
+def test_synthetic_files(tmp_path: Path, data: bytes, expected: tuple[int, int, int, bool]) -> None:
+    assert _scan(tmp_path, data) == expected
+
+
+def test_impossible_box_size_stops_the_scan(tmp_path: Path) -> None:
+    bad = struct.pack(">I4s", 4, b"moof")  # smaller than its own header
+    assert _scan(tmp_path, HEADER + PAIR + bad + PAIR) == (132, 388, 1, False)
+
+
+@pytest.fixture(scope="module")
+def real_segment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    stream = generate_stream(duration_s=5.0, gop=25)
+    path = tmp_path_factory.mktemp("fmp4") / "seg.mp4"
+    writer = SegmentWriter.open(path, stream.info)
+    first_key = next(i for i, p in enumerate(stream.packets) if p.keyframe and p.track == 0)
+    for packet in stream.packets[first_key:]:
+        writer.write(packet)
+    writer.close()
+    return path
+
+
+def test_real_segment_is_complete(real_segment: Path) -> None:
+    s = scan(real_segment)
+    assert s.complete
+    assert s.fragments == 5  # one per keyframe (GOP 1 s)
+    assert 0 < s.header_end_bytes < s.whole_end_bytes <= s.file_size_bytes
+
+
+@pytest.mark.parametrize("keep_fraction", [0.3, 0.55, 0.8, 0.97])
+def test_torn_real_segment_truncates_to_a_playable_file(
+    real_segment: Path, tmp_path: Path, keep_fraction: float
+) -> None:
+    data = real_segment.read_bytes()
+    torn = tmp_path / "torn.mp4"
+    torn.write_bytes(data[: int(len(data) * keep_fraction)])
+    s = scan(torn)
+    assert not s.complete
+    assert 1 <= s.fragments < 5
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: s.whole_end_bytes])
+    assert scan(cut).complete
+    with av.open(str(cut)) as container:
+        frames = sum(1 for _ in container.decode(video=0))
+    assert frames == 25 * s.fragments

@@ -1,0 +1,31 @@
+"""Fake packet feeds for recorder tests (what a hub subscription hands a sink)."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable
+
+from vms.media.packet import HubItem
+
+
+class ListFeed:
+    """Hands out a fixed list of items, then None; `drained` is set once the recorder asked
+    for an item after the last one, i.e. when it has handled everything."""
+
+    def __init__(self, items: Iterable[HubItem]) -> None:
+        self._items = deque(items)
+        self._lock = threading.Lock()
+        self.drained = threading.Event()
+        self.closed = threading.Event()
+
+    def get(self, timeout: float | None = None) -> HubItem | None:
+        with self._lock:
+            if self._items:
+                return self._items.popleft()
+        self.drained.set()
+        self.closed.wait(timeout)
+        return None
+
+    def close(self) -> None:
+        self.closed.set()

@@ -1,0 +1,143 @@
+"""Metrics: names, labels and values rendered from fake providers at scrape time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
+
+from vms.core.bus import Bus, SegmentsDeleted
+from vms.core.ids import CameraId, StreamName
+from vms.telemetry.metrics import METRIC_NAMES, build_registry, render_metrics
+from vms.telemetry.providers import (
+    CameraStorageSample,
+    CameraStreamSample,
+    MetricsProviders,
+    PoolSample,
+    RecorderSample,
+    RetentionTally,
+)
+
+GATE = CameraId("gate")
+
+
+class FakeStats:
+    """One object can serve several provider protocols: the method names differ."""
+
+    def __init__(self, state: str = "connected") -> None:
+        self.state = state
+        self.scrapes = 0
+
+    def camera_stream_samples(self) -> Sequence[CameraStreamSample]:
+        self.scrapes += 1
+        return [
+            CameraStreamSample(GATE, StreamName.MAIN, self.state, True, 25.0, 4e6, 3, 7, 0.04),
+            CameraStreamSample(GATE, StreamName.SUB, "reconnecting", False, 0.0, 0.0, 9, 0, None),
+        ]
+
+    def recorder_samples(self) -> Sequence[RecorderSample]:
+        return [RecorderSample(GATE, StreamName.MAIN, "recording", 1000, 4, 0.5, 20, 0.1)]
+
+    def pool_samples(self) -> Sequence[PoolSample]:
+        return [PoolSample("disk1", 1000, 400, 500)]
+
+    def camera_storage_samples(self) -> Sequence[CameraStorageSample]:
+        return [CameraStorageSample(GATE, 500, 12)]
+
+
+class Broken:
+    def recorder_samples(self) -> Sequence[RecorderSample]:
+        raise RuntimeError("index locked")
+
+
+def scrape(providers: MetricsProviders) -> dict[str, list[Sample]]:
+    body, content_type = render_metrics(build_registry(providers, process_metrics=False))
+    assert content_type.startswith("text/plain; version=0.0.4")
+    samples: dict[str, list[Sample]] = {}
+    for family in text_string_to_metric_families(body.decode()):
+        for sample in family.samples:
+            samples.setdefault(sample.name, []).append(sample)
+    return samples
+
+
+def value(samples: dict[str, list[Sample]], name: str, **labels: str) -> float:
+    (match,) = [s for s in samples[name] if all(s.labels.get(k) == v for k, v in labels.items())]
+    return match.value
+
+
+def test_camera_metrics() -> None:
+    stats = FakeStats()
+    samples = scrape(MetricsProviders(cameras=stats))
+    assert value(samples, "vms_camera_up", camera="gate", stream="main") == 1
+    assert value(samples, "vms_camera_up", camera="gate", stream="sub") == 0
+    assert value(samples, "vms_camera_state", stream="main", state="connected") == 1
+    assert value(samples, "vms_camera_state", stream="sub", state="reconnecting") == 1
+    assert value(samples, "vms_camera_fps", stream="main") == 25
+    assert value(samples, "vms_camera_bitrate_bps", stream="main") == 4e6
+    assert value(samples, "vms_camera_reconnects_total", stream="sub") == 9
+    assert value(samples, "vms_camera_packets_dropped_total", stream="main") == 7
+    # no packet yet on the sub stream: no age sample rather than a made-up one
+    assert [s.labels["stream"] for s in samples["vms_camera_last_packet_age_seconds"]] == ["main"]
+    assert stats.scrapes == 1
+
+
+def test_recorder_metrics_with_fsync_summary() -> None:
+    samples = scrape(MetricsProviders(recorders=FakeStats()))
+    assert value(samples, "vms_recorder_bytes_written_total", camera="gate") == 1000
+    assert value(samples, "vms_recorder_segments_total", camera="gate") == 4
+    assert value(samples, "vms_recorder_fsync_seconds_sum", camera="gate") == 0.5
+    assert value(samples, "vms_recorder_fsync_seconds_count", camera="gate") == 20
+    assert value(samples, "vms_recorder_fsync_max_seconds", camera="gate") == 0.1
+    assert value(samples, "vms_recorder_state", state="recording") == 1
+
+
+def test_storage_and_retention_metrics() -> None:
+    tally = RetentionTally()
+    bus = Bus()
+    bus.subscribe(SegmentsDeleted, tally.record)
+    bus.publish(SegmentsDeleted(GATE, 3, 300, "days"))
+    bus.publish(SegmentsDeleted(GATE, 2, 200, "days"))
+    bus.publish(SegmentsDeleted(GATE, 1, 50, "free_space"))
+    samples = scrape(MetricsProviders(storage=FakeStats(), retention=tally))
+    assert value(samples, "vms_storage_total_bytes", pool="disk1") == 1000
+    assert value(samples, "vms_storage_free_bytes", pool="disk1") == 400
+    assert value(samples, "vms_storage_used_bytes", pool="disk1") == 500
+    assert value(samples, "vms_storage_camera_bytes", camera="gate") == 500
+    assert value(samples, "vms_storage_camera_segments", camera="gate") == 12
+    assert value(samples, "vms_retention_deleted_segments_total", reason="days") == 5
+    assert value(samples, "vms_retention_deleted_bytes_total", reason="days") == 500
+    assert value(samples, "vms_retention_deleted_segments_total", reason="free_space") == 1
+
+
+def test_a_failing_provider_is_reported_and_the_rest_still_scraped() -> None:
+    samples = scrape(MetricsProviders(cameras=FakeStats(), recorders=Broken()))
+    assert value(samples, "vms_metrics_source_up", source="cameras") == 1
+    assert value(samples, "vms_metrics_source_up", source="recorders") == 0
+    assert value(samples, "vms_camera_up", stream="main") == 1
+    assert "vms_recorder_bytes_written_total" not in samples
+
+
+def test_label_values_never_carry_credentials() -> None:
+    samples = scrape(MetricsProviders(cameras=FakeStats(state="failed rtsp://a:hunter2@h/x")))
+    body = repr(samples)
+    assert "hunter2" not in body
+    assert value(samples, "vms_camera_state", stream="main", state="failed rtsp://a:***@h/x") == 1
+
+
+def test_every_declared_name_is_exported_and_prefixed() -> None:
+    everything = MetricsProviders(
+        cameras=FakeStats(), recorders=FakeStats(), storage=FakeStats(), retention=RetentionTally()
+    )
+    body, _ = render_metrics(build_registry(everything, process_metrics=False))
+    families = {f.name for f in text_string_to_metric_families(body.decode())}
+    expected = {name.removesuffix("_total") for name in METRIC_NAMES}
+    assert expected <= families
+    assert all(name.startswith("vms_") for name in METRIC_NAMES)
+
+
+def test_process_metrics_are_included_by_default() -> None:
+    body, _ = render_metrics(build_registry(MetricsProviders()))
+    names = {f.name for f in text_string_to_metric_families(body.decode())}
+    assert "python_gc_objects_collected" in names
+    assert "python_info" in names
