@@ -59,7 +59,13 @@ def _problem(
         problem, fix = str(ctx["problem"]), str(ctx["fix"])
     else:
         problem = error["msg"].removeprefix("Value error, ")
-        fix = _fix_from_field(field) if field else "see docs/guide/configuration.md"
+        item_model = (
+            _model_in(field.annotation) if field and loc and isinstance(loc[-1], int) else None
+        )
+        if item_model is not None:
+            fix = "write the item as a mapping with keys " + ", ".join(item_model.model_fields)
+        else:
+            fix = _fix_from_field(field) if field else "see docs/guide/configuration.md"
     return ConfigProblem(
         key=key, value=value, problem=redact_text(problem), fix=fix, origin=origin_of(loc)
     )

@@ -43,6 +43,8 @@ def fail(tmp_path: Path, data: dict[str, Any], env: dict[str, str] | None = None
             "lowercase",
         ),
         ({"storage": {"pools": [{"name": "a"}]}}, "storage.pools[0].path", "add storage"),
+        ({"storage": {"pools": ["/mnt/a"]}}, "storage.pools[0]", "keys name, path"),
+        ({"cameras": "gate"}, "cameras", "set a list"),
         (
             {"storage": {"free_space_floor_bytes": 1, "free_space_floor_percent": 2}},
             "storage.free_space_floor_percent",
