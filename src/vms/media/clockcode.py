@@ -9,6 +9,8 @@ lossy compression at low bitrates) laid out on a grid whose size is a fixed frac
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -24,6 +26,7 @@ _CELL_DIVISOR = 27.0  # cell edge = min(width, height) / 27
 _MIN_CONTRAST = 40.0
 
 YPlane = npt.NDArray[np.uint8]
+AnyPlane = npt.NDArray[np.number[Any]]  # decoders hand out uint8, some scalers float
 
 
 def cell_size(width: int, height: int) -> float:
@@ -71,7 +74,7 @@ def encode_clock(y_plane: YPlane, unix_ms: int) -> None:
         y_plane[top : round((row + 2) * cell), left : round((col + 2) * cell)] = _WHITE
 
 
-def _cell_means(y_plane: YPlane) -> list[float]:
+def _cell_means(y_plane: AnyPlane) -> list[float]:
     height, width = y_plane.shape
     cell = cell_size(width, height)
     inset = cell * 0.25
@@ -86,7 +89,7 @@ def _cell_means(y_plane: YPlane) -> list[float]:
     return means
 
 
-def decode_clock(y_plane: YPlane) -> int | None:
+def decode_clock(y_plane: AnyPlane) -> int | None:
     """The Unix time in milliseconds drawn by `encode_clock`, or None when no valid code is seen."""
     height, width = y_plane.shape
     if cell_size(width, height) < 4 or code_box(width, height)[2] > width:

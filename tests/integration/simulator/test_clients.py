@@ -36,13 +36,37 @@ def test_ffmpeg_records_five_seconds_by_stream_copy(tmp_path: Path) -> None:
     out = tmp_path / "out.mp4"
     with simulator_process(*SMALL, "--gop-seconds", "0.5") as sim:
         result = run_tool(
-            ["ffmpeg", "-v", "error", "-rtsp_transport", "tcp", "-i", sim.url()]
-            + ["-t", "5", "-c", "copy", "-y", str(out)]
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-rtsp_transport",
+                "tcp",
+                "-i",
+                sim.url(),
+                "-t",
+                "5",
+                "-c",
+                "copy",
+                "-y",
+                str(out),
+            ]
         )
         assert result.returncode == 0, result.stderr
     probe = run_tool(
-        ["ffprobe", "-v", "error", "-count_packets", "-select_streams", "v:0"]
-        + ["-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", str(out)]
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-count_packets",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_packets",
+            "-of",
+            "csv=p=0",
+            str(out),
+        ]
     )
     frames = int(probe.stdout.strip())
     # ffmpeg drops what precedes the first keyframe (at most one 0.5 s GOP) from its 5 s.
@@ -68,9 +92,20 @@ def test_gstreamer_rtspsrc_plays(codec: str, depay: str) -> None:
     with simulator_process(*SMALL, "--codec", codec, "--audio", "none") as sim:
         for protocols in ("tcp", "udp"):
             result = run_tool(
-                ["gst-launch-1.0", "-q", "rtspsrc", f"location={sim.url()}"]
-                + [f"protocols={protocols}", "!", f"rtp{depay}depay", "!", f"{depay}parse"]
-                + ["!", "fakesink", "num-buffers=50"],
+                [
+                    "gst-launch-1.0",
+                    "-q",
+                    "rtspsrc",
+                    f"location={sim.url()}",
+                    f"protocols={protocols}",
+                    "!",
+                    f"rtp{depay}depay",
+                    "!",
+                    f"{depay}parse",
+                    "!",
+                    "fakesink",
+                    "num-buffers=50",
+                ],
                 timeout_s=40,
             )
             assert result.returncode == 0, result.stderr + result.stdout

@@ -65,6 +65,13 @@ def test_url_credentials_are_redacted_and_counted_as_a_password() -> None:
     assert view["has_password"] is True
 
 
+def test_srt_passphrase_is_redacted() -> None:
+    http = client(FakeBackend())
+    body = {"id": "srt", "main_url": f"srt://10.0.0.8:9000?passphrase={SECRET}{SECRET}"}
+    view = http.post("/api/v1/cameras", json=body).json()
+    assert view["main_url"] == "srt://10.0.0.8:9000?passphrase=***"
+
+
 def test_duplicate_is_a_conflict() -> None:
     http = client(FakeBackend())
     http.post("/api/v1/cameras", json=GATE)

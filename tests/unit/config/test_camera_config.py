@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from vms.config import CameraConfig
+from vms.config.base import redact_secrets
 from vms.core.ids import StreamName
 
 
@@ -89,3 +90,28 @@ def test_repr_and_str_never_show_passwords() -> None:
     for text in (repr(camera), str(camera), repr(with_field), str(with_field)):
         assert "hunter2" not in text
     assert "admin:***@h/0" in repr(camera)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("srt://h:9000?passphrase=hunter2hunter2", "srt://h:9000?passphrase=***"),
+        (
+            "srt://h:9000?mode=caller&PassPhrase=hunter2&x=1",
+            "srt://h:9000?mode=caller&PassPhrase=***&x=1",
+        ),
+        ("postgresql://db/vms?password=hunter2", "postgresql://db/vms?password=***"),
+        ("failed: rtsp://a:hunter2@h/x (401)", "failed: rtsp://a:***@h/x (401)"),
+        ("rtsp://h/x?channel=1", "rtsp://h/x?channel=1"),
+    ],
+)
+def test_redact_secrets(text: str, expected: str) -> None:
+    assert redact_secrets(text) == expected
+
+
+def test_srt_passphrase_is_hidden_in_repr_and_errors() -> None:
+    camera = CameraConfig(id="s", main_url="srt://h:9000?passphrase=hunter2hunter2")
+    assert "hunter2" not in repr(camera)
+    with pytest.raises(ValidationError) as caught:
+        CameraConfig(id="s", main_url="srtt://h:9000?passphrase=hunter2hunter2")
+    assert "hunter2" not in str(caught.value.errors()[0]["msg"])

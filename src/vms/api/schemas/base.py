@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from vms.core.redact import redact_text, redact_url
+from vms.config.base import redact_secrets
 
 
 class ApiModel(BaseModel):
@@ -16,6 +16,6 @@ class ApiModel(BaseModel):
 
 
 # A URL shown to clients: its password is replaced by *** even if the backend forgot to.
-RedactedUrl = Annotated[str, AfterValidator(redact_url)]
+RedactedUrl = Annotated[str, AfterValidator(redact_secrets)]
 # Free text shown to clients (an error message may echo a camera URL).
-RedactedText = Annotated[str, AfterValidator(redact_text)]
+RedactedText = Annotated[str, AfterValidator(redact_secrets)]

@@ -1,0 +1,292 @@
+"""Composition root: builds the services in declared order, wires them, runs them; no logic."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+import yaml
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from vms import __version__
+from vms.api.app import create_api
+from vms.api.service_backend import ServiceBackend
+from vms.cameras.manager import CameraManager
+from vms.cameras.stats import CameraMetrics, StorageMetrics
+from vms.config import Settings, load_settings
+from vms.core.bus import Bus, SegmentsDeleted
+from vms.core.clock import Clock, SystemClock
+from vms.core.errors import ConflictError
+from vms.core.filelock import exclusive_lock
+from vms.core.ids import CameraId, StreamName
+from vms.db.cameras_repo import CamerasRepo
+from vms.db.engine import create_engine, migrate
+from vms.ingest.supervisor import CameraSupervisor
+from vms.recording.recorder import PacketFeed, Recorder
+from vms.storage.index import SegmentIndex
+from vms.storage.locks import EvidenceLocks
+from vms.storage.pools import StoragePool, StoragePools
+from vms.storage.repair import repair_index
+from vms.storage.retention import Retention, RetentionPolicy
+from vms.telemetry.logging import configure_logging
+from vms.telemetry.metrics import build_registry, render_metrics
+from vms.telemetry.providers import MetricsProviders, RetentionTally
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything one VMS process runs, built once by `build`."""
+
+    settings: Settings
+    clock: Clock
+    bus: Bus
+    engine: Engine
+    pools: StoragePools
+    index: SegmentIndex
+    locks: EvidenceLocks
+    supervisor: CameraSupervisor
+    cameras: CameraManager
+    retention: Retention
+    retention_wakeup: threading.Event
+
+
+def _pools(settings: Settings, index: SegmentIndex) -> StoragePools:
+    pools = []
+    for pool in settings.storage.pools:
+        pool.path.mkdir(parents=True, exist_ok=True)
+        pools.append(
+            StoragePool(
+                pool.name, pool.path, media_bytes=functools.partial(index.pool_bytes, pool.name)
+            )
+        )
+    return StoragePools(pools)
+
+
+def _free_space_floor_bytes(settings: Settings, pools: StoragePools) -> int:
+    storage = settings.storage
+    if storage.free_space_floor_bytes is not None:
+        return storage.free_space_floor_bytes
+    percent = storage.free_space_floor_percent or 0.0
+    totals = [pool.disk_usage().total_bytes for pool in pools]
+    return int(min(totals) * percent / 100)
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Services:
+    """Create every service (nothing runs yet); the database is migrated here."""
+    clock = clock or SystemClock()
+    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    bus = Bus()
+    engine = create_engine(settings.database.url)
+    migrate(engine)
+    index = SegmentIndex(engine)
+    locks = EvidenceLocks(engine, clock)
+    pools = _pools(settings, index)
+    supervisor = CameraSupervisor(clock=clock, bus=bus)
+    wakeup = threading.Event()
+
+    def make_recorder(camera_id: CameraId, stream: StreamName, feed: PacketFeed) -> Recorder:
+        return Recorder(
+            camera_id,
+            stream,
+            feed,
+            pools=pools,
+            index=index,
+            clock=clock,
+            bus=bus,
+            segment_duration_s=settings.recording.segment_duration_s,
+            fragment_ms=settings.recording.fragment_ms,
+            on_storage_error=lambda _message: wakeup.set(),
+        )
+
+    default_policy = RetentionPolicy(
+        max_age_days=settings.retention.default_days,
+        max_bytes=settings.retention.default_max_bytes,
+    )
+    cameras = CameraManager(
+        CamerasRepo(engine, clock), supervisor, make_recorder, default_retention=default_policy
+    )
+    retention = Retention(
+        index,
+        locks,
+        pools,
+        clock=clock,
+        bus=bus,
+        policies=cameras.retention_policies,
+        free_space_floor_bytes=_free_space_floor_bytes(settings, pools),
+        default_policy=default_policy,
+    )
+    return Services(
+        settings, clock, bus, engine, pools, index, locks, supervisor, cameras, retention, wakeup
+    )
+
+
+async def _retention_loop(services: Services) -> None:
+    """Run retention every interval, and at once when a recorder reports a storage error."""
+    interval_s = services.settings.retention.interval_s
+    while True:
+        emergency = services.retention_wakeup.is_set()
+        services.retention_wakeup.clear()
+        try:
+            report = await asyncio.to_thread(services.retention.run_once, emergency=emergency)
+            if report.deleted_segments:
+                log.info(
+                    "retention freed %d segments (%d bytes)%s",
+                    report.deleted_segments,
+                    report.deleted_bytes,
+                    " after a storage error" if emergency else "",
+                )
+        except Exception:
+            log.exception("retention pass failed")
+        await asyncio.to_thread(services.retention_wakeup.wait, interval_s)
+
+
+def create_app(services: Services) -> FastAPI:
+    """The FastAPI application whose lifespan starts and stops every service."""
+    tally = RetentionTally()
+    services.bus.subscribe(SegmentsDeleted, tally.record)
+    camera_metrics = CameraMetrics(services.cameras, services.supervisor, services.clock)
+    registry = build_registry(
+        MetricsProviders(
+            cameras=camera_metrics,
+            recorders=camera_metrics,
+            storage=StorageMetrics(services.pools, services.index, services.clock),
+            retention=tally,
+        )
+    )
+    backend = ServiceBackend(services.cameras, services.index, services.pools, services.engine)
+    api = create_api(backend, metrics=lambda: render_metrics(registry), version=__version__)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        report = await asyncio.to_thread(repair_index, services.index, services.pools)
+        if report.changed:
+            log.info("index repaired at start: %s", report)
+        await asyncio.to_thread(services.cameras.start, services.settings.cameras)
+        retention = asyncio.create_task(_retention_loop(services), name="retention")
+        try:
+            yield
+        finally:
+            retention.cancel()
+            services.retention_wakeup.set()  # release the waiting thread
+            with contextlib.suppress(asyncio.CancelledError):
+                await retention
+            await asyncio.to_thread(services.cameras.stop)
+            services.engine.dispose()
+
+    api.router.lifespan_context = lifespan
+    return api
+
+
+def serve(settings: Settings) -> int:
+    """Run VMS until SIGINT/SIGTERM; returns the process exit code."""
+    configure_logging(settings.logging.level, settings.logging.format)
+    try:
+        with exclusive_lock(settings.storage.data_dir / "vms.lock"):
+            services = build(settings)
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    create_app(services),
+                    host=settings.server.host,
+                    port=settings.server.port,
+                    log_config=None,
+                    access_log=False,
+                    lifespan="on",
+                )
+            )
+            log.info(
+                "VMS %s listening on http://%s:%d",
+                __version__,
+                settings.server.host,
+                settings.server.port,
+            )
+            server.run()
+            return 0 if server.started else 1
+    except ConflictError as exc:
+        print(f"vms: {exc}", file=sys.stderr)
+        return 1
+
+
+def repair(settings: Settings) -> int:
+    """`vms index repair`: reconcile index and files while VMS is stopped."""
+    configure_logging(settings.logging.level, settings.logging.format)
+    try:
+        with exclusive_lock(settings.storage.data_dir / "vms.lock"):
+            services = build(settings)
+            report = repair_index(services.index, services.pools)
+    except ConflictError as exc:
+        print(f"vms: {exc}", file=sys.stderr)
+        return 1
+    print(report.summary() if hasattr(report, "summary") else report)
+    return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _simulator(cameras: int, port: int) -> Iterator[str]:
+    """Start `vms simulate` as a child process and wait until it serves."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vms.simulator", "--cameras", str(cameras), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.startswith("ready "):
+            raise RuntimeError("the camera simulator did not start")
+        yield line.removeprefix("ready ")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_demo(*, cameras: int, data_dir: Path, port: int) -> int:
+    """`make run`: simulated cameras, SQLite and a local folder, all under `data_dir`.
+
+    The configuration is written to `<data_dir>/demo.yaml` first, so it is also an example of
+    a real configuration file.
+    """
+    with _simulator(cameras, _free_port()) as rtsp:
+        config = {
+            "server": {"port": port},
+            "storage": {"data_dir": str(data_dir)},
+            "cameras": [
+                {
+                    "id": f"cam{i}",
+                    "name": f"Simulated camera {i}",
+                    "main_url": f"{rtsp}/cam{i}/main",
+                    "sub_url": f"{rtsp}/cam{i}/sub",
+                }
+                for i in range(1, cameras + 1)
+            ],
+        }
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path = data_dir / "demo.yaml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        settings = load_settings(path, os.environ)
+        print(f"VMS is starting: http://127.0.0.1:{port}/api/v1/docs  (Ctrl+C stops it)")
+        print(f"Configuration: {path}; cameras from {rtsp}", flush=True)
+        return serve(settings)
