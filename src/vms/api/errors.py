@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from vms.config.base import redact_secrets
 from vms.core.errors import InvalidInputError
+from vms.core.redact import redact_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ def issue_detail(error_type: str, message: str, ctx: object) -> str:
     detail = message.removeprefix("Value error, ")
     if error_type == "vms_config" and isinstance(ctx, dict) and "fix" in ctx:
         detail = f"{detail}; fix: {ctx['fix']}"
-    return redact_secrets(detail)
+    return redact_text(detail)
 
 
 def issues_from(exc: ValidationError, location: str) -> list[FieldIssue]:

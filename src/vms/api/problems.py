@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vms.api.errors import FieldIssue, InvalidFieldsError, dotted_field, issue_detail
 from vms.api.schemas.problems import FieldError, Problem
-from vms.config.base import redact_secrets
 from vms.core.errors import (
     ConflictError,
     InvalidInputError,
@@ -21,6 +20,7 @@ from vms.core.errors import (
     StorageUnavailableError,
     VmsError,
 )
+from vms.core.redact import redact_text
 
 PROBLEM_JSON = "application/problem+json"
 # Problem type URIs are identifiers, not links (RFC 9457 §3.1.1 uses a tag: URI the same way).
@@ -49,7 +49,7 @@ def problem_response(
         type=PROBLEM_TYPE_BASE + kind if kind else "about:blank",
         title=HTTPStatus(status).phrase,
         status=status,
-        detail=redact_secrets(detail),
+        detail=redact_text(detail),
         instance=request.url.path,
         errors=[FieldError(location=i.location, field=i.field, detail=i.detail) for i in issues]
         or None,

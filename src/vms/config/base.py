@@ -8,11 +8,6 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from vms.core.redact import redact_text
-
-# Secrets that travel in a URL's query (SRT passphrase); core.redact covers only user:password@.
-_QUERY_SECRET = re.compile(r"(?i)([?&](?:passphrase|password|passwd|pwd)=)[^&#\s]*")
-
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 SLUG_RULE = "1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit"
 
@@ -21,11 +16,6 @@ class Section(BaseModel):
     """Base of every settings model: unknown keys are errors (typos must not pass)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
-
-def redact_secrets(text: str) -> str:
-    """Redact URL credentials, including secrets passed as query parameters, in any text."""
-    return _QUERY_SECRET.sub(r"\1***", redact_text(text))
 
 
 def invalid(problem: str, fix: str) -> PydanticCustomError:

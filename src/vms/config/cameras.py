@@ -16,9 +16,9 @@ from vms.config.base import (
     OptionalPositiveInt,
     Section,
     invalid,
-    redact_secrets,
 )
 from vms.core.ids import CameraId, StreamName
+from vms.core.redact import redact_text
 
 URL_SCHEMES = ("rtsp", "rtsps", "srt")
 _URL_FIX = (
@@ -30,7 +30,7 @@ _URL_FIX = (
 def check_stream_url(value: str) -> str:
     """Validate a camera stream URL; the message never shows its password."""
     url = value.strip()
-    shown = redact_secrets(url)
+    shown = redact_text(url)
     try:
         parts = urlsplit(url)
         _ = parts.port  # raises ValueError for a port that is not a number in range
@@ -121,7 +121,7 @@ class CameraConfig(Section):
         """Redact URL passwords, so logging a CameraConfig cannot leak them."""
         for name, value in super().__repr_args__():
             redacted = name in ("main_url", "sub_url") and isinstance(value, str)
-            yield name, redact_secrets(value) if redacted else value
+            yield name, redact_text(value) if redacted else value
 
     @property
     def camera_id(self) -> CameraId:

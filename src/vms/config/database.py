@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from vms.config.base import Section, invalid, redact_secrets
+from vms.config.base import Section, invalid
+from vms.core.redact import redact_text
 
 _SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
 
@@ -22,7 +23,7 @@ class DatabaseSettings(Section):
     def __repr_args__(self) -> Iterator[tuple[str | None, object]]:
         """Redact the URL's password, so logging the settings cannot leak it."""
         for name, value in super().__repr_args__():
-            yield name, redact_secrets(value) if isinstance(value, str) else value
+            yield name, redact_text(value) if isinstance(value, str) else value
 
     @field_validator("url")
     @classmethod
@@ -31,12 +32,12 @@ class DatabaseSettings(Section):
         scheme = urlsplit(url).scheme.lower() if "://" in url else ""
         if scheme == "postgres":
             raise invalid(
-                f"{redact_secrets(url)!r} uses the scheme 'postgres'",
+                f"{redact_text(url)!r} uses the scheme 'postgres'",
                 "write postgresql://user:password@host/dbname",
             )
         if scheme not in _SCHEMES:
             raise invalid(
-                f"{redact_secrets(url)!r} is not a supported database URL",
+                f"{redact_text(url)!r} is not a supported database URL",
                 "use sqlite:///path/to/vms.db (one node) or postgresql://user:password@host/dbname",
             )
         if scheme == "sqlite" and not url.startswith("sqlite:///"):

@@ -17,8 +17,8 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticUndefined
 
-from vms.config.base import redact_secrets
 from vms.config.errors import ConfigProblem
+from vms.core.redact import redact_text
 
 Loc = tuple[str | int, ...]
 _SECRET_WORDS = ("password", "passphrase", "secret", "token")
@@ -67,7 +67,7 @@ def _problem(
         else:
             fix = _fix_from_field(field) if field else "see docs/guide/configuration.md"
     return ConfigProblem(
-        key=key, value=value, problem=redact_secrets(problem), fix=fix, origin=origin_of(loc)
+        key=key, value=value, problem=redact_text(problem), fix=fix, origin=origin_of(loc)
     )
 
 
@@ -78,7 +78,7 @@ def _shown(loc: Loc, value: object) -> str | None:
     ):
         return "***"
     if isinstance(value, str | Path):
-        text = redact_secrets(str(value))
+        text = redact_text(str(value))
         return json.dumps(text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "...")
     if value is None or isinstance(value, bool | int | float):
         return json.dumps(value)

@@ -15,10 +15,10 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from vms.config.base import redact_secrets
 from vms.config.errors import ConfigError, ConfigProblem
 from vms.config.explain import Loc, dotted, explain
 from vms.config.settings import Settings
+from vms.core.redact import redact_text
 
 ENV_PREFIX = "VMS_"
 CONFIG_ENV = "VMS_CONFIG"
@@ -99,13 +99,13 @@ def read_yaml(path: Path) -> dict[str, object]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
-        what = redact_secrets(" ".join(str(p) for p in (exc.context, exc.problem) if p))
+        what = redact_text(" ".join(str(p) for p in (exc.context, exc.problem) if p))
         raise fail(
             f"invalid YAML at {where}: {what}",
             "fix the YAML there: indent with spaces, quote values that contain ': ' or ' #'",
         ) from None
     except yaml.YAMLError as exc:
-        raise fail(f"invalid YAML: {redact_secrets(str(exc))}", "fix the YAML syntax") from None
+        raise fail(f"invalid YAML: {redact_text(str(exc))}", "fix the YAML syntax") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -46,7 +46,9 @@ def codec_params_from_stream(stream: av.stream.Stream) -> CodecParams:
     raise ValueError(f"unsupported stream type {stream.type!r}")
 
 
-def add_output_stream(container: av.container.OutputContainer, params: CodecParams) -> av.stream.Stream:
+def add_output_stream(
+    container: av.container.OutputContainer, params: CodecParams
+) -> av.stream.Stream:
     """Create an output stream that takes packets by stream copy (no encoder is opened)."""
     if params.template is None:
         raise ValueError(f"codec parameters for {params.codec} carry no PyAV template")

@@ -35,6 +35,9 @@ class PatternRenderer:
             np.uint8
         )
         self._buffer = np.empty((height * 3 // 2, width), dtype=np.uint8)
+        # Moving grain gives the encoder real work, so bitrates match real cameras' rates.
+        rng = np.random.default_rng(0)
+        self._grain = rng.integers(0, 24, size=(height, width + 64), dtype=np.uint8)
         chroma_cols = np.arange(width // 2)[None, :].repeat(height // 2, axis=0)
         bars = (chroma_cols * 8 // max(1, width // 2)).astype(np.uint8)
         self._u = (64 + bars * 18).astype(np.uint8)
@@ -47,6 +50,8 @@ class PatternRenderer:
         width, height = self.width, self.height
         y = self._buffer[:height]
         y[:] = self._base_y
+        shift = (index * 7) % 64
+        y += self._grain[:, shift : shift + width]
         bar_w = max(4, width // 16)
         x = (index * max(2, width // 100)) % (width + bar_w) - bar_w
         y[:, max(0, x) : max(0, x + bar_w)] = 220

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from vms.config import CameraConfig
-from vms.config.base import redact_secrets
 from vms.core.ids import StreamName
+from vms.core.redact import redact_text
 
 
 @pytest.mark.parametrize(
@@ -105,8 +105,8 @@ def test_repr_and_str_never_show_passwords() -> None:
         ("rtsp://h/x?channel=1", "rtsp://h/x?channel=1"),
     ],
 )
-def test_redact_secrets(text: str, expected: str) -> None:
-    assert redact_secrets(text) == expected
+def test_redact_text(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
 
 
 def test_srt_passphrase_is_hidden_in_repr_and_errors() -> None:

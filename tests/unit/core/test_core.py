@@ -82,6 +82,12 @@ def test_bus_isolates_a_failing_handler() -> None:
         ("rtsp://admin:secret@10.0.0.1:554/s", "rtsp://admin:***@10.0.0.1:554/s"),
         ("rtsp://10.0.0.1/s", "rtsp://10.0.0.1/s"),
         ("rtsp://user:p%40ss@cam/s?x=1", "rtsp://user:***@cam/s?x=1"),
+        (
+            "srt://cam:9000?mode=caller&passphrase=abcdefghij",
+            "srt://cam:9000?mode=caller&passphrase=***",
+        ),
+        ("rtsp://u:p@cam/s?pwd=x&ch=1", "rtsp://u:***@cam/s?pwd=***&ch=1"),
+        ("postgresql://db/vms?password=x", "postgresql://db/vms?password=***"),
     ],
 )
 def test_redact_url(url: str, expected: str) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from vms.config.base import redact_secrets
+from vms.core.redact import redact_text
 
 
 class ApiModel(BaseModel):
@@ -16,6 +16,6 @@ class ApiModel(BaseModel):
 
 
 # A URL shown to clients: its password is replaced by *** even if the backend forgot to.
-RedactedUrl = Annotated[str, AfterValidator(redact_secrets)]
+RedactedUrl = Annotated[str, AfterValidator(redact_text)]
 # Free text shown to clients (an error message may echo a camera URL).
-RedactedText = Annotated[str, AfterValidator(redact_secrets)]
+RedactedText = Annotated[str, AfterValidator(redact_text)]
