@@ -18,7 +18,7 @@ import av
 import av.container
 import av.stream
 
-from vms.media.avstream import add_output_stream
+from vms.media.avstream import add_output_stream, stored_payload
 from vms.media.packet import CodecParams, MediaKind, Packet, StreamInfo
 
 MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
@@ -143,7 +143,7 @@ class SegmentWriter:
         pts = packet.pts - track.offset
         if dts < 0 or (track.last_dts is not None and dts <= track.last_dts):
             return False  # before the origin (audio preceding the keyframe) or not monotonic
-        av_packet = av.Packet(packet.data)
+        av_packet = av.Packet(stored_payload(track.params, packet.data))
         av_packet.pts = pts
         av_packet.dts = dts
         av_packet.duration = packet.duration

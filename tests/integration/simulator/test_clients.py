@@ -124,9 +124,9 @@ def test_decoded_clock_and_rtcp_wall_time_match_the_wall_clock() -> None:
             prft: list[float] = []
             deadline = time.monotonic() + 4  # read past the probe's backlog: live from then on
             for packet in container.demux(stream):
-                side = packet.get_sidedata("prft")
-                if side is not None:
-                    wallclock_us, _flags = struct.unpack_from("<qi", bytes(side))
+                if packet.has_sidedata("prft"):  # AVProducerReferenceTime: wallclock µs, flags
+                    side = bytes(packet.get_sidedata("prft"))
+                    wallclock_us, _flags = struct.unpack_from("<qi", side)
                     prft.append(wallclock_us / 1e6 - time.time())
                 for frame in packet.decode():
                     code = decode_clock(frame.to_ndarray(format="gray"))

@@ -11,7 +11,7 @@ import errno
 import random
 import socket
 import struct
-from asyncio import BaseTransport, WriteTransport
+from asyncio import WriteTransport
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -185,7 +185,3 @@ class UdpSink:
         for pair, _ in self._tracks.values():
             pair.close()
         self._tracks.clear()
-
-
-def is_write_transport(transport: BaseTransport) -> bool:
-    return isinstance(transport, WriteTransport)

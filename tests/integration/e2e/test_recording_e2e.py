@@ -1,0 +1,94 @@
+"""Simulator → VMS → segments, end to end through the real server process."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.e2e.conftest import first_frame_clock_ms
+from tests.support.simulator import simulator_process
+from tests.support.vms_process import VmsProcess, ffprobe_json, wait_for
+
+FRAME_MS = 40  # 25 fps
+
+
+def segment_path(vms: VmsProcess, row: dict[str, object]) -> Path:
+    """Download-free path of a segment: the pool is `<data_dir>/recordings`."""
+    response = vms.client.get(str(row["file_url"]))
+    response.raise_for_status()
+    path = vms.data_dir / f"segment-{row['segment_id']}.mp4"
+    path.write_bytes(response.content)
+    return path
+
+
+@pytest.mark.slow
+def test_two_minute_recording_is_complete_gapless_and_on_time(
+    tmp_path: Path, vms_factory: list[VmsProcess]
+) -> None:
+    with simulator_process("--cameras", "2", "--size", "640x360", "--audio", "aac") as sim:
+        vms = VmsProcess(
+            tmp_path / "vms",
+            [
+                {"id": "cam1", "main_url": sim.url(1), "sub_url": sim.url(1, "sub")},
+                {"id": "cam2", "main_url": sim.url(2), "record_stream": "main"},
+            ],
+            segment_duration_s=20,
+        )
+        vms_factory.append(vms)
+        vms.start()
+        assert wait_for(lambda: vms.stream_state("cam1")["state"] == "streaming", 30)
+        started = time.time()
+        time.sleep(120)
+        assert vms.stream_state("cam1")["wallclock_source"] == "rtcp"
+        assert vms.stop() == 0
+        elapsed_ms = (time.time() - started) * 1000
+        vms.start()  # to read the index through the API
+        for camera in ("cam1", "cam2"):
+            rows = vms.recordings(camera)
+            assert len(rows) >= 6, rows
+            span_ms = rows[-1]["end_ms"] - rows[0]["start_ms"]
+            recorded_ms = sum(r["duration_ms"] for r in rows)
+            # Recorded media time matches the wall-clock span within 1 %.
+            assert abs(recorded_ms - span_ms) <= 0.01 * span_ms, (recorded_ms, span_ms)
+            # ... and covers the whole run (less the first keyframe wait at start).
+            assert span_ms >= elapsed_ms - 3000, (span_ms, elapsed_ms)
+            for prev, nxt in itertools.pairwise(rows):
+                assert abs(nxt["start_ms"] - prev["end_ms"]) <= 2 * FRAME_MS, (prev, nxt)
+            for row in rows:
+                assert 19_000 <= row["duration_ms"] <= 23_000 or row is rows[-1], row
+                path = segment_path(vms, row)
+                probe = ffprobe_json(path)
+                codecs = sorted(s["codec_name"] for s in probe["streams"])
+                assert codecs == ["aac", "h264"], codecs
+                video = next(s for s in probe["streams"] if s["codec_type"] == "video")
+                expected_frames = row["duration_ms"] / FRAME_MS
+                assert abs(int(video["nb_read_packets"]) - expected_frames) <= 2
+                clock = first_frame_clock_ms(path)
+                assert clock is not None, f"no burnt-in clock in {path}"
+                # The index time of a segment is the capture time of its first frame.
+                assert abs(clock - row["start_ms"]) <= 250, (clock, row["start_ms"])
+
+
+@pytest.mark.parametrize("codec", ["h264", "h265"])
+def test_simulated_camera_codecs_record_by_stream_copy(
+    codec: str, tmp_path: Path, vms_factory: list[VmsProcess]
+) -> None:
+    with simulator_process(
+        "--cameras", "1", "--codec", codec, "--size", "640x360", "--audio", "pcmu"
+    ) as sim:
+        vms = VmsProcess(
+            tmp_path / "vms", [{"id": "cam1", "main_url": sim.url(1)}], segment_duration_s=5
+        )
+        vms_factory.append(vms)
+        vms.start()
+        assert wait_for(lambda: len(vms.recordings("cam1")) >= 2, 40), vms.log()[-3000:]
+        rows = vms.recordings("cam1")
+        probe = ffprobe_json(segment_path(vms, rows[0]))
+        codecs = sorted(s["codec_name"] for s in probe["streams"])
+        assert codecs == sorted(["hevc" if codec == "h265" else "h264", "pcm_s16be"]), codecs
+        status = vms.stream_state("cam1")
+        assert status["codec"] == ("hevc" if codec == "h265" else "h264")
+        assert status["recorder"]["segments_closed"] >= 2
