@@ -39,7 +39,7 @@ from vms.recording.recorder import PacketFeed, Recorder
 from vms.storage.index import SegmentIndex
 from vms.storage.locks import EvidenceLocks
 from vms.storage.pools import StoragePool, StoragePools
-from vms.storage.repair import repair_index
+from vms.storage.repair import FileOutcome, RepairReport, repair_index
 from vms.storage.retention import Retention, RetentionPolicy
 from vms.telemetry.logging import configure_logging
 from vms.telemetry.metrics import build_registry, render_metrics
@@ -68,7 +68,10 @@ class Services:
 def _pools(settings: Settings, index: SegmentIndex) -> StoragePools:
     pools = []
     for pool in settings.storage.pools:
-        pool.path.mkdir(parents=True, exist_ok=True)
+        try:
+            pool.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # reported by /readyz and the recorders; VMS still starts
+            log.error("storage pool %s at %s cannot be created: %s", pool.name, pool.path, exc)
         pools.append(
             StoragePool(
                 pool.name, pool.path, media_bytes=functools.partial(index.pool_bytes, pool.name)
@@ -82,8 +85,11 @@ def _free_space_floor_bytes(settings: Settings, pools: StoragePools) -> int:
     if storage.free_space_floor_bytes is not None:
         return storage.free_space_floor_bytes
     percent = storage.free_space_floor_percent or 0.0
-    totals = [pool.disk_usage().total_bytes for pool in pools]
-    return int(min(totals) * percent / 100)
+    totals = []
+    for pool in pools:
+        with contextlib.suppress(OSError):  # a missing pool has no size to take a share of
+            totals.append(pool.disk_usage().total_bytes)
+    return int(min(totals) * percent / 100) if totals else 0
 
 
 def build(settings: Settings, clock: Clock | None = None) -> Services:
@@ -192,13 +198,30 @@ def create_app(services: Services) -> FastAPI:
     return api
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, exiting normally after a graceful stop on SIGTERM/SIGINT.
+
+    uvicorn re-raises the captured signal once it has shut down, so the process would die "by
+    SIGTERM" although every segment was closed and indexed; service managers and tests then see
+    a failure. VMS exits 0 after a clean stop instead.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self._captured_signals.clear()
+
+
 def serve(settings: Settings) -> int:
     """Run VMS until SIGINT/SIGTERM; returns the process exit code."""
     configure_logging(settings.logging.level, settings.logging.format)
     try:
         with exclusive_lock(settings.storage.data_dir / "vms.lock"):
             services = build(settings)
-            server = uvicorn.Server(
+            server = _Server(
                 uvicorn.Config(
                     create_app(services),
                     host=settings.server.host,
@@ -231,8 +254,21 @@ def repair(settings: Settings) -> int:
     except ConflictError as exc:
         print(f"vms: {exc}", file=sys.stderr)
         return 1
-    print(report.summary() if hasattr(report, "summary") else report)
+    print(_repair_summary(report))
     return 0
+
+
+def _repair_summary(report: RepairReport) -> str:
+    """What `vms index repair` did, one line per kind of change, for the operator."""
+    lines = [
+        f"finished interrupted deletes: {len(report.deletes_finished)}",
+        f"dropped rows of missing files: {len(report.rows_dropped)}",
+    ]
+    lines += [f"files {outcome.value}: {report.count(outcome)}" for outcome in FileOutcome]
+    lines += [f"  {item.outcome.value}: {item.path}" for item in report.files]
+    if report.pools_skipped:
+        lines.append(f"pools skipped (not a directory): {', '.join(report.pools_skipped)}")
+    return "\n".join(lines)
 
 
 def _free_port() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import count
 from pathlib import Path
 
@@ -41,12 +41,25 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 class LoopFeed:
-    """The same noisy clip over and over on a continuous timeline; counts what it handed out."""
+    """The same noisy clip over and over on a continuous timeline, as fast as it is read.
+
+    `stop_after(when, n)`: once `when()` holds, n more items go through and then the feed goes
+    quiet (an idle camera); `exhausted` is set when the recorder asks for more after that, i.e.
+    once it has handled all of them.
+    """
 
     def __init__(self, stream: GeneratedStream) -> None:
         self._items = self._generate(stream)
         self.handed_out = 0
+        self.limit: int | None = None
+        self._when: Callable[[], bool] | None = None
+        self._count = 0
         self.closed = threading.Event()
+        self.exhausted = threading.Event()
+
+    def stop_after(self, when: Callable[[], bool], count: int) -> None:
+        self._count = count
+        self._when = when
 
     @staticmethod
     def _generate(stream: GeneratedStream) -> Iterator[HubItem]:
@@ -56,6 +69,12 @@ class LoopFeed:
 
     def get(self, timeout: float | None = None) -> HubItem | None:
         if self.closed.is_set():
+            return None
+        if self.limit is None and self._when is not None and self._when():
+            self.limit = self.handed_out + self._count
+        if self.limit is not None and self.handed_out >= self.limit:
+            self.exhausted.set()
+            self.closed.wait(timeout)
             return None
         self.handed_out += 1
         return next(self._items)
@@ -132,11 +151,13 @@ def test_disk_full_then_emergency_retention_then_resume(small_disk: Path, tmp_pa
 
         report = retention.run_once(emergency=True)
         assert report.deleted_segments > 0
-        with watch.cond:
-            closed_after = len(watch.closed)
-            assert watch.cond.wait_for(lambda: len(watch.closed) >= closed_after + 2, timeout=300)
+        closed_before = recorder.stats().segments_closed
+        resumed = lambda: recorder.current_path() is not None  # noqa: E731
+        feed.stop_after(resumed, len(stream.packets) * 3 // 2)  # 3 s more: fits in the space freed
+        assert feed.exhausted.wait(timeout=300)
     finally:
         recorder.stop()
+    assert recorder.stats().segments_closed >= closed_before + 2  # resumed by itself
 
     after = index.query(CAM, None, 0, 2**62)
     after_ids = {r.id for r in after}
@@ -179,7 +200,7 @@ def test_full_disk_mid_segment_keeps_the_written_fragments(
         segment_duration_s=600.0,
         on_storage_error=watch.on_error,
         retry_backoff=Backoff(initial_s=0.05, cap_s=0.2),
-        min_free_bytes=0,
+        min_free_bytes=2 * MIB,  # a fragment is ~1 MiB: no resuming into the cut-off bytes
     )
     recorder.start()
     try:
@@ -189,14 +210,11 @@ def test_full_disk_mid_segment_keeps_the_written_fragments(
             [torn] = watch.closed  # the abandoned segment, indexed up to its last fragment
         row = index.get(torn.segment_id)
         assert row is not None and row.duration_ms >= 1000
+        assert recorder.stats().state is RecorderState.STORAGE_ERROR
         ballast.unlink()  # space comes back: the recorder resumes by itself
-        with watch.cond:
-            assert watch.cond.wait_for(
-                lambda: (
-                    recorder.stats().segments_closed >= 1 and recorder.current_path() is not None
-                ),
-                timeout=300,
-            )
+        resumed = lambda: recorder.current_path() is not None  # noqa: E731
+        feed.stop_after(resumed, len(stream.packets))  # 2 s more, far less than the space freed
+        assert feed.exhausted.wait(timeout=300)
     finally:
         recorder.stop()
     rows = index.query(CAM, None, 0, 2**62)

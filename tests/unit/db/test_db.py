@@ -54,7 +54,7 @@ def _camera(cam: str = "front-door", **kw: object) -> CameraRow:
         username="admin",
         password="hunter2",
     )
-    return CameraRow(**{**{f: getattr(base, f) for f in base.__slots__}, **kw})  # type: ignore[arg-type]
+    return CameraRow(**{**{f: getattr(base, f) for f in base.__slots__}, **kw})
 
 
 def test_camera_crud_round_trip(db_engine: Engine) -> None:

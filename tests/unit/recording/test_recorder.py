@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -98,7 +99,7 @@ def ffprobe(path: Path) -> dict:  # type: ignore[type-arg]
 
 
 def assert_contiguous(rows: Sequence[SegmentRow], frame_ms: int = 40) -> None:
-    for prev, nxt in zip(rows, rows[1:], strict=False):
+    for prev, nxt in itertools.pairwise(rows):
         assert abs(nxt.start_ms - prev.end_ms) <= frame_ms, (prev, nxt)
 
 
@@ -141,7 +142,12 @@ def test_codec_change_starts_a_new_segment(
     stream_b: GeneratedStream,
 ) -> None:
     later_b = shifted(stream_b, offset_s=8.0)
-    items = [*items_of(stream_a), StreamEnded("camera rebooted"), stream_b.info, *later_b]
+    items: list[HubItem] = [
+        *items_of(stream_a),
+        StreamEnded("camera rebooted"),
+        stream_b.info,
+        *later_b,
+    ]
     run = record(sqlite_engine, pool, items)
     assert [(r.width, r.height, r.duration_ms) for r in run.rows] == [
         (320, 240, 8000),
@@ -157,7 +163,7 @@ def test_new_stream_info_alone_also_cuts(
     stream_a: GeneratedStream,
     stream_b: GeneratedStream,
 ) -> None:
-    items = [*items_of(stream_a), stream_b.info, *shifted(stream_b, offset_s=8.0)]
+    items: list[HubItem] = [*items_of(stream_a), stream_b.info, *shifted(stream_b, offset_s=8.0)]
     assert [r.width for r in record(sqlite_engine, pool, items).rows] == [320, 640]
 
 
@@ -181,7 +187,10 @@ def test_timestamp_jump_starts_a_new_segment(
     pts_offset_s: float,
     why: str,
 ) -> None:
-    items = [*items_of(stream_a), *_restarted(stream_a, pts_offset_s, wall_offset_s=8.0)]
+    items: list[HubItem] = [
+        *items_of(stream_a),
+        *_restarted(stream_a, pts_offset_s, wall_offset_s=8.0),
+    ]
     run = record(sqlite_engine, pool, items)
     assert [r.duration_ms for r in run.rows] == [8000, 8000], why
     assert_contiguous(run.rows)
@@ -199,7 +208,12 @@ def test_packets_dropped_starts_a_new_segment_at_the_next_keyframe(
     resume = next(
         i for i in range(cut, len(packets)) if packets[i].keyframe and packets[i].track == 0
     )
-    items = [stream_a.info, *packets[:cut], PacketsDropped(resume - cut), *packets[resume:]]
+    items: list[HubItem] = [
+        stream_a.info,
+        *packets[:cut],
+        PacketsDropped(resume - cut),
+        *packets[resume:],
+    ]
     run = record(sqlite_engine, pool, items)
     assert [r.duration_ms for r in run.rows] == [3000, 4400]  # resumes at the keyframe at 3.6 s
     assert run.rows[1].start_ms - run.rows[0].end_ms == 600  # the dropped span, and only it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,9 @@ class World:
     policies: dict[CameraId, RetentionPolicy] = field(default_factory=dict)
     published: list[SegmentsDeleted] = field(default_factory=list)
 
-    def retention(self, floor_bytes: int = 0, **kw: RetentionPolicy) -> Retention:
+    def retention(
+        self, floor_bytes: int = 0, default_policy: RetentionPolicy | None = None
+    ) -> Retention:
         return Retention(
             self.index,
             self.locks,
@@ -44,7 +47,7 @@ class World:
             bus=self.bus,
             policies=lambda: self.policies,
             free_space_floor_bytes=floor_bytes,
-            **kw,
+            default_policy=default_policy,
         )
 
     def minutes(self, cam: CameraId) -> list[int]:
@@ -168,10 +171,11 @@ async def test_run_forever_runs_passes_until_cancelled(world: World) -> None:
     import asyncio
 
     world.policies[CAM1] = RetentionPolicy(max_bytes=0)
+    deleted = threading.Event()
+    world.bus.subscribe(SegmentsDeleted, lambda _: deleted.set())
     retention = world.retention()
     task = asyncio.create_task(retention.run_forever(interval_s=3600))
-    while retention.stats().runs_total == 0:
-        await asyncio.sleep(0.01)
+    await asyncio.to_thread(deleted.wait)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
