@@ -24,7 +24,7 @@ def test_hot_add_update_remove_and_bad_cameras_never_touch_the_good_one(
         "--cameras", "2", "--size", "320x240", "--audio", "none",
         "--username", "admin", "--password", PASSWORD,
     ) as sim:  # fmt: skip
-        vms = VmsProcess(tmp_path / "vms", [], segment_duration_s=3)
+        vms = VmsProcess(tmp_path / "vms", [], segment_duration_s=5)
         vms_factory.append(vms)
         vms.start()
         api = vms.client
