@@ -38,7 +38,9 @@ class Backoff:
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Delay before retry number ``attempt`` (0-based): cap-limited, +/- jitter fraction."""
-        base = min(self.cap_s, self.initial_s * self.factor ** max(0, attempt))
+        # Clamp the exponent first: factor ** 1000 overflows a float long after the cap applies.
+        exponent = min(max(0, attempt), 64)
+        base = min(self.cap_s, self.initial_s * self.factor**exponent)
         spread = base * self.jitter
         r = (rng or random).uniform(-spread, spread)
         return max(0.0, min(self.cap_s, base + r))

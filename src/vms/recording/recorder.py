@@ -372,7 +372,7 @@ class Recorder:
 
     def _storage_failed(self, message: str) -> None:
         full = f"recorder {self.camera_id}/{self.stream}: {message}"
-        delay_s = self._backoff.delay(min(self._retry_attempt, 30))  # past the cap anyway
+        delay_s = self._backoff.delay(self._retry_attempt)
         self._retry_attempt += 1
         self._retry_at = self._clock.monotonic() + delay_s
         with self._lock:

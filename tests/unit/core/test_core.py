@@ -38,6 +38,7 @@ def test_backoff_grows_to_the_cap_with_bounded_jitter() -> None:
     assert 0.8 <= delays[1] <= 1.2
     assert all(d <= 30.0 for d in delays)
     assert delays[-1] >= 24.0  # capped, still jittered
+    assert 24.0 <= backoff.delay(10_000, rng) <= 30.0  # no overflow after many retries
 
 
 async def test_supervisor_restarts_a_failing_loop_until_it_returns() -> None:
