@@ -27,7 +27,7 @@ from vms.api.service_backend import ServiceBackend
 from vms.cameras.manager import CameraManager
 from vms.cameras.stats import CameraMetrics, StorageMetrics
 from vms.config import Settings, load_settings
-from vms.core.bus import Bus, SegmentsDeleted
+from vms.core.bus import Bus, SegmentsDeleted, SourceHealthChanged
 from vms.core.clock import Clock, SystemClock
 from vms.core.errors import ConflictError
 from vms.core.filelock import exclusive_lock
@@ -35,12 +35,18 @@ from vms.core.ids import CameraId, StreamName
 from vms.db.cameras_repo import CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.ingest.supervisor import CameraSupervisor
+from vms.playback.facade import PlaybackFacade
+from vms.playback.facts import OutageRecorder, RunHeartbeat
+from vms.playback.jobs import ExportJobs
+from vms.playback.service import PlaybackLimits, PlaybackService
+from vms.playback.signing import SiteKey
 from vms.recording.recorder import PacketFeed, Recorder
 from vms.storage.index import SegmentIndex
 from vms.storage.locks import EvidenceLocks
 from vms.storage.pools import StoragePool, StoragePools
 from vms.storage.repair import FileOutcome, RepairReport, repair_index
 from vms.storage.retention import Retention, RetentionPolicy
+from vms.storage.retention_marks import RetentionMarks
 from vms.telemetry.logging import configure_logging
 from vms.telemetry.metrics import build_registry, render_metrics
 from vms.telemetry.providers import MetricsProviders, RetentionTally
@@ -63,6 +69,40 @@ class Services:
     cameras: CameraManager
     retention: Retention
     retention_wakeup: threading.Event
+    playback: PlaybackFacade
+    outages: OutageRecorder
+    heartbeat: RunHeartbeat
+
+
+HEARTBEAT_S = 30.0
+
+
+def _playback(
+    settings: Settings,
+    engine: Engine,
+    clock: Clock,
+    *,
+    index: SegmentIndex,
+    pools: StoragePools,
+    locks: EvidenceLocks,
+    marks: RetentionMarks,
+) -> PlaybackFacade:
+    limits = PlaybackLimits(
+        settings.playback.max_range_s * 1000, settings.playback.max_timeline_range_s * 1000
+    )
+    service = PlaybackService(engine, index, pools, clock, marks=marks, limits=limits)
+    key = SiteKey.load_or_create(settings.storage.data_dir)
+    exports_dir = settings.playback.exports_dir or settings.storage.data_dir / "exports"
+    jobs = ExportJobs(
+        engine,
+        clock,
+        locks=locks,
+        key=key,
+        exports_dir=exports_dir,
+        find_sources=service.export_sources,
+        version=__version__,
+    )
+    return PlaybackFacade(service, jobs, key)
 
 
 def _pools(settings: Settings, index: SegmentIndex) -> StoragePools:
@@ -126,6 +166,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     cameras = CameraManager(
         CamerasRepo(engine, clock), supervisor, make_recorder, default_retention=default_policy
     )
+    marks = RetentionMarks(engine)
     retention = Retention(
         index,
         locks,
@@ -135,9 +176,25 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
         policies=cameras.retention_policies,
         free_space_floor_bytes=_free_space_floor_bytes(settings, pools),
         default_policy=default_policy,
+        marks=marks,
     )
+    outages = OutageRecorder(engine, clock)
+    bus.subscribe(SourceHealthChanged, outages.on_health)
     return Services(
-        settings, clock, bus, engine, pools, index, locks, supervisor, cameras, retention, wakeup
+        settings,
+        clock,
+        bus,
+        engine,
+        pools,
+        index,
+        locks,
+        supervisor,
+        cameras,
+        retention,
+        wakeup,
+        _playback(settings, engine, clock, index=index, pools=pools, locks=locks, marks=marks),
+        outages,
+        RunHeartbeat(engine, clock, __version__),
     )
 
 
@@ -161,6 +218,26 @@ async def _retention_loop(services: Services) -> None:
         await asyncio.to_thread(services.retention_wakeup.wait, interval_s)
 
 
+async def _heartbeat_loop(services: Services) -> None:
+    """Move this run's last-seen time forward, and delete exports past their retention."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_S)
+        try:
+            await asyncio.to_thread(services.heartbeat.beat)
+            await asyncio.to_thread(
+                services.playback.jobs.purge, services.settings.playback.export_retention_days
+            )
+        except Exception:
+            log.exception("heartbeat failed")
+
+
+def _start_playback(services: Services) -> None:
+    last_seen_ms = services.heartbeat.last_seen_ms()
+    services.outages.close_dangling(last_seen_ms or services.clock.now_ms())
+    services.heartbeat.begin()
+    services.playback.jobs.start()
+
+
 def create_app(services: Services) -> FastAPI:
     """The FastAPI application whose lifespan starts and stops every service."""
     tally = RetentionTally()
@@ -175,23 +252,35 @@ def create_app(services: Services) -> FastAPI:
         )
     )
     backend = ServiceBackend(services.cameras, services.index, services.pools, services.engine)
-    api = create_api(backend, metrics=lambda: render_metrics(registry), version=__version__)
+    api = create_api(
+        backend,
+        metrics=lambda: render_metrics(registry),
+        version=__version__,
+        playback=services.playback,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         report = await asyncio.to_thread(repair_index, services.index, services.pools)
         if report.changed:
             log.info("index repaired at start: %s", report)
+        await asyncio.to_thread(_start_playback, services)
         await asyncio.to_thread(services.cameras.start, services.settings.cameras)
         retention = asyncio.create_task(_retention_loop(services), name="retention")
+        heartbeat = asyncio.create_task(_heartbeat_loop(services), name="heartbeat")
         try:
             yield
         finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            await asyncio.to_thread(services.playback.jobs.stop)
             retention.cancel()
             services.retention_wakeup.set()  # release the waiting thread
             with contextlib.suppress(asyncio.CancelledError):
                 await retention
             await asyncio.to_thread(services.cameras.stop)
+            await asyncio.to_thread(services.heartbeat.beat)
             services.engine.dispose()
 
     api.router.lifespan_context = lifespan

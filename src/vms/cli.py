@@ -1,4 +1,4 @@
-"""The `vms` command: serve, demo, simulate, camera, index repair."""
+"""The `vms` command: serve, demo, simulate, camera, index repair, export and export verify."""
 
 from __future__ import annotations
 
@@ -124,6 +124,91 @@ def _camera_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     camera.set_defaults(func=_cmd_camera)
 
 
+def _download(api: str, path: str, target: Path) -> None:
+    try:
+        with urllib.request.urlopen(f"{api.rstrip('/')}/api/v1{path}", timeout=60) as response:
+            target.write_bytes(response.read())
+    except urllib.error.URLError as exc:
+        raise SystemExit(f"vms: cannot download {path}: {exc}") from None
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    if args.start == "verify":
+        return _cmd_export_verify(args)
+    import time
+
+    if args.end is None or args.camera is None:
+        raise SystemExit("vms: usage: vms export CAMERA START END [--out FILE]")
+    body = {
+        "camera": args.camera,
+        "start": args.start,
+        "end": args.end,
+        "format": "mp4",
+        "requested_by": args.requested_by,
+    }
+    job = _api_request(args.api, "POST", "/exports", body)
+    assert isinstance(job, dict)
+    while job["state"] in ("queued", "running"):
+        time.sleep(0.5)
+        job = _api_request(args.api, "GET", f"/exports/{job['id']}")
+        assert isinstance(job, dict)
+    if job["state"] != "done":
+        print(f"vms: export {job['id']} {job['state']}: {job.get('error')}", file=sys.stderr)
+        return 1
+    out = Path(args.out or f"{args.camera}-{job['media_start_ms']}.mp4")
+    _download(args.api, f"/exports/{job['id']}/file", out)
+    manifest = out.with_suffix(".manifest.json")
+    _download(args.api, f"/exports/{job['id']}/manifest", manifest)
+    print(f"{out}\n{manifest}")
+    return 0
+
+
+def _cmd_export_verify(args: argparse.Namespace) -> int:
+    """`vms export verify FILE MANIFEST`: valid, or which field does not match and why."""
+    from vms.playback.signing import SiteKey, verify_files
+
+    if args.camera is None or args.end is None:
+        raise SystemExit("vms: usage: vms export verify FILE MANIFEST [--config FILE]")
+    trusted: list[bytes] = []
+    if _config_path(args) is not None:
+        from vms.config import load_settings
+
+        settings = load_settings(_config_path(args), os.environ)
+        trusted.append(SiteKey.load_or_create(settings.storage.data_dir).public_raw)
+    result = verify_files(Path(args.camera), Path(args.end), trusted)
+    if result.valid:
+        print(
+            f"valid: signed by key {result.key_id}" + ("" if trusted else " (site key not checked)")
+        )
+        return 0
+    print("NOT VALID")
+    for issue in result.issues:
+        print(f"  {issue.field}: {issue.reason}")
+    return 1
+
+
+def _export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = sub.add_parser(
+        "export",
+        help="export a time range to a signed MP4 (via the API), or `export verify FILE MANIFEST`",
+    )
+    export.add_argument("start", help="'verify', or the camera id")
+    export.add_argument("camera", nargs="?", help="range start (or FILE for verify)")
+    export.add_argument("end", nargs="?", help="range end (or MANIFEST for verify)")
+    export.add_argument("--api", default="http://127.0.0.1:8080", help="VMS API base URL")
+    export.add_argument("--out", help="output file (default CAMERA-START.mp4)")
+    export.add_argument("--requested-by", default=os.environ.get("USER", "cli"))
+    _add_config_argument(export)
+    export.set_defaults(func=_cmd_export_dispatch)
+
+
+def _cmd_export_dispatch(args: argparse.Namespace) -> int:
+    if args.start == "verify":
+        return _cmd_export_verify(args)
+    args.camera, args.start, args.end = args.start, args.camera, args.end
+    return _cmd_export(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from vms.simulator.command import add_arguments as add_simulate_arguments
 
@@ -145,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(func=_cmd_simulate)
 
     _camera_parser(sub)
+    _export_parser(sub)
 
     index = sub.add_parser("index", help="segment index maintenance")
     index_actions = index.add_subparsers(dest="index_command", required=True)

@@ -8,9 +8,12 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from vms.api.backend import ApiBackend
+from vms.api.playback_backend import PlaybackBackend
 from vms.api.problems import register_problem_handlers, use_problem_media_type
 from vms.api.routes.cameras import cameras_router
+from vms.api.routes.exports import exports_router
 from vms.api.routes.health import health_router
+from vms.api.routes.playback import playback_router
 from vms.api.routes.recordings import recordings_router
 
 API_PREFIX = "/api/v1"
@@ -30,9 +33,14 @@ class _VmsApi(FastAPI):
 
 
 def create_api(
-    backend: ApiBackend, *, metrics: Callable[[], tuple[bytes, str]], version: str
+    backend: ApiBackend,
+    *,
+    metrics: Callable[[], tuple[bytes, str]],
+    version: str,
+    playback: PlaybackBackend | None = None,
 ) -> FastAPI:
-    """The HTTP API over `backend`; `metrics` renders the Prometheus exposition for /metrics."""
+    """The HTTP API over `backend`; `metrics` renders the Prometheus exposition for /metrics;
+    `playback` adds the timeline, VOD, frame and export routes."""
     app = _VmsApi(
         title="VMS",
         version=version,
@@ -49,6 +57,9 @@ def create_api(
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(cameras_router(backend))
     api.include_router(recordings_router(backend))
+    if playback is not None:
+        api.include_router(playback_router(playback, backend))
+        api.include_router(exports_router(playback))
     app.include_router(api)
     app.include_router(health_router(backend, metrics, version))
     return app

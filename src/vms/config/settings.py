@@ -10,6 +10,7 @@ from vms.config.base import Section, invalid
 from vms.config.cameras import CameraConfig
 from vms.config.database import DatabaseSettings
 from vms.config.logging import LoggingSettings
+from vms.config.playback import PlaybackSettings
 from vms.config.recording import RecordingSettings
 from vms.config.retention import RetentionSettings
 from vms.config.server import ServerSettings
@@ -26,6 +27,7 @@ class Settings(Section):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     cameras: list[CameraConfig] = Field(default_factory=list)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    playback: PlaybackSettings = Field(default_factory=PlaybackSettings)
 
     @model_validator(mode="before")
     @classmethod

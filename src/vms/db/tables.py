@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments an `INTEGER PRIMARY KEY`; PostgreSQL gets a real BIGINT identity.
@@ -117,3 +127,102 @@ class EvidenceLockTable(Base):
     expires_ms: Mapped[int | None] = mapped_column(
         BigInteger, comment="The lock stops holding at this time; NULL: until removed"
     )
+
+
+class SegmentFragmentsTable(Base):
+    __tablename__ = "segment_fragments"
+    __table_args__ = (
+        {"comment": "Byte offsets and times of each segment's fragments (HLS VOD, frame, export)."},
+    )
+
+    segment_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, comment="Segment the map describes"
+    )
+    file_size_bytes: Mapped[int] = mapped_column(
+        BigInteger, comment="File size the map was built from (a smaller file is rescanned)"
+    )
+    init_size_bytes: Mapped[int] = mapped_column(comment="Bytes of the ftyp+moov init section")
+    media_end_us: Mapped[int] = mapped_column(
+        BigInteger, comment="End of the main track's media, microseconds from the file's start"
+    )
+    fragment_count: Mapped[int] = mapped_column(comment="Number of whole moof+mdat fragments")
+    fragments: Mapped[bytes] = mapped_column(
+        LargeBinary,
+        comment="Packed little-endian (size_bytes u32, start_us u32, keyframe u8) per fragment",
+    )
+
+
+class SourceOutageTable(Base):
+    __tablename__ = "source_outages"
+    __table_args__ = (
+        Index("ix_source_outages_camera_start", "camera_id", "start_ms"),
+        {"comment": "Times a camera stream was not delivering packets (timeline gap causes)."},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True, comment="Id")
+    camera_id: Mapped[str] = mapped_column(String(63), comment="Camera whose stream was lost")
+    stream: Mapped[str] = mapped_column(String(8), comment="'main' or 'sub'")
+    start_ms: Mapped[int] = mapped_column(BigInteger, comment="When the stream was lost, Unix ms")
+    end_ms: Mapped[int | None] = mapped_column(
+        BigInteger, comment="When packets flowed again, Unix ms; NULL: still out (or VMS stopped)"
+    )
+    reason: Mapped[str | None] = mapped_column(Text, comment="Last error, redacted; NULL: none")
+
+
+class VmsRunTable(Base):
+    __tablename__ = "vms_runs"
+    __table_args__ = (
+        Index("ix_vms_runs_started", "started_ms"),
+        {"comment": "Intervals this VMS ran: a heartbeat row per process (gaps: VMS down)."},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True, comment="Id")
+    started_ms: Mapped[int] = mapped_column(BigInteger, comment="Process start, Unix ms")
+    last_seen_ms: Mapped[int] = mapped_column(
+        BigInteger, comment="Last heartbeat (or clean stop), Unix ms"
+    )
+    version: Mapped[str] = mapped_column(String(32), comment="VMS version that ran")
+
+
+class RetentionMarkTable(Base):
+    __tablename__ = "retention_marks"
+    __table_args__ = ({"comment": "Per camera, how far retention has deleted recordings."},)
+
+    camera_id: Mapped[str] = mapped_column(
+        String(63), primary_key=True, comment="Camera whose recordings were deleted"
+    )
+    deleted_until_ms: Mapped[int] = mapped_column(
+        BigInteger, comment="Latest end of a segment retention deleted, Unix ms"
+    )
+
+
+class ExportTable(Base):
+    __tablename__ = "exports"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('queued', 'running', 'done', 'failed', 'cancelled')", name="state"
+        ),
+        Index("ix_exports_created", "created_ms"),
+        {"comment": "Export jobs: one MP4 cut from recordings, with a signed manifest."},
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, comment="Export id (hex)")
+    camera_id: Mapped[str] = mapped_column(String(63), comment="Camera exported")
+    stream: Mapped[str] = mapped_column(String(8), comment="'main' or 'sub'")
+    start_ms: Mapped[int] = mapped_column(BigInteger, comment="Requested start, Unix ms")
+    end_ms: Mapped[int] = mapped_column(BigInteger, comment="Requested end, Unix ms")
+    state: Mapped[str] = mapped_column(
+        String(16), comment="'queued', 'running', 'done', 'failed' or 'cancelled'"
+    )
+    progress: Mapped[float] = mapped_column(Float, comment="Fraction done, 0..1")
+    requested_by: Mapped[str] = mapped_column(Text, comment="Who asked for the export")
+    created_ms: Mapped[int] = mapped_column(BigInteger, comment="When it was asked for, Unix ms")
+    finished_ms: Mapped[int | None] = mapped_column(
+        BigInteger, comment="When it ended (done, failed, cancelled), Unix ms"
+    )
+    media_start_ms: Mapped[int | None] = mapped_column(
+        BigInteger, comment="Wall time of the first frame written (keyframe at or before start)"
+    )
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger, comment="Size of the MP4 file")
+    sha256: Mapped[str | None] = mapped_column(String(64), comment="SHA-256 of the MP4 file")
+    error: Mapped[str | None] = mapped_column(Text, comment="Why it failed; NULL otherwise")

@@ -14,13 +14,14 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Engine, Table, and_, delete, func, insert, or_, select, update
 
 from vms.core.ids import CameraId, SegmentId, StreamName
-from vms.db.tables import SegmentTable
+from vms.db.tables import SegmentFragmentsTable, SegmentTable
 
 COMPLETE = "complete"
 DELETING = "deleting"
 
 _T = cast(Table, SegmentTable.__table__)
 _C = _T.c
+_FRAGMENTS = cast(Table, SegmentFragmentsTable.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,8 +224,9 @@ class SegmentIndex:
             return conn.execute(stmt).rowcount == 1
 
     def delete_row(self, segment_id: SegmentId) -> None:
-        """Step 3 of a delete, after the file is gone."""
+        """Step 3 of a delete, after the file is gone (its cached fragment map goes with it)."""
         with self.engine.begin() as conn:
+            conn.execute(delete(_FRAGMENTS).where(_FRAGMENTS.c.segment_id == segment_id))
             conn.execute(delete(_T).where(_C.id == segment_id))
 
     def rows_in_state(self, state: str) -> list[SegmentRow]:

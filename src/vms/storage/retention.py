@@ -22,6 +22,7 @@ from vms.storage.index import COMPLETE, SegmentIndex, SegmentRow
 from vms.storage.layout import segment_dirs
 from vms.storage.locks import EvidenceLock, EvidenceLocks
 from vms.storage.pools import StoragePool, StoragePools
+from vms.storage.retention_marks import RetentionMarks
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class _Run:
         self.freed: dict[tuple[CameraId, DeleteReason], list[int]] = defaultdict(lambda: [0, 0])
         self.locked_skipped = 0
         self.failed = 0
+        self.deleted_until: dict[CameraId, int] = {}
 
     def locked(self, row: SegmentRow) -> bool:
         return any(
@@ -127,8 +129,11 @@ class Retention:
         free_space_floor_bytes: int,
         default_policy: RetentionPolicy | None = None,
         emergency_factor: float = 2.0,
+        marks: RetentionMarks | None = None,
     ) -> None:
-        """`default_policy` applies to cameras with segments but no policy (removed cameras)."""
+        """`default_policy` applies to cameras with segments but no policy (removed cameras);
+        `marks` records how far each camera's recordings were deleted (timeline gap causes)."""
+        self._marks = marks
         self._index = index
         self._locks = locks
         self._pools = pools
@@ -172,6 +177,8 @@ class Retention:
                 freed = run.freed[(row.camera_id, reason)]
                 freed[0] += 1
                 freed[1] += row.size_bytes
+                until = run.deleted_until.get(row.camera_id, row.end_ms)
+                run.deleted_until[row.camera_id] = max(until, row.end_ms)
             else:
                 run.failed += 1
 
@@ -222,6 +229,8 @@ class Retention:
             CameraDeletion(cam, reason, count, size)
             for (cam, reason), (count, size) in sorted(run.freed.items())
         )
+        if self._marks is not None and run.deleted_until:
+            self._marks.advance(run.deleted_until)
         with self._stats_lock:
             self._runs += 1
             for d in deletions:

@@ -29,7 +29,7 @@ def test_migrations_produce_exactly_the_declared_tables(db_engine: Engine) -> No
 def test_migrate_twice_is_a_no_op(db_engine: Engine) -> None:
     migrate(db_engine)
     with db_engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
 
 
 def test_every_column_and_table_has_a_comment() -> None:

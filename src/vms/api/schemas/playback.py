@@ -1,0 +1,35 @@
+"""Timeline views of the playback API."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from vms.api.schemas.base import ApiModel
+
+
+class IntervalView(ApiModel):
+    start_ms: int = Field(description="unix milliseconds UTC")
+    end_ms: int
+
+
+class GapView(ApiModel):
+    start_ms: int
+    end_ms: int
+    cause: str = Field(description="camera_offline, vms_down, retention or unknown")
+
+
+class BucketView(ApiModel):
+    start_ms: int
+    segments: int = Field(description="segments starting in the bucket")
+    recorded_ms: int = Field(description="milliseconds recorded in the bucket")
+
+
+class TimelineView(ApiModel):
+    camera_id: str
+    stream: str
+    start_ms: int
+    end_ms: int
+    recorded: list[IntervalView]
+    gaps: list[GapView]
+    bucket_ms: int | None
+    buckets: list[BucketView]

@@ -1,0 +1,1 @@
+"""Playback room: time-range queries, timeline, HLS VOD, frame at time, export and signing."""

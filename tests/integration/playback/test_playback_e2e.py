@@ -1,0 +1,233 @@
+"""Playback and export through the real server against the simulated camera (real streams)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+
+from tests.support.simulator import free_port, simulator_process
+from tests.support.vms_process import VmsProcess, ffprobe_json, wait_for
+from vms.media.clockcode import decode_clock
+from vms.playback.export import ExportSource, write_export
+
+SIM_ARGS = ("--cameras", "1", "--size", "320x240", "--audio", "none", "--gop-seconds", "1")
+
+
+def _vms(tmp_path: Path, port: int, segment_s: int) -> VmsProcess:
+    url = f"rtsp://127.0.0.1:{port}/cam1/main"
+    return VmsProcess(
+        tmp_path / "vms", [{"id": "cam1", "main_url": url}], segment_duration_s=segment_s
+    )
+
+
+def _first_clock_ms(url: str) -> int | None:
+    with av.open(url) as container:
+        for frame in container.decode(video=0):
+            return decode_clock(np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8))
+    return None
+
+
+def _decoded_frames(url: str) -> int:
+    result = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "stream=nb_read_frames",
+            "-of",
+            "csv=p=0",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.strip().splitlines()[0])
+
+
+@pytest.mark.slow
+def test_outage_shows_as_a_gap_and_vod_spans_it(
+    tmp_path: Path, vms_factory: list[VmsProcess]
+) -> None:
+    port = free_port()
+    vms = _vms(tmp_path, port, 40)
+    vms_factory.append(vms)
+    vms.start()
+    with simulator_process(*SIM_ARGS, port=port):
+        assert wait_for(lambda: vms.stream_state("cam1")["state"] == "streaming", 20)
+        time.sleep(80)
+    time.sleep(20)  # the camera is offline
+    with simulator_process(*SIM_ARGS, port=port):
+        assert wait_for(lambda: vms.stream_state("cam1")["state"] == "streaming", 20)
+        time.sleep(80)
+    assert vms.stop() == 0
+    vms.start()
+    rows = vms.recordings("cam1")
+    start_ms, end_ms = rows[0]["start_ms"] + 5000, rows[-1]["end_ms"] - 2000
+    timeline = vms.client.get(
+        "/api/v1/cameras/cam1/timeline", params={"start": start_ms, "end": end_ms}
+    ).json()
+    gaps = [g for g in timeline["gaps"] if g["end_ms"] - g["start_ms"] >= 10_000]
+    assert len(gaps) == 1, timeline
+    assert gaps[0]["cause"] == "camera_offline", timeline
+    assert len(timeline["recorded"]) == 2
+
+    base = f"http://127.0.0.1:{vms.port}"
+    url = f"{base}/api/v1/cameras/cam1/vod.m3u8?start={start_ms}&end={end_ms}"
+    playlist = vms.client.get(url).text
+    gap_part = playlist.split("#EXT-X-DISCONTINUITY")
+    assert len(gap_part) >= 2
+    assert _decoded_frames(url) > 0
+    clock_ms = _first_clock_ms(url)
+    assert clock_ms is not None
+    offset = float(playlist.split("TIME-OFFSET=")[1].split(",")[0])
+    assert abs(clock_ms + offset * 1000 - start_ms) <= 1000
+
+
+def _export(vms: VmsProcess, start_ms: int, end_ms: int) -> dict[str, Any]:
+    job = vms.client.post(
+        "/api/v1/exports", json={"camera": "cam1", "start": str(start_ms), "end": str(end_ms)}
+    ).json()
+    assert wait_for(
+        lambda: (
+            vms.client.get(f"/api/v1/exports/{job['id']}").json()["state"]
+            not in ("queued", "running")
+        ),
+        120,
+    )
+    done: dict[str, Any] = vms.client.get(f"/api/v1/exports/{job['id']}").json()
+    return done
+
+
+def _source_frames(vms: VmsProcess, media_start_ms: int, end_ms: int) -> int:
+    count = 0
+    for row in vms.recordings("cam1"):
+        path = next((vms.data_dir / "recordings").rglob(f"{row['start_ms']}.mp4"))
+        container: Any
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            for pkt in container.demux(stream):
+                if pkt.pts is None:
+                    continue
+                wall = row["start_ms"] + float(pkt.pts * stream.time_base * 1000)
+                count += media_start_ms <= wall + 0.5 and wall < end_ms
+    return count
+
+
+@pytest.mark.slow
+def test_export_across_segment_boundaries_verifies_and_detects_tampering(
+    tmp_path: Path, vms_factory: list[VmsProcess]
+) -> None:
+    port = free_port()
+    vms = _vms(tmp_path, port, 40)
+    vms_factory.append(vms)
+    vms.start()
+    with simulator_process(*SIM_ARGS, port=port):
+        assert wait_for(lambda: len(vms.recordings("cam1")) >= 3, 200, poll_s=1)
+    rows = vms.recordings("cam1")
+    start_ms = rows[0]["start_ms"] + 10_300
+    end_ms = start_ms + 90_000
+    assert rows[2]["start_ms"] < end_ms  # two boundaries inside the range
+    job = _export(vms, start_ms, end_ms)
+    assert job["state"] == "done", job
+    out = tmp_path / "export.mp4"
+    out.write_bytes(vms.client.get(job["file_url"]).content)
+    manifest = tmp_path / "export.manifest.json"
+    manifest.write_bytes(vms.client.get(job["manifest_url"]).content)
+    ranged = vms.client.get(job["file_url"], headers={"Range": "bytes=0-99"})
+    assert ranged.status_code == 206 and len(ranged.content) == 100
+
+    probe = ffprobe_json(out)
+    video = probe["streams"][0]
+    frame_s = 1 / 25
+    expected_s = (end_ms - job["media_start_ms"]) / 1000
+    assert abs(float(video["duration"]) - expected_s) <= 3 * frame_s, (video, expected_s)
+    assert int(video["nb_read_packets"]) == _source_frames(vms, job["media_start_ms"], end_ms)
+    assert job["media_start_ms"] <= start_ms
+
+    cli = [sys.executable, "-m", "vms.cli", "export", "verify", str(out), str(manifest)]
+    assert subprocess.run(cli, capture_output=True, text=True, check=False).returncode == 0
+    body = {"manifest": json.loads(manifest.read_text()), "export_id": job["id"]}
+    assert vms.client.post("/api/v1/exports/verify", json=body).json()["valid"] is True
+    data = bytearray(out.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    out.write_bytes(bytes(data))
+    failed = subprocess.run(cli, capture_output=True, text=True, check=False)
+    assert failed.returncode == 1 and "file.sha256" in failed.stdout
+    envelope = json.loads(manifest.read_text())
+    envelope["manifest"]["camera_id"] = "cam2"
+    verdict = vms.client.post(
+        "/api/v1/exports/verify", json={"manifest": envelope, "export_id": job["id"]}
+    ).json()
+    assert not verdict["valid"]
+    assert [i["field"] for i in verdict["issues"]] == ["signature.value"]
+
+    _export_on_a_full_disk(tmp_path, vms, rows, start_ms, end_ms)
+
+
+def _export_on_a_full_disk(
+    tmp_path: Path, vms: VmsProcess, rows: list[dict[str, Any]], start_ms: int, end_ms: int
+) -> None:
+    small = tmp_path / "small"
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(small)], check=True)
+    try:
+        sources = [
+            ExportSource(
+                r["segment_id"],
+                next((vms.data_dir / "recordings").rglob(f"{r['start_ms']}.mp4")),
+                r["start_ms"],
+                r["end_ms"],
+            )
+            for r in rows
+        ]
+        with pytest.raises(OSError) as raised:
+            write_export(
+                sources,
+                start_ms,
+                end_ms,
+                small / "x.mp4",
+                progress=lambda _f: None,
+                cancelled=lambda: False,
+            )
+        assert "No space left" in str(raised.value)
+        assert list(small.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(small)], check=True)
+
+
+def test_bad_playback_input_is_refused_cleanly(
+    tmp_path: Path, vms_factory: list[VmsProcess]
+) -> None:
+    vms = _vms(tmp_path, free_port(), 40)
+    vms_factory.append(vms)
+    vms.start()
+    vod = "/api/v1/cameras/cam1/vod.m3u8"
+    empty = vms.client.get(vod, params={"start": 1_000_000, "end": 2_000_000})
+    assert empty.status_code == 404 and "no playable recording" in empty.json()["detail"]
+    backwards = vms.client.get(vod, params={"start": 2_000_000, "end": 1_000_000})
+    assert backwards.status_code == 422
+    too_long = vms.client.get(vod, params={"start": 0, "end": 10 * 86_400_000})
+    assert too_long.status_code == 422 and "at most" in too_long.json()["detail"]
+    timeline = vms.client.get(
+        "/api/v1/cameras/cam1/timeline", params={"start": 0, "end": 3_600_000}
+    )
+    assert timeline.status_code == 200 and timeline.json()["recorded"] == []
+    missing = vms.client.post(
+        "/api/v1/exports", json={"camera": "cam1", "start": "1000", "end": "2000"}
+    )
+    assert missing.status_code == 404
