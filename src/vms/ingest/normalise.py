@@ -132,6 +132,7 @@ class PacketNormaliser:
         max_pending: int = 64,
     ) -> None:
         self._tracks = tracks
+        self._tick_s = [float(t.time_base) for t in tracks]  # no Fraction maths per packet
         self._info = StreamInfo(tracks, generation)
         self._video = self._info.video_track
         self._jump_threshold_s = jump_threshold_s
@@ -247,7 +248,7 @@ class PacketNormaliser:
             if filled or state.last_filled:
                 return None  # our own estimate collided; bumped instead
             return f"dts went backwards ({last} -> {dts})"
-        media_s = float((dts - last) * self._tracks[track].time_base)
+        media_s = (dts - last) * self._tick_s[track]
         elapsed_s = arrival_mono - state.last_mono
         if media_s - elapsed_s > self._jump_threshold_s:
             return f"dts jumped {media_s:.1f} s forward in {elapsed_s:.1f} s"

@@ -34,7 +34,7 @@ from vms.ingest.health import (
     url_password,
 )
 from vms.ingest.hub import StreamHub
-from vms.ingest.normalise import WALLCLOCK_ARRIVAL, PacketNormaliser, RawPacket
+from vms.ingest.normalise import WALLCLOCK_ARRIVAL, WALLCLOCK_RTCP, PacketNormaliser, RawPacket
 from vms.media.avstream import codec_params_from_stream
 from vms.media.packet import CodecParams, MediaKind, Packet, StreamInfo
 
@@ -92,6 +92,8 @@ class Source:
             wallclock_source=WALLCLOCK_ARRIVAL,
         )
         self._ever_streamed = False
+        self._last_packet_ms: int | None = None
+        self._wallclock_source = WALLCLOCK_ARRIVAL
         self._generation_delivered = False  # the current connection published a packet
         self._hub_open = False  # StreamInfo published and no StreamEnded yet
 
@@ -141,7 +143,13 @@ class Source:
         now = self._clock.monotonic()
         with self._lock:
             fps, bitrate = self._rates.rates(now)
-            return replace(self._health, fps=round(fps, 2), bitrate_bps=round(bitrate, 1))
+            return replace(
+                self._health,
+                fps=round(fps, 2),
+                bitrate_bps=round(bitrate, 1),
+                last_packet_ms=self._last_packet_ms,
+                wallclock_source=self._wallclock_source,
+            )
 
     # --- the demux thread -------------------------------------------------------------------
 
@@ -205,6 +213,7 @@ class Source:
         self._generation_delivered = False
         clock = self._clock
         streams = [container.streams[i] for i in index_map]
+        anchored = False  # the wall clock follows RTCP sender reports
         for av_packet in container.demux(*streams):
             if self._stop.is_set():
                 return "stopped"
@@ -212,7 +221,9 @@ class Source:
                 continue  # PyAV's end-of-stream flush packet
             track = index_map[av_packet.stream_index]
             prft_us = None
-            if av_packet.has_sidedata("prft"):
+            # Side-data look-ups are slow in PyAV; once anchored on RTCP, keyframes suffice to
+            # follow new sender reports (the anchor moves only when the mapping changes).
+            if (not anchored or av_packet.is_keyframe) and av_packet.has_sidedata("prft"):
                 side = bytes(av_packet.get_sidedata("prft"))
                 prft_us = int.from_bytes(side[:8], sys.byteorder, signed=True)
             raw = RawPacket(
@@ -228,6 +239,7 @@ class Source:
             )
             for item in normaliser.push(raw):
                 self._publish(item, normaliser)
+            anchored = normaliser.wallclock_source == WALLCLOCK_RTCP
         for item in normaliser.flush():
             self._publish(item, normaliser)
         return _ENDED_BY_CAMERA
@@ -249,11 +261,9 @@ class Source:
         is_frame = video is None or item.track == video
         with self._lock:
             self._rates.add(self._clock.monotonic(), len(item.data), is_frame)
-            self._health = replace(
-                self._health,
-                last_packet_ms=self._clock.now_ms(),
-                wallclock_source=normaliser.wallclock_source,
-            )
+        # Plain attributes, not a new SourceHealth per packet: health() assembles them.
+        self._last_packet_ms = self._clock.now_ms()
+        self._wallclock_source = normaliser.wallclock_source
         if not self._generation_delivered:
             self._generation_delivered = True
             self._set_state(SourceState.STREAMING)
@@ -266,8 +276,8 @@ class Source:
                 video_codec=None if video is None else video.codec,
                 width=0 if video is None else video.width,
                 height=0 if video is None else video.height,
-                wallclock_source=WALLCLOCK_ARRIVAL,
             )
+            self._wallclock_source = WALLCLOCK_ARRIVAL
 
     def _tracks(
         self, container: av.container.InputContainer

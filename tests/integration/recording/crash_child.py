@@ -37,6 +37,9 @@ class _Feed:
         threading.Event().wait(timeout)
         return None
 
+    def get_nowait(self) -> HubItem | None:
+        return self._items.pop(0) if self._items else None
+
     def close(self) -> None:
         pass
 

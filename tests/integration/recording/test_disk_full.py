@@ -68,13 +68,18 @@ class LoopFeed:
             yield from shifted(stream, offset_s=n * stream.duration_s)
 
     def get(self, timeout: float | None = None) -> HubItem | None:
+        item = self.get_nowait()
+        if item is None and not self.closed.is_set():
+            self.closed.wait(timeout)
+        return item
+
+    def get_nowait(self) -> HubItem | None:
         if self.closed.is_set():
             return None
         if self.limit is None and self._when is not None and self._when():
             self.limit = self.handed_out + self._count
         if self.limit is not None and self.handed_out >= self.limit:
             self.exhausted.set()
-            self.closed.wait(timeout)
             return None
         self.handed_out += 1
         return next(self._items)

@@ -27,5 +27,12 @@ class ListFeed:
         self.closed.wait(timeout)
         return None
 
+    def get_nowait(self) -> HubItem | None:
+        with self._lock:
+            if self._items:
+                return self._items.popleft()
+        self.drained.set()
+        return None
+
     def close(self) -> None:
         self.closed.set()
