@@ -5,19 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
-import os
-import signal
-import socket
-import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import uvicorn
-import yaml
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
@@ -26,12 +21,13 @@ from vms.api.app import create_api
 from vms.api.service_backend import ServiceBackend
 from vms.cameras.manager import CameraManager
 from vms.cameras.stats import CameraMetrics, StorageMetrics
-from vms.config import Settings, load_settings
+from vms.config import Settings
 from vms.core.bus import Bus, SegmentsDeleted, SourceHealthChanged
 from vms.core.clock import Clock, SystemClock
 from vms.core.errors import ConflictError
 from vms.core.filelock import exclusive_lock
 from vms.core.ids import CameraId, StreamName
+from vms.core.malloc import pin_mmap_threshold
 from vms.db.cameras_repo import CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.ingest.supervisor import CameraSupervisor
@@ -266,6 +262,11 @@ def create_app(services: Services) -> FastAPI:
             log.info("index repaired at start: %s", report)
         await asyncio.to_thread(_start_playback, services)
         await asyncio.to_thread(services.cameras.start, services.settings.cameras)
+        # Start-up built a large heap (FastAPI, SQLAlchemy, pydantic) that lives for the whole
+        # process; freezing it keeps the garbage collector, which the media path's per-packet
+        # objects run often, from walking it again and again (about 1 ms per camera-second).
+        gc.collect()
+        gc.freeze()
         retention = asyncio.create_task(_retention_loop(services), name="retention")
         heartbeat = asyncio.create_task(_heartbeat_loop(services), name="heartbeat")
         try:
@@ -306,6 +307,7 @@ class _Server(uvicorn.Server):
 
 def serve(settings: Settings) -> int:
     """Run VMS until SIGINT/SIGTERM; returns the process exit code."""
+    pin_mmap_threshold()  # before any camera thread allocates (see vms.core.malloc)
     configure_logging(settings.logging.level, settings.logging.format)
     try:
         with exclusive_lock(settings.storage.data_dir / "vms.lock"):
@@ -358,60 +360,3 @@ def _repair_summary(report: RepairReport) -> str:
     if report.pools_skipped:
         lines.append(f"pools skipped (not a directory): {', '.join(report.pools_skipped)}")
     return "\n".join(lines)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def _simulator(cameras: int, port: int) -> Iterator[str]:
-    """Start `vms simulate` as a child process and wait until it serves."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vms.simulator", "--cameras", str(cameras), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        if not line.startswith("ready "):
-            raise RuntimeError("the camera simulator did not start")
-        yield line.removeprefix("ready ")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def run_demo(*, cameras: int, data_dir: Path, port: int) -> int:
-    """`make run`: simulated cameras, SQLite and a local folder, all under `data_dir`.
-
-    The configuration is written to `<data_dir>/demo.yaml` first, so it is also an example of
-    a real configuration file.
-    """
-    with _simulator(cameras, _free_port()) as rtsp:
-        config = {
-            "server": {"port": port},
-            "storage": {"data_dir": str(data_dir)},
-            "cameras": [
-                {
-                    "id": f"cam{i}",
-                    "name": f"Simulated camera {i}",
-                    "main_url": f"{rtsp}/cam{i}/main",
-                    "sub_url": f"{rtsp}/cam{i}/sub",
-                }
-                for i in range(1, cameras + 1)
-            ],
-        }
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path = data_dir / "demo.yaml"
-        path.write_text(yaml.safe_dump(config, sort_keys=False))
-        settings = load_settings(path, os.environ)
-        print(f"VMS is starting: http://127.0.0.1:{port}/api/v1/docs  (Ctrl+C stops it)")
-        print(f"Configuration: {path}; cameras from {rtsp}", flush=True)
-        return serve(settings)

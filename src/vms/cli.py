@@ -41,7 +41,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from vms.app import run_demo
+    from vms.demo import run_demo
 
     return run_demo(cameras=args.cameras, data_dir=args.data_dir, port=args.port)
 

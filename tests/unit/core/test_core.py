@@ -14,6 +14,7 @@ from vms.core.bus import Bus, SourceHealthChanged
 from vms.core.errors import ConflictError
 from vms.core.filelock import exclusive_lock
 from vms.core.ids import CameraId, StreamName, camera_id
+from vms.core.malloc import pin_mmap_threshold
 from vms.core.redact import redact_text, redact_url
 from vms.core.service import Backoff, Supervisor
 from vms.core.threads import call_in_loop
@@ -126,3 +127,7 @@ def test_exclusive_lock_refuses_a_second_holder(tmp_path: Path) -> None:
     assert free.returncode == 0, free.stderr
     with exclusive_lock(lock), pytest.raises(ConflictError), exclusive_lock(lock):
         pass
+
+
+def test_pin_mmap_threshold_is_accepted_by_glibc() -> None:
+    assert pin_mmap_threshold() is True

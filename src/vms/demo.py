@@ -1,0 +1,74 @@
+"""`vms demo`, what `make run` starts: simulated cameras, SQLite and a local folder."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from vms.app import serve
+from vms.config import load_settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _simulator(cameras: int, port: int) -> Iterator[str]:
+    """Start `vms simulate` as a child process and wait until it serves."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vms.simulator", "--cameras", str(cameras), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.startswith("ready "):
+            raise RuntimeError("the camera simulator did not start")
+        yield line.removeprefix("ready ")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_demo(*, cameras: int, data_dir: Path, port: int) -> int:
+    """`make run`: simulated cameras, SQLite and a local folder, all under `data_dir`.
+
+    The configuration is written to `<data_dir>/demo.yaml` first, so it is also an example of
+    a real configuration file.
+    """
+    with _simulator(cameras, _free_port()) as rtsp:
+        config = {
+            "server": {"port": port},
+            "storage": {"data_dir": str(data_dir)},
+            "cameras": [
+                {
+                    "id": f"cam{i}",
+                    "name": f"Simulated camera {i}",
+                    "main_url": f"{rtsp}/cam{i}/main",
+                    "sub_url": f"{rtsp}/cam{i}/sub",
+                }
+                for i in range(1, cameras + 1)
+            ],
+        }
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path = data_dir / "demo.yaml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        settings = load_settings(path, os.environ)
+        print(f"VMS is starting: http://127.0.0.1:{port}/api/v1/docs  (Ctrl+C stops it)")
+        print(f"Configuration: {path}; cameras from {rtsp}", flush=True)
+        return serve(settings)
