@@ -145,11 +145,20 @@ def _transcode_sub(
 
 
 async def play_looped(
-    variant: str, media: LoopedMedia, clock: Clock, push: Emit, stop: asyncio.Event
+    variant: str,
+    media: LoopedMedia,
+    clock: Clock,
+    push: Emit,
+    stop: asyncio.Event,
+    *,
+    delay_s: float = 0.0,
 ) -> None:
-    """Send the units of `media` forever, paced by `clock`, with continuous timestamps."""
-    start_mono = clock.monotonic()
-    start_wall_ms = clock.now_ms()
+    """Send the units of `media` forever, paced by `clock`, with continuous timestamps.
+
+    `delay_s` shifts this copy's schedule, so cameras looping one file are not frame-aligned.
+    """
+    start_mono = clock.monotonic() + delay_s
+    start_wall_ms = clock.now_ms() + round(delay_s * 1000)
     rates = [track.clock_rate for track in media.tracks]
     loop_index = 0
     while not stop.is_set():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 
 from vms.core.clock import Clock, SystemClock
@@ -13,6 +14,8 @@ from vms.simulator.filesource import LoopedMedia, load_file, play_looped
 from vms.simulator.live import VARIANTS, PatternSource
 from vms.simulator.options import SimulatorOptions
 from vms.simulator.unit import SourceUnit
+
+PHASE_WINDOW_S = 2.0  # file mode: camera schedules are spread over this window
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +71,18 @@ class Simulator:
         await self.server.start()
         if self._pattern is not None:
             self._pattern.start()
-        for variant, looped in media.items():
-            task = play_looped(variant, looped, self._clock, self._push, self._stopping)
-            self._tasks.append(asyncio.create_task(task, name=f"simulate-{variant}"))
+        cameras = self.options.cameras
+        for camera in range(cameras):
+            # Real cameras are neither frame- nor GOP-aligned: spread the cameras' schedules
+            # over a 2 s window (the payloads stay shared; only the sending time differs).
+            delay_s = PHASE_WINDOW_S * camera / cameras
+            push = functools.partial(self._push_camera, camera)
+            for variant, looped in media.items():
+                task = play_looped(
+                    variant, looped, self._clock, push, self._stopping, delay_s=delay_s
+                )
+                name = f"simulate-cam{camera + 1}-{variant}"
+                self._tasks.append(asyncio.create_task(task, name=name))
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -87,6 +99,16 @@ class Simulator:
     def _emit_from_thread(self, unit: SourceUnit) -> None:
         if self._loop is not None:
             call_in_loop(self._loop, self._push, unit)
+
+    def _push_camera(self, camera: int, unit: SourceUnit) -> None:
+        """Send one shared packetised access unit to one camera's mount (file mode)."""
+        self._mounts[unit.variant][camera].push_payloads(
+            unit.track,
+            unit.payloads,
+            rtp_time=unit.rtp_time,
+            keyframe=unit.keyframe,
+            wall_ms=unit.wall_ms,
+        )
 
     def _push(self, unit: SourceUnit) -> None:
         """Fan one shared packetised access unit out to every camera's mount of a variant."""
