@@ -239,7 +239,7 @@ def run_ffmpeg(url: str, cameras: int, warmup_s: float, seconds: float) -> RunRe
                         "ffmpeg",
                         "-nostdin",
                         "-loglevel",
-                        "error",
+                        "fatal",
                         "-rtsp_transport",
                         "tcp",
                         "-i",
