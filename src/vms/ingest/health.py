@@ -41,6 +41,22 @@ class SourceHealth:
     wallclock_source: str  # "rtcp" | "arrival"
 
 
+IDLE_HEALTH = SourceHealth(
+    state=SourceState.IDLE,
+    fps=0.0,
+    bitrate_bps=0.0,
+    last_packet_ms=None,
+    reconnects=0,
+    last_error=None,
+    connected_since_ms=None,
+    video_codec=None,
+    width=0,
+    height=0,
+    wallclock_source="arrival",
+)
+"""A stream that has not started (the value a new Source begins from)."""
+
+
 class RateWindow:
     """Video frames and bytes per second over a sliding window of monotonic time."""
 

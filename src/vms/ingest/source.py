@@ -26,6 +26,7 @@ from vms.core.ids import CameraId, StreamName
 from vms.core.redact import redact_text, redact_url
 from vms.core.service import Backoff
 from vms.ingest.health import (
+    IDLE_HEALTH,
     RateWindow,
     SourceHealth,
     SourceState,
@@ -78,19 +79,7 @@ class Source:
         self._rates = RateWindow()
         self._rng = random.Random()
         self._generation = 0
-        self._health = SourceHealth(
-            state=SourceState.IDLE,
-            fps=0.0,
-            bitrate_bps=0.0,
-            last_packet_ms=None,
-            reconnects=0,
-            last_error=None,
-            connected_since_ms=None,
-            video_codec=None,
-            width=0,
-            height=0,
-            wallclock_source=WALLCLOCK_ARRIVAL,
-        )
+        self._health = IDLE_HEALTH
         self._ever_streamed = False
         self._last_packet_ms: int | None = None
         self._wallclock_source = WALLCLOCK_ARRIVAL

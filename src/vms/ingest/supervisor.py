@@ -17,7 +17,7 @@ from vms.core.clock import Clock
 from vms.core.errors import ConflictError, NotFoundError
 from vms.core.ids import CameraId, StreamName
 from vms.core.service import Backoff
-from vms.ingest.health import SourceHealth, SourceState
+from vms.ingest.health import IDLE_HEALTH, SourceHealth
 from vms.ingest.hub import StreamHub
 from vms.ingest.source import Source
 
@@ -39,21 +39,6 @@ class CameraSpec:
         if self.sub_url:
             out[StreamName.SUB] = self.sub_url
         return out
-
-
-_IDLE = SourceHealth(
-    state=SourceState.IDLE,
-    fps=0.0,
-    bitrate_bps=0.0,
-    last_packet_ms=None,
-    reconnects=0,
-    last_error=None,
-    connected_since_ms=None,
-    video_codec=None,
-    width=0,
-    height=0,
-    wallclock_source="arrival",
-)
 
 
 class _Camera:
@@ -153,7 +138,7 @@ class CameraSupervisor:
                 return {}
             sources = dict(camera.sources)
             streams = list(camera.hubs)
-        return {s: sources[s].health() if s in sources else _IDLE for s in streams}
+        return {s: sources[s].health() if s in sources else IDLE_HEALTH for s in streams}
 
     def camera_ids(self) -> list[CameraId]:
         with self._lock:
