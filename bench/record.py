@@ -187,6 +187,30 @@ def count_frames(files: list[Path], fps: float = 25.0) -> tuple[int, int]:
     return frames, lost
 
 
+def summarise(
+    name: str,
+    files: list[Path],
+    *,
+    cameras: int,
+    seconds: float,
+    cpu_s: float,
+    rss: float,
+    uss: float,
+) -> RunResult:
+    """Per-camera figures of one recorder's run, with the frames found in what it wrote."""
+    frames, lost = count_frames(files)
+    per_camera_mb = cameras * 2**20
+    return RunResult(
+        name,
+        cameras,
+        cpu_s * 1000 / (cameras * seconds),
+        rss / per_camera_mb,
+        uss / per_camera_mb,
+        frames,
+        lost,
+    )
+
+
 def run_vms(url: str, cameras: int, warmup_s: float, seconds: float) -> RunResult:
     with tempfile.TemporaryDirectory(prefix="bench-vms-") as tmp:
         data = Path(tmp)
@@ -214,17 +238,15 @@ def run_vms(url: str, cameras: int, warmup_s: float, seconds: float) -> RunResul
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(60)
-        files = list((data / "recordings").rglob("*.mp4"))
-        frames, lost = count_frames(files)
-    return RunResult(
-        "vms",
-        cameras,
-        cpu_s * 1000 / (cameras * seconds),
-        rss / cameras / 2**20,
-        uss / cameras / 2**20,
-        frames,
-        lost,
-    )
+        return summarise(
+            "vms",
+            list((data / "recordings").rglob("*.mp4")),
+            cameras=cameras,
+            seconds=seconds,
+            cpu_s=cpu_s,
+            rss=rss,
+            uss=uss,
+        )
 
 
 def run_ffmpeg(url: str, cameras: int, warmup_s: float, seconds: float) -> RunResult:
@@ -268,17 +290,15 @@ def run_ffmpeg(url: str, cameras: int, warmup_s: float, seconds: float) -> RunRe
                     p.wait(60)
                 except subprocess.TimeoutExpired:
                     p.kill()
-        files = list(Path(tmp).rglob("*.mp4"))
-        frames, lost = count_frames(files)
-    return RunResult(
-        "ffmpeg",
-        cameras,
-        cpu_s * 1000 / (cameras * seconds),
-        rss / cameras / 2**20,
-        uss / cameras / 2**20,
-        frames,
-        lost,
-    )
+        return summarise(
+            "ffmpeg",
+            list(Path(tmp).rglob("*.mp4")),
+            cameras=cameras,
+            seconds=seconds,
+            cpu_s=cpu_s,
+            rss=rss,
+            uss=uss,
+        )
 
 
 def main() -> int:
