@@ -90,6 +90,27 @@ def run_tool(args: list[str], timeout_s: float = 30.0) -> subprocess.CompletedPr
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout_s, check=False)
 
 
+def video_packet_count(path: Path) -> int:
+    """Packets of the first video stream in a file, as ffprobe counts them."""
+    probe = run_tool(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-count_packets",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_packets",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ]
+    )
+    assert probe.returncode == 0, f"ffprobe failed on {path}: {probe.stderr}"
+    return int(probe.stdout.strip())
+
+
 def ffprobe_streams(url: str, transport: str = "tcp") -> list[dict[str, str]]:
     """codec_name/width/height/sample_rate of each stream ffprobe sees at `url`."""
     result = run_tool(

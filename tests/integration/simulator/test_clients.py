@@ -10,7 +10,12 @@ from pathlib import Path
 import av
 import pytest
 
-from tests.support.simulator import ffprobe_streams, run_tool, simulator_process
+from tests.support.simulator import (
+    ffprobe_streams,
+    run_tool,
+    simulator_process,
+    video_packet_count,
+)
 from vms.media.clockcode import decode_clock
 
 SMALL = ("--size", "320x240", "--fps", "10", "--bitrate", "300k")
@@ -53,22 +58,7 @@ def test_ffmpeg_records_five_seconds_by_stream_copy(tmp_path: Path) -> None:
             ]
         )
         assert result.returncode == 0, result.stderr
-    probe = run_tool(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-count_packets",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=nb_read_packets",
-            "-of",
-            "csv=p=0",
-            str(out),
-        ]
-    )
-    frames = int(probe.stdout.strip())
+    frames = video_packet_count(out)
     # ffmpeg drops what precedes the first keyframe (at most one 0.5 s GOP) from its 5 s.
     assert 10 * 4.5 - 2 <= frames <= 10 * 5 + 2
 
