@@ -31,6 +31,7 @@ from vms.core.malloc import pin_mmap_threshold
 from vms.db.cameras_repo import CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.ingest.supervisor import CameraSupervisor
+from vms.live.service import LiveService
 from vms.playback.facade import PlaybackFacade
 from vms.playback.facts import OutageRecorder, RunHeartbeat
 from vms.playback.jobs import ExportJobs
@@ -68,6 +69,7 @@ class Services:
     playback: PlaybackFacade
     outages: OutageRecorder
     heartbeat: RunHeartbeat
+    live: LiveService
 
 
 HEARTBEAT_S = 30.0
@@ -191,6 +193,13 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
         _playback(settings, engine, clock, index=index, pools=pools, locks=locks, marks=marks),
         outages,
         RunHeartbeat(engine, clock, __version__),
+        LiveService(
+            settings.live,
+            supervisor,
+            clock,
+            host=settings.server.host,
+            rtsp_port=settings.server.rtsp_port,
+        ),
     )
 
 
@@ -245,6 +254,7 @@ def create_app(services: Services) -> FastAPI:
             recorders=camera_metrics,
             storage=StorageMetrics(services.pools, services.index, services.clock),
             retention=tally,
+            live=services.live.metrics,
         )
     )
     backend = ServiceBackend(services.cameras, services.index, services.pools, services.engine)
@@ -253,6 +263,7 @@ def create_app(services: Services) -> FastAPI:
         metrics=lambda: render_metrics(registry),
         version=__version__,
         playback=services.playback,
+        live=services.live,
     )
 
     @contextlib.asynccontextmanager
@@ -262,6 +273,7 @@ def create_app(services: Services) -> FastAPI:
             log.info("index repaired at start: %s", report)
         await asyncio.to_thread(_start_playback, services)
         await asyncio.to_thread(services.cameras.start, services.settings.cameras)
+        await services.live.start()
         # Start-up built a large heap (FastAPI, SQLAlchemy, pydantic) that lives for the whole
         # process; freezing it keeps the garbage collector, which the media path's per-packet
         # objects run often, from walking it again and again (about 1 ms per camera-second).
@@ -272,6 +284,7 @@ def create_app(services: Services) -> FastAPI:
         try:
             yield
         finally:
+            await services.live.stop()
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat

@@ -15,6 +15,7 @@ from vms.api.routes.exports import exports_router
 from vms.api.routes.health import health_router
 from vms.api.routes.playback import playback_router
 from vms.api.routes.recordings import recordings_router
+from vms.live.service import LiveService
 
 API_PREFIX = "/api/v1"
 
@@ -38,9 +39,10 @@ def create_api(
     metrics: Callable[[], tuple[bytes, str]],
     version: str,
     playback: PlaybackBackend | None = None,
+    live: LiveService | None = None,
 ) -> FastAPI:
     """The HTTP API over `backend`; `metrics` renders the Prometheus exposition for /metrics;
-    `playback` adds the timeline, VOD, frame and export routes."""
+    `playback` adds the timeline, VOD, frame and export routes; `live` the live-view routes."""
     app = _VmsApi(
         title="VMS",
         version=version,
@@ -60,6 +62,12 @@ def create_api(
     if playback is not None:
         api.include_router(playback_router(playback, backend))
         api.include_router(exports_router(playback))
+    if live is not None:
+        _include_live_routes(api, live)
     app.include_router(api)
     app.include_router(health_router(backend, metrics, version))
     return app
+
+
+def _include_live_routes(api: APIRouter, live: LiveService) -> None:
+    """WHEP, LL-HLS, MSE and snapshot routes (one router module each)."""

@@ -18,6 +18,7 @@ from vms.core.errors import (
     InvalidInputError,
     NotFoundError,
     StorageUnavailableError,
+    UnavailableError,
     VmsError,
 )
 from vms.core.redact import redact_text
@@ -31,6 +32,7 @@ _VMS_ERRORS: tuple[tuple[type[VmsError], int, str], ...] = (
     (ConflictError, 409, "conflict"),
     (InvalidInputError, 422, "invalid-input"),
     (StorageUnavailableError, 503, "storage-unavailable"),
+    (UnavailableError, 503, "unavailable"),
 )
 _INTERNAL_DETAIL = "An unexpected error occurred; the server log has the details."
 

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from vms.config.base import Section, invalid
 from vms.config.cameras import CameraConfig
 from vms.config.database import DatabaseSettings
+from vms.config.live import LiveSettings
 from vms.config.logging import LoggingSettings
 from vms.config.playback import PlaybackSettings
 from vms.config.recording import RecordingSettings
@@ -28,6 +29,7 @@ class Settings(Section):
     cameras: list[CameraConfig] = Field(default_factory=list)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     playback: PlaybackSettings = Field(default_factory=PlaybackSettings)
+    live: LiveSettings = Field(default_factory=LiveSettings)
 
     @model_validator(mode="before")
     @classmethod

@@ -21,3 +21,7 @@ class InvalidInputError(VmsError):
 
 class StorageUnavailableError(VmsError):
     """A storage pool cannot be written (missing, read-only, full)."""
+
+
+class UnavailableError(VmsError):
+    """What was asked for exists but cannot be served now (a camera offline); try again later."""

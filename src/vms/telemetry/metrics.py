@@ -25,6 +25,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 from vms.core.redact import redact_text
 from vms.telemetry.providers import (
     CameraStatsProvider,
+    LiveStatsProvider,
     MetricsProviders,
     RecorderStatsProvider,
     RetentionStatsProvider,
@@ -52,6 +53,11 @@ STORAGE_CAMERA_BYTES = "vms_storage_camera_bytes"
 STORAGE_CAMERA_SEGMENTS = "vms_storage_camera_segments"
 RETENTION_SEGMENTS = "vms_retention_deleted_segments_total"
 RETENTION_BYTES = "vms_retention_deleted_bytes_total"
+LIVE_VIEWERS = "vms_live_viewers"
+LIVE_SESSIONS = "vms_live_sessions_total"
+LIVE_ERRORS = "vms_live_session_errors_total"
+LIVE_BYTES = "vms_live_bytes_sent_total"
+LIVE_FIRST_FRAME = "vms_live_first_frame_seconds"
 SOURCE_UP = "vms_metrics_source_up"
 
 METRIC_NAMES = (
@@ -74,6 +80,11 @@ METRIC_NAMES = (
     STORAGE_CAMERA_SEGMENTS,
     RETENTION_SEGMENTS,
     RETENTION_BYTES,
+    LIVE_VIEWERS,
+    LIVE_SESSIONS,
+    LIVE_ERRORS,
+    LIVE_BYTES,
+    LIVE_FIRST_FRAME,
     SOURCE_UP,
 )
 
@@ -165,6 +176,27 @@ def _retention_metrics(provider: RetentionStatsProvider) -> list[Metric]:
     return [segments, size]
 
 
+def _live_metrics(provider: LiveStatsProvider) -> list[Metric]:
+    labels = [*_STREAM, "protocol"]
+    viewers = GaugeMetricFamily(LIVE_VIEWERS, "Live sessions open now", labels=labels)
+    sessions = CounterMetricFamily(LIVE_SESSIONS, "Live sessions opened", labels=labels)
+    errors = CounterMetricFamily(LIVE_ERRORS, "Live sessions that failed", labels=labels)
+    sent = CounterMetricFamily(LIVE_BYTES, "Media bytes sent to live viewers", labels=labels)
+    first_frame = SummaryMetricFamily(
+        LIVE_FIRST_FRAME, "Time from a session's start to its first media sent", labels=labels
+    )
+    for s in provider.live_samples():
+        values = [_label(s.camera_id), _label(s.stream.value), _label(s.protocol)]
+        viewers.add_metric(values, s.viewers)
+        sessions.add_metric(values, s.sessions_total)
+        errors.add_metric(values, s.session_errors_total)
+        sent.add_metric(values, s.bytes_out_total)
+        first_frame.add_metric(
+            values, count_value=s.first_frame_count, sum_value=s.first_frame_seconds_sum
+        )
+    return [viewers, sessions, errors, sent, first_frame]
+
+
 class VmsCollector(Collector):
     """Reads every registered provider at scrape time; a failing provider is reported, not fatal."""
 
@@ -178,6 +210,8 @@ class VmsCollector(Collector):
             self._sources.append(("storage", partial(_storage_metrics, providers.storage)))
         if providers.retention is not None:
             self._sources.append(("retention", partial(_retention_metrics, providers.retention)))
+        if providers.live is not None:
+            self._sources.append(("live", partial(_live_metrics, providers.live)))
 
     def collect(self) -> Iterable[Metric]:
         source_up = GaugeMetricFamily(

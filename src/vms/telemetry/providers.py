@@ -73,6 +73,21 @@ class RetentionSample:
     deleted_bytes_total: int
 
 
+@dataclass(frozen=True, slots=True)
+class LiveSample:
+    """Live viewing of one camera stream over one protocol, since start."""
+
+    camera_id: CameraId
+    stream: StreamName
+    protocol: str  # "webrtc", "llhls", "mse", "rtsp", "srt"
+    viewers: int  # sessions open now
+    sessions_total: int
+    session_errors_total: int
+    bytes_out_total: int
+    first_frame_seconds_sum: float  # session start to first media sent, summed over sessions
+    first_frame_count: int
+
+
 class CameraStatsProvider(Protocol):
     """Reads connection health of every camera stream; must be quick and must not block."""
 
@@ -99,6 +114,12 @@ class RetentionStatsProvider(Protocol):
     def retention_samples(self) -> Sequence[RetentionSample]: ...
 
 
+class LiveStatsProvider(Protocol):
+    """Reads live-view totals per camera stream and protocol."""
+
+    def live_samples(self) -> Sequence[LiveSample]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class MetricsProviders:
     """The providers registered by the app; a missing one simply exports nothing."""
@@ -107,6 +128,7 @@ class MetricsProviders:
     recorders: RecorderStatsProvider | None = None
     storage: StorageStatsProvider | None = None
     retention: RetentionStatsProvider | None = None
+    live: LiveStatsProvider | None = None
 
 
 class RetentionTally:

@@ -13,6 +13,7 @@ from vms.telemetry.metrics import METRIC_NAMES, build_registry, render_metrics
 from vms.telemetry.providers import (
     CameraStorageSample,
     CameraStreamSample,
+    LiveSample,
     MetricsProviders,
     PoolSample,
     RecorderSample,
@@ -36,6 +37,9 @@ class FakeStats:
             CameraStreamSample(GATE, StreamName.SUB, "reconnecting", False, 0.0, 0.0, 9, 0, None),
         ]
 
+    def live_samples(self) -> Sequence[LiveSample]:
+        return [LiveSample(GATE, StreamName.SUB, "webrtc", 2, 5, 1, 12_345, 0.6, 4)]
+
     def recorder_samples(self) -> Sequence[RecorderSample]:
         return [RecorderSample(GATE, StreamName.MAIN, "recording", 1000, 4, 0.5, 20, 0.1)]
 
@@ -47,6 +51,9 @@ class FakeStats:
 
 
 class Broken:
+    def live_samples(self) -> Sequence[LiveSample]:
+        return [LiveSample(GATE, StreamName.SUB, "webrtc", 2, 5, 1, 12_345, 0.6, 4)]
+
     def recorder_samples(self) -> Sequence[RecorderSample]:
         raise RuntimeError("index locked")
 
@@ -125,9 +132,24 @@ def test_label_values_never_carry_credentials() -> None:
     assert value(samples, "vms_camera_state", stream="main", state="failed rtsp://a:***@h/x") == 1
 
 
+def test_live_metrics_per_camera_stream_and_protocol() -> None:
+    samples = scrape(MetricsProviders(live=FakeStats()))
+    labels = {"camera": "gate", "stream": "sub", "protocol": "webrtc"}
+    assert value(samples, "vms_live_viewers", **labels) == 2
+    assert value(samples, "vms_live_sessions_total", **labels) == 5
+    assert value(samples, "vms_live_session_errors_total", **labels) == 1
+    assert value(samples, "vms_live_bytes_sent_total", **labels) == 12_345
+    assert value(samples, "vms_live_first_frame_seconds_sum", **labels) == 0.6
+    assert value(samples, "vms_live_first_frame_seconds_count", **labels) == 4
+
+
 def test_every_declared_name_is_exported_and_prefixed() -> None:
     everything = MetricsProviders(
-        cameras=FakeStats(), recorders=FakeStats(), storage=FakeStats(), retention=RetentionTally()
+        cameras=FakeStats(),
+        recorders=FakeStats(),
+        storage=FakeStats(),
+        retention=RetentionTally(),
+        live=FakeStats(),
     )
     body, _ = render_metrics(build_registry(everything, process_metrics=False))
     families = {f.name for f in text_string_to_metric_families(body.decode())}
