@@ -1,7 +1,7 @@
 """Fragment maps: where each moof+mdat of a segment file starts and which media time it holds.
 
 HLS byte ranges, frame grabs and exports need them; scanning a file per request is too slow, so a
-map is built once per segment (box headers + a demux without decoding) and cached in the
+map is built once per segment from the box headers alone (`vms.media.fmp4`) and cached in the
 `segment_fragments` table. The file stays the truth: a map whose file shrank is rebuilt, and repair
 drops maps with their segment rows.
 """
@@ -12,10 +12,8 @@ import bisect
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-import av
-import av.error
 from sqlalchemy import Engine, Table, delete, insert, select
 
 from vms.core.errors import NotFoundError
@@ -82,68 +80,56 @@ def decode(blob: bytes, init_size_bytes: int) -> tuple[Fragment, ...]:
     return tuple(out)
 
 
-def _fragment_spans(path: Path) -> tuple[int, int, list[tuple[int, int]]]:
-    """(file size, init end, [(moof offset, mdat end)]) of the whole fragments of a file."""
+def build_fragment_map(path: Path) -> FragmentMap:
+    """Scan a segment file's box headers: whole fragments only (a torn tail is left out)."""
     with path.open("rb") as f:
         size = f.seek(0, 2)
         init_end = 0
-        spans: list[tuple[int, int]] = []
-        moof: int | None = None
+        tracks: dict[int, fmp4.TrackTiming] = {}
+        main: fmp4.TrackTiming | None = None
+        moof: tuple[int, bytes] | None = None
+        timings: list[fmp4.FragmentTiming] = []
         for box in fmp4.iter_boxes(f, size):
             if box.type == "moov":
                 init_end = box.end
-            elif box.type == "moof":
-                moof = box.offset
-            elif box.type == "mdat" and moof is not None and init_end:
-                spans.append((moof, box.end))
+                f.seek(box.offset)
+                found = fmp4.read_tracks(f.read(box.size_bytes))
+                tracks = {t.track_id: t for t in found}
+                main = _main_track(found)
+            elif box.type == "moof" and init_end:
+                f.seek(box.offset)
+                moof = (box.offset, f.read(box.size_bytes))
+            elif box.type == "mdat" and moof is not None:
+                timings.append(fmp4.read_fragment(moof[1], moof[0], box.end, tracks))
                 moof = None
-    return size, init_end, spans
+    return _from_timings(init_end, main, timings)
 
 
-def _main_packets(path: Path) -> tuple[list[tuple[int, int, bool]], int]:
-    """(byte position, decode time µs, keyframe) of each main-track packet, and its media end."""
-    packets: list[tuple[int, int, bool]] = []
-    end_us = 0
-    container: Any = av.open(str(path))
-    try:
-        streams = container.streams.video or container.streams.audio
-        if not streams:
-            return packets, 0
-        stream = streams[0]
-        tb = stream.time_base
-        try:
-            for pkt in container.demux(stream):
-                if pkt.dts is None or pkt.pos is None or pkt.pos < 0:
-                    continue
-                dts_us = round(pkt.dts * tb * 1_000_000)
-                packets.append((pkt.pos, dts_us, bool(pkt.is_keyframe)))
-                end_us = max(end_us, round((pkt.dts + (pkt.duration or 0)) * tb * 1_000_000))
-        except av.error.FFmpegError:
-            pass  # a torn tail: keep what was read
-    finally:
-        container.close()
-    return packets, end_us
+def _main_track(tracks: list[fmp4.TrackTiming]) -> fmp4.TrackTiming | None:
+    """The track whose times index the file: the first video track, else the first track."""
+    video = [t for t in tracks if t.handler == "vide"]
+    candidates = video or tracks
+    return candidates[0] if candidates else None
 
 
-def build_fragment_map(path: Path) -> FragmentMap:
-    """Scan a segment file: whole fragments only (a torn tail is left out)."""
-    _size_bytes, init_end, spans = _fragment_spans(path)
-    packets, end_us = _main_packets(path) if spans else ([], 0)
-    offsets = [s[0] for s in spans]
-    first: dict[int, tuple[int, bool]] = {}
-    for pos, dts_us, key in packets:
-        i = bisect.bisect_right(offsets, pos) - 1
-        if i >= 0 and pos < spans[i][1] and (i not in first or dts_us < first[i][0]):
-            first[i] = (dts_us, key if i not in first else first[i][1])
+def _from_timings(
+    init_end: int, main: fmp4.TrackTiming | None, timings: list[fmp4.FragmentTiming]
+) -> FragmentMap:
     fragments: list[Fragment] = []
     previous_us = 0
-    for i, (offset, end) in enumerate(spans):
-        start_us, key = first.get(i, (previous_us, False))
-        fragments.append(Fragment(offset, end - offset, start_us, key))
+    media_end_us = 0
+    for timing in timings:
+        start_us, key = previous_us, False
+        if main is not None and main.timescale and main.track_id in timing.tracks:
+            decode, duration, key = timing.tracks[main.track_id]
+            start_us = decode * 1_000_000 // main.timescale
+            media_end_us = max(media_end_us, (decode + duration) * 1_000_000 // main.timescale)
+        fragments.append(
+            Fragment(timing.offset_bytes, timing.end_bytes - timing.offset_bytes, start_us, key)
+        )
         previous_us = start_us
-    whole_end = spans[-1][1] if spans else init_end
-    media_end = end_us if spans else 0
-    return FragmentMap(whole_end, init_end, media_end, tuple(fragments))
+    whole_end = timings[-1].end_bytes if timings else init_end
+    return FragmentMap(whole_end, init_end, media_end_us, tuple(fragments))
 
 
 class FragmentMapStore:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import struct
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import av
 import pytest
 
 from tests.support.media import generate_stream
-from vms.media.fmp4 import scan
+from vms.media.avstream import add_output_stream
+from vms.media.fmp4 import iter_boxes, read_fragment, read_tracks, scan
 from vms.recording.segment_writer import SegmentWriter
 
 
@@ -91,3 +93,82 @@ def test_torn_real_segment_truncates_to_a_playable_file(
     with av.open(str(cut)) as container:
         frames = sum(1 for _ in container.decode(video=0))
     assert frames == 25 * s.fragments
+
+
+def _fragmented(tmp_path: Path, movflags: str, extra: dict[str, str] | None = None) -> Path:
+    """A fragmented MP4 (video + audio) remuxed by FFmpeg from a generated stream."""
+    source = tmp_path / "source.mp4"
+    stream = generate_stream(duration_s=4.0, gop=25, audio=True)
+    with av.open(str(source), "w", format="mp4") as out:
+        outs = [add_output_stream(out, t) for t in stream.info.tracks]
+        for p in stream.packets:
+            packet = av.Packet(p.data)
+            packet.pts, packet.dts, packet.duration = p.pts, p.dts, p.duration
+            packet.is_keyframe = p.keyframe
+            packet.stream = outs[p.track]
+            packet.time_base = stream.info.tracks[p.track].time_base
+            out.mux(packet)
+    target = tmp_path / "frag.mp4"
+    with (
+        av.open(str(source)) as src,
+        av.open(
+            str(target), "w", format="mp4", options={"movflags": movflags, **(extra or {})}
+        ) as dst,
+    ):
+        mapping = {s.index: dst.add_stream_from_template(s) for s in src.streams}
+        for packet in src.demux():
+            if packet.dts is None:
+                continue
+            packet.stream = mapping[packet.stream.index]
+            dst.mux(packet)
+    return target
+
+
+def _demuxed_fragment_starts(path: Path) -> dict[int, tuple[float, bool]]:
+    """Per fragment byte offset bucket: first video decode time (s) and its keyframe flag."""
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        assert stream.time_base is not None
+        return {
+            int(p.pos): (float(p.dts * stream.time_base), bool(p.is_keyframe))
+            for p in c.demux(stream)
+            if p.dts is not None and p.pos is not None
+        }
+
+
+@pytest.mark.parametrize(
+    ("movflags", "extra"),
+    [
+        ("frag_keyframe+empty_moov+default_base_moof", None),
+        ("empty_moov+default_base_moof", {"frag_duration": "300000"}),  # fragments mid-GOP
+    ],
+)
+def test_fragment_timing_matches_a_full_demux(
+    tmp_path: Path, movflags: str, extra: dict[str, str] | None
+) -> None:
+    path = _fragmented(tmp_path, movflags, extra)
+    data = path.read_bytes()
+    with path.open("rb") as f:
+        boxes = list(iter_boxes(f, len(data)))
+    moov = next(b for b in boxes if b.type == "moov")
+    tracks = read_tracks(data[moov.offset : moov.end])
+    assert [t.handler for t in tracks] == ["vide", "soun"]
+    by_id = {t.track_id: t for t in tracks}
+    video = tracks[0]
+    packets = sorted(_demuxed_fragment_starts(path).items())
+    fragments = [
+        read_fragment(data[m.offset : m.end], m.offset, d.end, by_id)
+        for m, d in itertools.pairwise(boxes)
+        if m.type == "moof" and d.type == "mdat"
+    ]
+    assert len(fragments) > 3
+    assert any(not f.tracks[video.track_id][2] for f in fragments) == (extra is not None)
+    media_end = 0.0
+    for fragment in fragments:
+        decode, duration, sync = fragment.tracks[video.track_id]
+        inside = [v for pos, v in packets if fragment.offset_bytes <= pos < fragment.end_bytes]
+        first_time, first_key = min(inside)
+        assert decode / video.timescale == pytest.approx(first_time)
+        assert sync == first_key
+        media_end = (decode + duration) / video.timescale
+    assert media_end == pytest.approx(4.0, abs=0.05)
