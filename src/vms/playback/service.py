@@ -94,8 +94,7 @@ class PlaybackService:
         bucket_ms: int | None,
     ) -> Timeline:
         check_range(start_ms, end_ms, self.limits.max_timeline_range_ms)
-        rows = self._index.query(camera, stream, start_ms, end_ms, limit=10_000_000)
-        spans = [Span(r.start_ms, r.end_ms) for r in rows]
+        spans = [Span(a, b) for a, b in self._index.spans(camera, stream, start_ms, end_ms)]
         recorded = [
             Span(max(s.start_ms, start_ms), min(s.end_ms, end_ms)) for s in merge_spans(spans)
         ]
