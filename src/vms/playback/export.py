@@ -9,6 +9,7 @@ keyframe, never overlapping the previous file (a few ms of jitter at a boundary 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -147,6 +148,12 @@ def _copy_file(
                 tick(min(1.0, max(pkt.pos or 0, 0) / size))
 
 
+def _fsync(path: Path) -> None:
+    """The export is on disk before it is signed and reported done."""
+    with path.open("rb") as f:
+        os.fsync(f.fileno())
+
+
 def write_export(
     sources: Sequence[ExportSource],
     start_ms: int,
@@ -197,6 +204,7 @@ def write_export(
                 continue
             used.append(src)
         out.close()
+        _fsync(out_path)
     except BaseException:
         with contextlib.suppress(Exception):
             out.close()

@@ -93,14 +93,22 @@ def build_fragment_map(path: Path) -> FragmentMap:
             if box.type == "moov":
                 init_end = box.end
                 f.seek(box.offset)
-                found = fmp4.read_tracks(f.read(box.size_bytes))
+                try:
+                    found = fmp4.read_tracks(f.read(box.size_bytes))
+                except (struct.error, IndexError):
+                    raise NotFoundError(
+                        f"segment file {path.name} has a malformed header"
+                    ) from None
                 tracks = {t.track_id: t for t in found}
                 main = _main_track(found)
             elif box.type == "moof" and init_end:
                 f.seek(box.offset)
                 moof = (box.offset, f.read(box.size_bytes))
             elif box.type == "mdat" and moof is not None:
-                timings.append(fmp4.read_fragment(moof[1], moof[0], box.end, tracks))
+                try:
+                    timings.append(fmp4.read_fragment(moof[1], moof[0], box.end, tracks))
+                except (struct.error, IndexError):
+                    break  # a malformed fragment ends the playable part, like a torn tail
                 moof = None
     return _from_timings(init_end, main, timings)
 
@@ -156,17 +164,26 @@ class FragmentMapStore:
         return out
 
     def put(self, segment_id: SegmentId, fmap: FragmentMap) -> None:
-        values = {
-            "segment_id": segment_id,
-            "file_size_bytes": fmap.file_size_bytes,
-            "init_size_bytes": fmap.init_size_bytes,
-            "media_end_us": fmap.media_end_us,
-            "fragment_count": len(fmap.fragments),
-            "fragments": encode(fmap.fragments),
-        }
+        self.put_many({segment_id: fmap})
+
+    def put_many(self, maps: dict[SegmentId, FragmentMap]) -> None:
+        """Store maps in one transaction (a cold hour of playback maps 60 segments at once)."""
+        if not maps:
+            return
+        rows = [
+            {
+                "segment_id": segment_id,
+                "file_size_bytes": fmap.file_size_bytes,
+                "init_size_bytes": fmap.init_size_bytes,
+                "media_end_us": fmap.media_end_us,
+                "fragment_count": len(fmap.fragments),
+                "fragments": encode(fmap.fragments),
+            }
+            for segment_id, fmap in maps.items()
+        ]
         with self._engine.begin() as conn:
-            conn.execute(delete(_T).where(_C.segment_id == segment_id))
-            conn.execute(insert(_T).values(**values))
+            conn.execute(delete(_T).where(_C.segment_id.in_(list(maps))))
+            conn.execute(insert(_T), rows)
 
     def drop(self, segment_id: SegmentId) -> None:
         with self._engine.begin() as conn:
@@ -174,9 +191,15 @@ class FragmentMapStore:
 
 
 def load_or_build(
-    store: FragmentMapStore, segment_id: SegmentId, path: Path, cached: FragmentMap | None
+    store: FragmentMapStore,
+    segment_id: SegmentId,
+    path: Path,
+    cached: FragmentMap | None,
+    *,
+    pending: dict[SegmentId, FragmentMap] | None = None,
 ) -> FragmentMap:
-    """The cached map if its file still holds every byte it names, else a fresh scan (stored).
+    """The cached map if its file still holds every byte it names, else a fresh scan, stored at
+    once or, with `pending`, left there for the caller to store with `put_many`.
 
     Raises NotFoundError when the file is missing, and when it holds no whole fragment.
     """
@@ -189,5 +212,8 @@ def load_or_build(
     fmap = build_fragment_map(path)
     if not fmap.fragments:
         raise NotFoundError(f"segment file {path.name} holds no whole fragment")
-    store.put(segment_id, fmap)
+    if pending is None:
+        store.put(segment_id, fmap)
+    else:
+        pending[segment_id] = fmap
     return fmap

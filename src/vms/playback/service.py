@@ -116,6 +116,7 @@ class PlaybackService:
         self, rows: list[SegmentRow], uri: Callable[[SegmentId], str], skipped: list[str]
     ) -> list[VodSource]:
         cached = self.maps.get_many([r.id for r in rows])
+        built: dict[SegmentId, FragmentMap] = {}
         sources: list[VodSource] = []
         for row in rows:
             path = self._path(row)
@@ -123,11 +124,12 @@ class PlaybackService:
                 skipped.append(f"recording {row.id}: its pool {row.pool} is not configured")
                 continue
             try:
-                fmap = load_or_build(self.maps, row.id, path, cached.get(row.id))
+                fmap = load_or_build(self.maps, row.id, path, cached.get(row.id), pending=built)
             except (NotFoundError, OSError, av.error.FFmpegError) as exc:
                 skipped.append(f"recording {row.id}: {exc}")
                 continue
             sources.append(VodSource(row.id, row.start_ms, uri(row.id), fmap))
+        self.maps.put_many(built)
         return sources
 
     def playlist(
