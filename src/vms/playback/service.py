@@ -22,7 +22,7 @@ from vms.playback import facts
 from vms.playback.export import ExportSource
 from vms.playback.fragments import FragmentMap, FragmentMapStore, load_or_build
 from vms.playback.hls import VodSource, plan_vod, render_playlist
-from vms.playback.timeline import Bucket, Gap, GapFacts, Span, buckets, gaps_between, merge_spans
+from vms.playback.timeline import Bucket, Gap, GapFacts, Span, buckets, gaps_between, merge_pairs
 from vms.storage.index import SegmentIndex, SegmentRow
 from vms.storage.pools import StoragePools
 from vms.storage.retention_marks import RetentionMarks
@@ -94,10 +94,8 @@ class PlaybackService:
         bucket_ms: int | None,
     ) -> Timeline:
         check_range(start_ms, end_ms, self.limits.max_timeline_range_ms)
-        spans = [Span(a, b) for a, b in self._index.spans(camera, stream, start_ms, end_ms)]
-        recorded = [
-            Span(max(s.start_ms, start_ms), min(s.end_ms, end_ms)) for s in merge_spans(spans)
-        ]
+        pairs = self._index.spans(camera, stream, start_ms, end_ms)
+        recorded = [Span(max(a, start_ms), min(b, end_ms)) for a, b in merge_pairs(pairs)]
         now_ms = self._clock.now_ms()
         horizon_ms = min(end_ms, now_ms)
         gap_facts = GapFacts(
@@ -108,7 +106,7 @@ class PlaybackService:
             self._marks.get(camera),
         )
         gaps = gaps_between(recorded, start_ms, max(horizon_ms, start_ms), gap_facts)
-        counted = buckets(spans, start_ms, end_ms, bucket_ms) if bucket_ms else []
+        counted = buckets(pairs, start_ms, end_ms, bucket_ms) if bucket_ms else []
         return Timeline(start_ms, end_ms, recorded, gaps, counted, bucket_ms)
 
     # -- VOD -----------------------------------------------------------------------------------

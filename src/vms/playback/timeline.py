@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
 MERGE_GAP_MS = 1000  # consecutive segments of a continuous stream meet within one frame
 
 
@@ -54,13 +56,28 @@ class GapFacts:
 
 def merge_spans(spans: Iterable[Span], merge_gap_ms: int = MERGE_GAP_MS) -> list[Span]:
     """Union of spans sorted by start; spans closer than `merge_gap_ms` are joined."""
-    merged: list[Span] = []
-    for span in sorted(spans, key=lambda s: s.start_ms):
-        if merged and span.start_ms - merged[-1].end_ms <= merge_gap_ms:
-            last = merged[-1]
-            merged[-1] = Span(last.start_ms, max(last.end_ms, span.end_ms))
-        else:
-            merged.append(span)
+    pairs = sorted((s.start_ms, s.end_ms) for s in spans)
+    return [Span(a, b) for a, b in merge_pairs(pairs, merge_gap_ms)]
+
+
+def merge_pairs(
+    pairs: Iterable[tuple[int, int]], merge_gap_ms: int = MERGE_GAP_MS
+) -> list[tuple[int, int]]:
+    """`merge_spans` for (start_ms, end_ms) pairs already sorted by start: the timeline's path,
+    where a month of one camera is 43,200 segments and objects per segment cost more than the
+    query that read them."""
+    merged: list[tuple[int, int]] = []
+    open_start = open_end = 0
+    started = False
+    for start, end in pairs:
+        if started and start - open_end <= merge_gap_ms:
+            open_end = max(open_end, end)
+            continue
+        if started:
+            merged.append((open_start, open_end))
+        open_start, open_end, started = start, end, True
+    if started:
+        merged.append((open_start, open_end))
     return merged
 
 
@@ -99,21 +116,31 @@ def gaps_between(
     return gaps
 
 
-def buckets(spans: Iterable[Span], start_ms: int, end_ms: int, size_ms: int) -> list[Bucket]:
-    """Per bucket of `size_ms` (aligned to the epoch): segments starting in it, ms recorded."""
+def buckets(
+    pairs: Sequence[tuple[int, int]], start_ms: int, end_ms: int, size_ms: int
+) -> list[Bucket]:
+    """Per bucket of `size_ms` (aligned to the epoch): segments starting in it, ms recorded.
+
+    Vectorised with numpy: a month of one camera is 43,200 segments.
+    """
     if size_ms <= 0:
         raise ValueError("bucket size must be positive")
     first = start_ms - start_ms % size_ms
     count = (end_ms - first + size_ms - 1) // size_ms
-    starts = [0] * count
-    recorded = [0] * count
-    for span in spans:
-        if start_ms <= span.start_ms < end_ms:
-            starts[(span.start_ms - first) // size_ms] += 1
-        lo, hi = max(span.start_ms, start_ms), min(span.end_ms, end_ms)
-        while lo < hi:
-            i = (lo - first) // size_ms
-            bucket_end = first + (i + 1) * size_ms
-            recorded[i] += min(hi, bucket_end) - lo
-            lo = bucket_end
-    return [Bucket(first + i * size_ms, starts[i], recorded[i]) for i in range(count)]
+    table = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    starts_at = table[:, 0]
+    inside = (starts_at >= start_ms) & (starts_at < end_ms)
+    starts = np.bincount((starts_at[inside] - first) // size_ms, minlength=count)
+    recorded = np.zeros(count, dtype=np.int64)
+    lo = np.maximum(starts_at, start_ms)
+    hi = np.minimum(table[:, 1], end_ms)
+    while True:  # each round books every span's part up to its bucket's end; long spans go on
+        live = lo < hi
+        if not live.any():
+            break
+        lo, hi = lo[live], hi[live]
+        index = (lo - first) // size_ms
+        bucket_end = first + (index + 1) * size_ms
+        np.add.at(recorded, index, np.minimum(hi, bucket_end) - lo)
+        lo = bucket_end
+    return [Bucket(first + i * size_ms, int(starts[i]), int(recorded[i])) for i in range(count)]

@@ -15,6 +15,7 @@ from vms.playback.timeline import (
     buckets,
     gap_cause,
     gaps_between,
+    merge_pairs,
     merge_spans,
 )
 
@@ -34,6 +35,8 @@ NO_FACTS = GapFacts((), (), None)
 )
 def test_merge_spans(spans: list[Span], merged: list[Span]) -> None:
     assert merge_spans(spans) == merged
+    pairs = sorted((s.start_ms, s.end_ms) for s in spans)
+    assert merge_pairs(pairs) == [(m.start_ms, m.end_ms) for m in merged]
 
 
 def test_gaps_cover_everything_not_recorded() -> None:
@@ -62,12 +65,20 @@ def test_gap_cause(facts: GapFacts, cause: GapCause) -> None:
 
 
 def test_buckets_count_starts_and_recorded_time_split_across_buckets() -> None:
-    spans = [Span(0, 30), Span(50, 130), Span(250, 260)]
+    spans = [(0, 30), (50, 130), (250, 260)]
     assert buckets(spans, 0, 200, 100) == [Bucket(0, 2, 80), Bucket(100, 0, 30)]
-    assert buckets([Span(150, 250)], 120, 300, 100) == [
+    assert buckets([(150, 250)], 120, 300, 100) == [
         Bucket(100, 1, 50),
         Bucket(200, 0, 50),
     ]
+    assert [(b.segments, b.recorded_ms) for b in buckets([(50, 450)], 0, 500, 100)] == [
+        (1, 50),
+        (0, 100),
+        (0, 100),
+        (0, 100),
+        (0, 50),
+    ]  # a span longer than a bucket fills every bucket it crosses
+    assert buckets([], 0, 200, 100) == [Bucket(0, 0, 0), Bucket(100, 0, 0)]
     with pytest.raises(ValueError, match="positive"):
         buckets(spans, 0, 10, 0)
 
