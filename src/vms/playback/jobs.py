@@ -105,6 +105,11 @@ class ExportJobs:
         for job_id in stale:
             self.file_path(job_id).unlink(missing_ok=True)
             self._finish(job_id, "failed", error="VMS stopped during the export")
+        # An export's lock lives only while it runs, and none runs before this start: locks left
+        # by a crash would otherwise keep their segments from retention for ever.
+        released = self._locks.remove_all(LockReason.EXPORT)
+        if released:
+            log.info("released %d export locks left by an interrupted run", released)
         self._thread = threading.Thread(target=self._run, name="exports", daemon=True)
         self._thread.start()
 

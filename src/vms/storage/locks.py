@@ -97,6 +97,11 @@ class EvidenceLocks:
             if conn.execute(delete(_T).where(_C.id == lock_id)).rowcount == 0:
                 raise NotFoundError(f"evidence lock {lock_id} does not exist")
 
+    def remove_all(self, reason: LockReason) -> int:
+        """Remove every lock of one reason (exports left by a crash); returns how many."""
+        with self._engine.begin() as conn:
+            return int(conn.execute(delete(_T).where(_C.reason == str(reason))).rowcount or 0)
+
     def list(self, camera_id: CameraId | None = None) -> builtins.list[EvidenceLock]:
         stmt = select(_T).order_by(_C.camera_id, _C.start_ms, _C.id)
         if camera_id is not None:

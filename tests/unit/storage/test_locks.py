@@ -44,3 +44,13 @@ def test_add_list_remove(db_engine: Engine) -> None:
     with pytest.raises(InvalidInputError):
         locks.add(CAM, 5, 5, LockReason.EVENT)
     assert other.holds(CameraId("cam2"), 0, 5, now_ms=0)
+
+
+def test_remove_all_of_one_reason(db_engine: Engine) -> None:
+    locks = EvidenceLocks(db_engine, FakeClock(start_ms=42))
+    locks.add(CAM, 1, 2, LockReason.EXPORT)
+    locks.add(CameraId("cam2"), 3, 4, LockReason.EXPORT)
+    kept = locks.add(CAM, 1, 2, LockReason.LEGAL_HOLD)
+    assert locks.remove_all(LockReason.EXPORT) == 2
+    assert locks.list() == [kept]
+    assert locks.remove_all(LockReason.EXPORT) == 0
