@@ -32,10 +32,11 @@ class VmsProcess:
     ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
+        self.rtsp_port = free_port()
         self.config_path = data_dir / "vms.yaml"
         self.log_path = data_dir / "vms.log"
         config: dict[str, Any] = {
-            "server": {"port": self.port},
+            "server": {"port": self.port, "rtsp_port": self.rtsp_port},
             "storage": {"data_dir": str(data_dir)},
             "recording": {"segment_duration_s": segment_duration_s},
             "retention": {"interval_s": 5},

@@ -1,0 +1,63 @@
+"""Live-view benchmark: RTSP restream, WebRTC (WHEP) and LL-HLS/MSE side by side in one run.
+
+Each part measures VMS against its baseline in the same run (see each module's docstring):
+- bench/live_rtsp.py: CPU per client and added latency of the restream vs GStreamer's RTSP server
+  relaying the same camera, at 1, 8 and 32 clients;
+- bench/live_webrtc.py: WHEP offer to first decoded frame vs a direct RTSP pull, glass-to-glass
+  delay from the burnt-in clock, CPU per viewer at 1, 8 and 32 viewers;
+- bench/live_llhls.py: first frame and delay of LL-HLS and MSE vs a direct RTSP pull.
+
+Usage: python bench/live.py [--quick] [--only rtsp webrtc llhls]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.live_llhls import run_llhls_bench  # noqa: E402
+from bench.live_rtsp import run_rtsp_bench  # noqa: E402
+from bench.live_webrtc import run_webrtc_bench  # noqa: E402
+
+Rows = list[dict[str, object]]
+PARTS: dict[str, tuple[str, Callable[[bool], Rows]]] = {
+    "rtsp": ("RTSP restream vs GStreamer relay", run_rtsp_bench),
+    "webrtc": ("WebRTC (WHEP) vs direct RTSP pull", run_webrtc_bench),
+    "llhls": ("LL-HLS and MSE vs direct RTSP pull", run_llhls_bench),
+}
+
+
+def print_table(title: str, rows: Rows) -> None:
+    """Rows of one part as an aligned table (columns in the order of the first row)."""
+    print(f"\n## {title}")
+    if not rows:
+        print("(no rows)")
+        return
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    cells = [[_cell(row.get(c, "")) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def _cell(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer clients and seconds")
+    parser.add_argument("--only", nargs="*", choices=sorted(PARTS), default=list(PARTS))
+    args = parser.parse_args()
+    for name in args.only:
+        title, run = PARTS[name]
+        print_table(title, run(args.quick))
+
+
+if __name__ == "__main__":
+    main()
