@@ -70,5 +70,11 @@ def run_demo(*, cameras: int, data_dir: Path, port: int) -> int:
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         settings = load_settings(path, os.environ)
         print(f"VMS is starting: http://127.0.0.1:{port}/api/v1/docs  (Ctrl+C stops it)")
-        print(f"Configuration: {path}; cameras from {rtsp}", flush=True)
+        print(f"Configuration: {path}; cameras from {rtsp}")
+        restream = f"rtsp://127.0.0.1:{settings.server.rtsp_port}"
+        print(
+            f"Live: {restream}/cam1 (RTSP restream), http://127.0.0.1:{port}/api/v1/cameras/cam1/"
+            "live.m3u8 (LL-HLS), POST .../whep (WebRTC)",
+            flush=True,
+        )
         return serve(settings)
