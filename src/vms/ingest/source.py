@@ -5,7 +5,9 @@ the GIL on every read (20-30 % more CPU with 64 cameras), so reads are bounded b
 socket ``timeout`` option instead, and stop() sets a flag that the thread checks after every
 packet and during backoff; a blocked read therefore ends within ``io_timeout_s`` at worst (at
 once while packets flow, and a closed connection is noticed at once). The packet rules live in
-the pure `PacketNormaliser`; this module only does I/O, health and retries.
+the pure `PacketNormaliser`; this module only does I/O, health and retries. SRT cameras
+(`srt://`, MPEG-TS) are read through libsrt (`vms.media.srt`, PyAV's FFmpeg has no SRT) and
+handed to PyAV as a file object whose reads are bounded the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import av
 import av.container
@@ -37,12 +40,15 @@ from vms.ingest.health import (
 from vms.ingest.hub import StreamHub
 from vms.ingest.normalise import WALLCLOCK_ARRIVAL, WALLCLOCK_RTCP, PacketNormaliser, RawPacket
 from vms.media.avstream import codec_params_from_stream
+from vms.media.mpegts import adts_payload, raw_aac_params
 from vms.media.packet import CodecParams, MediaKind, Packet, StreamInfo
+from vms.media.srt import SrtReader, SrtSocket, parse_srt_url
 
 log = logging.getLogger(__name__)
 
 Transport = Literal["tcp", "udp"]
 _ENDED_BY_CAMERA = "the camera closed the stream"
+_FOREVER_S = 365 * 86_400.0
 
 
 class Source:
@@ -72,6 +78,9 @@ class Source:
         self._on_health = on_health
         password = url_password(url)
         self._secrets: tuple[str, ...] = (password,) if password else ()
+        self._is_srt = urlsplit(url).scheme.lower() == "srt"
+        if self._is_srt:
+            self._secrets += _srt_passphrase(url)
         self._label = f"{camera_id}/{stream}"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -85,6 +94,7 @@ class Source:
         self._wallclock_source = WALLCLOCK_ARRIVAL
         self._generation_delivered = False  # the current connection published a packet
         self._hub_open = False  # StreamInfo published and no StreamEnded yet
+        self._adts_tracks: set[int] = set()  # AAC tracks whose ADTS headers are cut (SRT)
 
     @property
     def url(self) -> str:
@@ -99,7 +109,7 @@ class Source:
         with self._lock:
             if self._thread is not None:
                 return
-            problem = check_url(self._url)
+            problem = _check_srt_url(self._url) if self._is_srt else check_url(self._url)
             if problem is None:
                 self._stop.clear()
                 self._thread = threading.Thread(
@@ -165,7 +175,7 @@ class Source:
     def _session(self) -> tuple[bool, str]:
         """One connection: open, publish, read until it ends. Returns (delivered, why it ended)."""
         try:
-            container = av.open(self._url, options=self._options())
+            container, close_transport = self._open()
         except Exception as exc:
             return False, self._describe(exc)
         reason = "stopped"
@@ -191,6 +201,7 @@ class Source:
             with self._lock:
                 self._rates.clear()
             container.close()
+            close_transport()
 
     def _pump(
         self,
@@ -202,6 +213,7 @@ class Source:
         self._generation_delivered = False
         clock = self._clock
         streams = [container.streams[i] for i in index_map]
+        adts = self._adts_tracks
         anchored = False  # the wall clock follows RTCP sender reports
         for av_packet in container.demux(*streams):
             if self._stop.is_set():
@@ -217,7 +229,7 @@ class Source:
                 prft_us = int.from_bytes(side[:8], sys.byteorder, signed=True)
             raw = RawPacket(
                 track=track,
-                data=bytes(av_packet),
+                data=adts_payload(bytes(av_packet)) if track in adts else bytes(av_packet),
                 pts=av_packet.pts,
                 dts=av_packet.dts,
                 duration=av_packet.duration,
@@ -273,11 +285,15 @@ class Source:
     ) -> tuple[tuple[CodecParams, ...], dict[int, int]]:
         tracks: list[CodecParams] = []
         index_map: dict[int, int] = {}
+        adts = self._adts_tracks = set()
         for stream in container.streams:
             if stream.type not in ("video", "audio"):
                 continue
             try:
                 params = codec_params_from_stream(stream)
+                if self._is_srt and params.codec == "aac" and not params.extradata:
+                    params = raw_aac_params(params, stream)  # ADTS in MPEG-TS: made raw
+                    adts.add(len(tracks))
             except Exception as exc:  # e.g. a codec the muxers cannot carry
                 log.warning(
                     "%s: skipping %s track %d: %s", self._label, stream.type, stream.index, exc
@@ -286,6 +302,26 @@ class Source:
             index_map[stream.index] = len(tracks)
             tracks.append(params)
         return tuple(tracks), index_map
+
+    def _open(self) -> tuple[av.container.InputContainer, Callable[[], None]]:
+        """The demuxer of one connection, and what closes its transport afterwards."""
+        if not self._is_srt:
+            return av.open(self._url, options=self._options()), _nothing
+        target = parse_srt_url(self._url, connect_timeout_ms=int(self._io_timeout_s * 1000))
+        if target.listener:  # the camera calls us: listen until it does (or until stop)
+            with SrtSocket.listen(target.host, target.port, target.options) as listener:
+                sock = listener.accept(_FOREVER_S, self._stop)
+            if sock is None:
+                raise TimeoutError(f"stopped while waiting for an SRT caller on {target.port}")
+        else:
+            sock = SrtSocket.connect(target.host, target.port, target.options, self._stop)
+        reader = SrtReader(sock, idle_timeout_s=self._io_timeout_s, should_stop=self._stop.is_set)
+        try:
+            options = {"analyzeduration": "1000000", "probesize": "500000"}
+            return av.open(reader, "r", format="mpegts", options=options), reader.close
+        except BaseException:
+            reader.close()
+            raise
 
     def _options(self) -> dict[str, str]:
         return {
@@ -346,3 +382,24 @@ class Source:
             log.info("%s: %s -> connecting to %s (%s)", self._label, old, where, self._transport)
         else:
             log.info("%s: %s -> %s", self._label, old, new.state)
+
+
+def _nothing() -> None:
+    """An RTSP connection is closed with its container."""
+
+
+def _check_srt_url(url: str) -> str | None:
+    """Why `url` cannot be an SRT camera URL (never showing the passphrase), or None."""
+    try:
+        parse_srt_url(url)
+    except ValueError as exc:
+        return f"invalid SRT URL: {exc}"
+    return None
+
+
+def _srt_passphrase(url: str) -> tuple[str, ...]:
+    try:
+        passphrase = parse_srt_url(url).options.passphrase
+    except ValueError:
+        return ()
+    return (passphrase,) if passphrase else ()

@@ -6,7 +6,18 @@ feed the returned `RtspMount` with access units.
 """
 
 from vms.media.rtsp.auth import AuthScheme, RtspAuth
-from vms.media.rtsp.mount import MountStats, RtspMount
+from vms.media.rtsp.connection import MountResolver
+from vms.media.rtsp.mount import MountRefusedError, MountStats, PlayStart, RtspMount
 from vms.media.rtsp.server import RtspServer, RtspServerOptions
 
-__all__ = ["AuthScheme", "MountStats", "RtspAuth", "RtspMount", "RtspServer", "RtspServerOptions"]
+__all__ = [
+    "AuthScheme",
+    "MountRefusedError",
+    "MountResolver",
+    "MountStats",
+    "PlayStart",
+    "RtspAuth",
+    "RtspMount",
+    "RtspServer",
+    "RtspServerOptions",
+]

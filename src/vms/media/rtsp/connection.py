@@ -24,7 +24,7 @@ from vms.media.rtsp.message import (
     TransportSpec,
     parse_transport,
 )
-from vms.media.rtsp.mount import RtspMount
+from vms.media.rtsp.mount import MountRefusedError, PlayStart, RtspMount
 from vms.media.rtsp.session import RtspSession, SessionTable
 from vms.media.rtsp.sinks import TcpSink, UdpPortPair, UdpSink
 from vms.media.sdp import control_url
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 PUBLIC = "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER"
 _TRACK = re.compile(r"^trackID=(\d{1,3})$")
 Headers = tuple[tuple[str, str], ...]
+MountResolver = Callable[[str], RtspMount]
+"""Finds (or creates) the mount a DESCRIBE names; raises MountRefusedError (e.g. 404, 503)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,7 @@ class ServerContext:
     udp_port_range: tuple[int, int]
     udp_host: str
     connections: set[RtspConnection]
+    resolver: MountResolver | None = None
 
 
 class RtspConnection(asyncio.Protocol):
@@ -163,10 +166,19 @@ class RtspConnection(asyncio.Protocol):
         return RtspResponse(200)
 
     def _describe(self, request: RtspRequest) -> RtspResponse:
-        found = self._resolve(request)
-        if found is None or found[1] is not None:
-            return RtspResponse(404)
-        mount = found[0]
+        resolver = self._ctx.resolver
+        if resolver is not None:
+            try:
+                mount = resolver(request.path)
+            except MountRefusedError as refused:
+                log.info("rtsp: DESCRIBE %s refused: %d %s", request.path, refused.status, refused)
+                plain = (("Content-Type", "text/plain; charset=utf-8"),)
+                return RtspResponse(refused.status, plain, refused.reason.encode())
+        else:
+            found = self._resolve(request)
+            if found is None or found[1] is not None:
+                return RtspResponse(404)
+            mount = found[0]
         base = request.uri.split("?", 1)[0].rstrip("/") + "/"
         headers = (("Content-Base", base), ("Content-Type", "application/sdp"))
         return RtspResponse(200, headers, mount.sdp(self._local_ip).encode())
@@ -245,17 +257,18 @@ class RtspConnection(asyncio.Protocol):
         parent, _, last = base.rpartition("/")
         if _TRACK.match(last):
             base = parent
+        start = mount.play_start(session.sink.tracks()) if not session.playing else None
         infos = []
         for track in sorted(session.sink.tracks()):
-            seq, rtptime = mount.rtp_info(track)
+            seq, rtptime = start.rtp_info[track] if start is not None else mount.rtp_info(track)
             infos.append(f"url={base}/{control_url(track)};seq={seq};rtptime={rtptime}")
         headers: Headers = (
             ("Session", session.id),
             ("Range", "npt=0.000-"),
             ("RTP-Info", ",".join(infos)),
         )
-        if not session.playing:
-            self._after_response = lambda: _start_playing(session)
+        if start is not None:
+            self._after_response = lambda: _start_playing(session, start)
         return RtspResponse(200, headers)
 
     def _pause(self, request: RtspRequest) -> RtspResponse:
@@ -273,7 +286,10 @@ class RtspConnection(asyncio.Protocol):
         return RtspResponse(200)
 
 
-def _start_playing(session: RtspSession) -> None:
-    """Media starts after the PLAY response, led by a sender report so clients map wall time."""
-    session.play()
+def _start_playing(session: RtspSession, start: PlayStart) -> None:
+    """Media starts after the PLAY response, led by a sender report so clients map wall time,
+    then the mount's cached GOP (if any) for this client alone, then the shared live packets."""
     session.mount.send_sender_reports([session.sink])
+    for track, packets, sync_point in start.units:
+        session.sink.send_access_unit(track, packets, sync_point, {})
+    session.play()

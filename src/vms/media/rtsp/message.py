@@ -21,12 +21,14 @@ _REASONS = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    415: "Unsupported Media Type",
     454: "Session Not Found",
     455: "Method Not Valid in This State",
     459: "Aggregate Operation Not Allowed",
     461: "Unsupported Transport",
     500: "Internal Server Error",
     501: "Not Implemented",
+    503: "Service Unavailable",
     505: "RTSP Version Not Supported",
 }
 

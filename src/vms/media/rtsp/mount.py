@@ -3,12 +3,16 @@
 Hand-written with the server (see `vms.media.rtsp`). A feeder pushes access units; the mount
 packetises each once, adds the RTP headers once (one SSRC and sequence per track, shared by every
 client), and hands the same bytes to every sink. It must be fed on the server's event loop thread.
+A mount may keep the payloads since the last video keyframe (`gop_cache_max_bytes`), so a client
+that starts playing mid-GOP first gets that GOP, numbered to end just before the shared sequence.
 """
 
 from __future__ import annotations
 
+import logging
 import random
-from collections.abc import Sequence
+import struct
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -25,6 +29,9 @@ from vms.media.rtp import (
 from vms.media.rtsp.sinks import RtpSink
 from vms.media.sdp import TrackDescription, build_sdp
 
+log = logging.getLogger(__name__)
+_RTP_HEADER = struct.Struct("!BBHII")
+
 
 @dataclass(frozen=True, slots=True)
 class MountStats:
@@ -34,6 +41,33 @@ class MountStats:
     packets: tuple[int, ...]  # per track
     octets: tuple[int, ...]  # per track
     dropped_packets: int  # summed over the current clients
+
+
+class MountRefusedError(Exception):
+    """A mount resolver's answer that a path cannot be played now: RTSP status and reason."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class _CachedUnit:
+    """One access unit of the GOP cache: its payloads and RTP timestamp (base included)."""
+
+    track: int
+    payloads: tuple[bytes, ...]
+    timestamp: int
+    sync_point: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlayStart:
+    """What a client gets when it starts playing: RTP-Info values and the cached GOP's packets."""
+
+    rtp_info: dict[int, tuple[int, int]]  # track -> (first sequence number, its RTP time)
+    units: tuple[tuple[int, tuple[bytes, ...], bool], ...]  # (track, RTP packets, sync point)
 
 
 class _TrackState:
@@ -57,7 +91,13 @@ class RtspMount:
     """One path (`/cam1/main`) with fixed tracks; feed it with `push` or `push_payloads`."""
 
     def __init__(
-        self, path: str, tracks: Sequence[TrackDescription], clock: Clock, mtu: int = DEFAULT_MTU
+        self,
+        path: str,
+        tracks: Sequence[TrackDescription],
+        clock: Clock,
+        mtu: int = DEFAULT_MTU,
+        *,
+        gop_cache_max_bytes: int = 0,
     ) -> None:
         if not tracks:
             raise ValueError("a mount needs at least one track")
@@ -69,6 +109,13 @@ class RtspMount:
         self._has_video = any(t.kind is MediaKind.VIDEO for t in self.tracks)
         self._sinks: list[RtpSink] = []
         self._cname = f"vms{path}".encode()[:255]
+        self._gop_max_bytes = gop_cache_max_bytes
+        self._gop: list[_CachedUnit] = []
+        self._gop_bytes = 0
+        self._gop_valid = False
+        self._sessions = 0
+        self.on_sessions_changed: Callable[[int], None] | None = None
+        """Called with the new session count when a client sets up or leaves (feed on demand)."""
 
     def sdp(self, address: str) -> str:
         return build_sdp(self.tracks, address, self.path.strip("/") or "vms")
@@ -119,15 +166,113 @@ class RtspMount:
         state = self._state[track]
         timestamp = (state.base + rtp_time) & 0xFFFFFFFF
         state.anchor = (timestamp, wall_ms)
+        is_video = state.description.kind is MediaKind.VIDEO
+        sync_point = (keyframe and is_video) or not self._has_video
+        if self._gop_max_bytes:
+            self._cache(_CachedUnit(track, payloads.payloads, timestamp, sync_point), payloads)
         if not self._sinks:
             state.sequencer.next_seq = (state.sequencer.next_seq + len(payloads.payloads)) & 0xFFFF
             return
         packets = state.sequencer.packets(payloads.payloads, timestamp)
-        is_video = state.description.kind is MediaKind.VIDEO
-        sync_point = (keyframe and is_video) or not self._has_video
         framed: dict[int, bytes] = {}
         for sink in self._sinks:
             sink.send_access_unit(track, packets, sync_point, framed)
+
+    def _cache(self, unit: _CachedUnit, payloads: RtpPayloads) -> None:
+        """Keep the access units since the last video keyframe (audio-only mounts need none)."""
+        if not self._has_video:
+            return
+        if unit.sync_point:
+            self._gop = []
+            self._gop_bytes = 0
+            self._gop_valid = True
+        if not self._gop_valid:
+            return
+        self._gop.append(unit)
+        self._gop_bytes += payloads.size_bytes
+        if self._gop_bytes > self._gop_max_bytes:  # a GOP too long to replay: start at the next
+            self.clear_gop_cache()
+
+    def clear_gop_cache(self) -> None:
+        """Forget the cached GOP (the feed stopped or jumped): new clients wait for a keyframe."""
+        self._gop = []
+        self._gop_bytes = 0
+        self._gop_valid = False
+
+    def play_start(self, tracks: Sequence[int]) -> PlayStart:
+        """RTP-Info and catch-up packets for a client starting to play `tracks` now.
+
+        With a cached GOP the client first gets its packets, numbered so that they end right
+        before each track's shared next sequence number: its first frame is a keyframe at once
+        and the live packets that follow continue its sequence without a gap.
+        """
+        now_ms = self._clock.now_ms()
+        wanted = sorted(set(tracks))
+        cached = [unit for unit in self._gop if unit.track in wanted]
+        seq: dict[int, int] = {}
+        info: dict[int, tuple[int, int]] = {}
+        for track in wanted:
+            count = sum(len(unit.payloads) for unit in cached if unit.track == track)
+            seq[track] = (self._state[track].sequencer.next_seq - count) & 0xFFFF
+            info[track] = (seq[track], self._rtp_now(self._state[track], now_ms))
+        started: set[int] = set()
+        units: list[tuple[int, tuple[bytes, ...], bool]] = []
+        for unit in cached:
+            if unit.track not in started:  # RTP-Info names the track's first catch-up packet
+                started.add(unit.track)
+                info[unit.track] = (seq[unit.track], unit.timestamp)
+            packets = self._numbered(unit, seq[unit.track])
+            seq[unit.track] = (seq[unit.track] + len(packets)) & 0xFFFF
+            units.append((unit.track, packets, unit.sync_point))
+        return PlayStart(info, tuple(units))
+
+    def _numbered(self, unit: _CachedUnit, first_seq: int) -> tuple[bytes, ...]:
+        sequencer = self._state[unit.track].sequencer
+        last = len(unit.payloads) - 1
+        return tuple(
+            _RTP_HEADER.pack(
+                0x80,
+                sequencer.payload_type | (0x80 if index == last else 0),
+                (first_seq + index) & 0xFFFF,
+                unit.timestamp,
+                sequencer.ssrc,
+            )
+            + payload
+            for index, payload in enumerate(unit.payloads)
+        )
+
+    def session_opened(self) -> None:
+        """A client set up this mount (called by the server's session table)."""
+        self._sessions += 1
+        self._sessions_changed()
+
+    def session_closed(self) -> None:
+        self._sessions = max(0, self._sessions - 1)
+        self._sessions_changed()
+
+    @property
+    def sessions(self) -> int:
+        """Clients set up on this mount (playing or not)."""
+        return self._sessions
+
+    @property
+    def clients(self) -> int:
+        """Clients playing now."""
+        return len(self._sinks)
+
+    @property
+    def has_keyframe(self) -> bool:
+        """True when the GOP cache holds a keyframe a new client can start on."""
+        return self._gop_valid and bool(self._gop)
+
+    def _sessions_changed(self) -> None:
+        callback = self.on_sessions_changed
+        if callback is None:
+            return
+        try:
+            callback(self._sessions)
+        except Exception:  # the feeder's bug must not break the client's request
+            log.exception("rtsp mount %s: sessions-changed hook failed", self.path)
 
     def rtp_info(self, track: int) -> tuple[int, int]:
         """(next sequence number, current RTP time) of a track, for a PLAY's RTP-Info."""

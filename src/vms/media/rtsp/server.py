@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from vms.core.clock import Clock, SystemClock
 from vms.media.rtsp.auth import RtspAuth
-from vms.media.rtsp.connection import RtspConnection, ServerContext
+from vms.media.rtsp.connection import MountResolver, RtspConnection, ServerContext
 from vms.media.rtsp.mount import RtspMount
 from vms.media.rtsp.session import SessionTable
 from vms.media.rtsp.sinks import DEFAULT_MAX_BUFFER_BYTES
@@ -46,13 +46,18 @@ class RtspServer:
         *,
         clock: Clock | None = None,
         options: RtspServerOptions | None = None,
+        resolver: MountResolver | None = None,
     ) -> None:
+        """`resolver`, when given, answers every DESCRIBE: it returns the mount for a path
+        (mounting it on demand) or raises `MountRefusedError`; SETUP/PLAY use the mounts it made."""
         self.host = host
         self._requested_port = port
         self._auth = auth
         self._clock = clock or SystemClock()
         self._options = options or RtspServerOptions()
+        self._resolver = resolver
         self._mounts: dict[str, RtspMount] = {}
+        self._aliases: dict[str, tuple[str, ...]] = {}
         self._server: asyncio.Server | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._context: ServerContext | None = None
@@ -69,26 +74,45 @@ class RtspServer:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         return f"rtsp://{host}:{self.port}/{path.strip('/')}"
 
-    def mount(self, path: str, tracks: Sequence[TrackDescription]) -> RtspMount:
-        """Publish `tracks` at `path` ('/cam1/main'); replaces (and ends) an existing mount."""
+    def mount(
+        self,
+        path: str,
+        tracks: Sequence[TrackDescription],
+        *,
+        aliases: Sequence[str] = (),
+        gop_cache_max_bytes: int = 0,
+    ) -> RtspMount:
+        """Publish `tracks` at `path` ('/cam1/main') and at each alias ('/cam1'); replaces (and
+        ends) existing mounts there. `gop_cache_max_bytes` > 0 lets new clients start with the
+        current GOP (see `RtspMount.play_start`)."""
         key = "/" + path.strip("/")
-        if key in self._mounts:
-            self.unmount(key)
-        mount = RtspMount(key, tracks, self._clock)
-        self._mounts[key] = mount
+        keys = (key, *("/" + alias.strip("/") for alias in aliases))
+        for name in keys:
+            if name in self._mounts:
+                self.unmount(name)
+        mount = RtspMount(key, tracks, self._clock, gop_cache_max_bytes=gop_cache_max_bytes)
+        for name in keys:
+            self._mounts[name] = mount
+        self._aliases[key] = keys
         return mount
 
     def unmount(self, path: str) -> None:
-        """Remove a mount; its sessions end (TCP clients are disconnected)."""
+        """Remove a mount (and its aliases); its sessions end and their clients are disconnected."""
         mount = self._mounts.pop("/" + path.strip("/"), None)
-        if mount is None or self._context is None:
+        if mount is None:
+            return
+        for name in self._aliases.pop(mount.path, ()):
+            if self._mounts.get(name) is mount:
+                del self._mounts[name]
+        if self._context is None:
             return
         for session in self._context.sessions.remove_mount(mount):
-            owner = session.owner
-            if isinstance(owner, RtspConnection) and not session.is_udp:
+            owner = session.owner  # closing the control connection tells UDP clients too
+            if isinstance(owner, RtspConnection):
                 owner.close()
 
     def mounts(self) -> dict[str, RtspMount]:
+        """Every published path (aliases included) and its mount."""
         return dict(self._mounts)
 
     @property
@@ -106,6 +130,7 @@ class RtspServer:
             udp_port_range=self._options.udp_port_range,
             udp_host="" if self.host in ("0.0.0.0", "") else self.host,
             connections=self._connections,
+            resolver=self._resolver,
         )
         context = self._context
         self._server = await loop.create_server(

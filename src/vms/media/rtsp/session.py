@@ -66,6 +66,7 @@ class SessionTable:
     def add(self, session: RtspSession) -> None:
         session.last_seen = self._loop.time()
         self._sessions[session.id] = session
+        session.mount.session_opened()
 
     def touch(self, session: RtspSession) -> None:
         session.last_seen = self._loop.time()
@@ -95,6 +96,7 @@ class SessionTable:
                     if sock.fileno() >= 0:
                         self._loop.remove_reader(sock.fileno())
         session.close()
+        session.mount.session_closed()
 
     def remove_owned_by(self, owner: object, tcp_only: bool) -> None:
         for session in self.all():
