@@ -1,7 +1,7 @@
 """Track descriptions and the SDP (RFC 8866) that the RTSP server answers DESCRIBE with.
 
 Hand-written because it is a few formatted lines; the fmtp parameters follow RFC 6184 (H.264),
-RFC 7798 (H.265), RFC 3640 (AAC-hbr) and RFC 3551 (PCMU).
+RFC 7798 (H.265), RFC 3640 (AAC-hbr) and RFC 3551 (PCMU, PCMA).
 """
 
 from __future__ import annotations
@@ -63,6 +63,11 @@ class TrackDescription:
         """G.711 µ-law, 8 kHz mono, static payload type 0."""
         return TrackDescription(MediaKind.AUDIO, "pcm_mulaw", 8000, 0, 1)
 
+    @staticmethod
+    def pcma() -> TrackDescription:
+        """G.711 A-law, 8 kHz mono, static payload type 8."""
+        return TrackDescription(MediaKind.AUDIO, "pcm_alaw", 8000, 8, 1)
+
 
 def track_from_codec_params(
     params: CodecParams, payload_type: int | None = None
@@ -74,6 +79,8 @@ def track_from_codec_params(
         track = TrackDescription.aac(params.extradata)
     elif params.codec == "pcm_mulaw" and params.sample_rate == 8000:
         track = TrackDescription.pcmu()
+    elif params.codec == "pcm_alaw" and params.sample_rate == 8000:
+        track = TrackDescription.pcma()
     else:
         raise ValueError(f"no RTP mapping for {params.codec} at {params.sample_rate} Hz")
     if payload_type is None:
@@ -128,6 +135,8 @@ def _rtpmap(track: TrackDescription) -> str:
         return f"mpeg4-generic/{track.clock_rate}/{track.channels}"
     if track.codec == "pcm_mulaw":
         return f"PCMU/{track.clock_rate}"
+    if track.codec == "pcm_alaw":
+        return f"PCMA/{track.clock_rate}"
     raise ValueError(f"no RTP mapping for codec {track.codec!r}")
 
 

@@ -59,6 +59,12 @@ def test_pcmu_uses_static_payload_type() -> None:
     assert "c=IN IP6 ::" in sdp
 
 
+def test_pcma_uses_static_payload_type() -> None:
+    sdp = build_sdp((TrackDescription.pcma(),), "127.0.0.1", "x")
+    assert "m=audio 0 RTP/AVP 8" in sdp
+    assert "a=rtpmap:8 PCMA/8000" in sdp
+
+
 @pytest.mark.parametrize(
     ("config", "expected"),
     [("1188", (48_000, 1)), ("1210", (44_100, 2)), ("1408", (16_000, 1)), ("1590", (8_000, 2))],
