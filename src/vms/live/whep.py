@@ -65,7 +65,6 @@ class WhepService:
         self._interfaces = frozenset(settings.interfaces)
         self._links = tuple(ice_server_links(settings.ice_servers))
         self._tasks: set[asyncio.Task[None]] = set()
-        _quiet_ice_logs()
 
     @property
     def session_count(self) -> int:
@@ -198,14 +197,6 @@ class WhepService:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
-
-
-def _quiet_ice_logs() -> None:
-    """aioice logs every candidate pair's state change at INFO (about ten lines per session);
-    keep them out of the server log unless the operator set a level for aioice explicitly."""
-    ice_log = logging.getLogger("aioice")
-    if ice_log.level == logging.NOTSET:
-        ice_log.setLevel(logging.WARNING)
 
 
 def _plan(

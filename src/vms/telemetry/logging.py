@@ -56,6 +56,11 @@ class _RedactingFormatter(structlog.stdlib.ProcessorFormatter):
         return redact_text(super().format(record))
 
 
+# Libraries whose INFO lines are per-packet or per-candidate noise in a server log: aioice logs
+# every ICE candidate pair's state change (about ten lines per WebRTC session).
+_CHATTY_LIBRARIES = {"aioice": logging.WARNING}
+
+
 def configure_logging(
     level: str = "info", fmt: LogFormat = "console", *, stream: TextIO | None = None
 ) -> None:
@@ -95,6 +100,8 @@ def configure_logging(
         old.close()
     root.addHandler(handler)
     root.setLevel(level_no)
+    for name, floor in _CHATTY_LIBRARIES.items():
+        logging.getLogger(name).setLevel(max(level_no, floor))
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
