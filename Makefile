@@ -5,10 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := .cache/system-deps.ok
+BROWSER_STAMP := tests/browser/node_modules/.installed
 
 .PHONY: setup system-deps run test lint typecheck contracts unit integration bench lock clean
 
-setup: system-deps $(STAMP)
+setup: system-deps $(STAMP) $(BROWSER_STAMP)
 
 system-deps: $(SYSTEM_STAMP)
 
@@ -22,6 +23,11 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
 	@$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
 	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+# hls.js (and later browser-side libraries) for the browser tests, reinstalled when the lock changes.
+$(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json | $(SYSTEM_STAMP)
+	@cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 run: setup
@@ -54,4 +60,4 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache tests/browser/node_modules

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages VMS and its tests need, idempotently: nothing is fetched when
 # everything is already there. ffmpeg/ffprobe and GStreamer are independent peers for the tests,
-# PostgreSQL is the second database the storage tests run on.
+# PostgreSQL is the second database the storage tests run on. Chromium (with its proprietary codecs,
+# so H.264 in MSE) is the browser the browser tests drive through Playwright.
 set -euo pipefail
 
 packages=(
@@ -10,7 +11,10 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gir1.2-gst-rtsp-server-1.0 python3-gi
   postgresql-15
+  chromium
 )
+# npm installs the browser tests' JavaScript (hls.js, `make setup`); any Node.js that has npm will do.
+if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 
 missing=()
 for pkg in "${packages[@]}"; do
