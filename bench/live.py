@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.live_llhls import run_llhls_bench  # noqa: E402
-from bench.live_rtsp import run_rtsp_bench  # noqa: E402
-from bench.live_webrtc import run_webrtc_bench  # noqa: E402
+from bench.live_llhls import run_llhls_bench
+from bench.live_rtsp import run_rtsp_bench
+from bench.live_webrtc import run_webrtc_bench
 
 Rows = list[dict[str, object]]
 PARTS: dict[str, tuple[str, Callable[[bool], Rows]]] = {

@@ -333,6 +333,8 @@ def serve(settings: Settings) -> int:
                     log_config=None,
                     access_log=False,
                     lifespan="on",
+                    # MSE fragments are compressed video: deflating them costs CPU for nothing
+                    ws_per_message_deflate=False,
                 )
             )
             log.info(

@@ -13,8 +13,11 @@ from vms.api.problems import register_problem_handlers, use_problem_media_type
 from vms.api.routes.cameras import cameras_router
 from vms.api.routes.exports import exports_router
 from vms.api.routes.health import health_router
+from vms.api.routes.live_hls import live_hls_router
 from vms.api.routes.playback import playback_router
 from vms.api.routes.recordings import recordings_router
+from vms.api.routes.snapshot import snapshot_router
+from vms.api.routes.whep import whep_router
 from vms.live.service import LiveService
 
 API_PREFIX = "/api/v1"
@@ -71,3 +74,6 @@ def create_api(
 
 def _include_live_routes(api: APIRouter, live: LiveService) -> None:
     """WHEP, LL-HLS, MSE and snapshot routes (one router module each)."""
+    api.include_router(whep_router(live))
+    api.include_router(live_hls_router(live))
+    api.include_router(snapshot_router(live))

@@ -1,0 +1,164 @@
+"""Snapshots: a JPEG of a camera stream's newest frame, decoded from its hub's GOP cache.
+
+The hub keeps the packets since the last keyframe, so a snapshot subscribes for an instant to take
+them, decodes them with PyAV on a worker thread (never on the event loop) and encodes the last
+frame with OpenCV, scaled down to `width` if asked. A result younger than `max_age_s` is reused
+and concurrent requests for the same picture share one decode, so a wall of thumbnails polling
+every second decodes each stream's GOP about once per poll, not once per viewer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+import av
+import av.error
+import cv2
+import numpy as np
+import numpy.typing as npt
+from av.video.codeccontext import VideoCodecContext
+
+from vms.core.clock import Clock
+from vms.core.errors import UnavailableError
+from vms.core.ids import CameraId, StreamName
+from vms.ingest.hub import StreamHub
+from vms.live.streams import LiveStreams
+from vms.media.packet import MediaKind, Packet, StreamInfo
+
+CACHE_MAX_AGE_S = 0.2
+_CACHE_KEEP_S = 10.0
+_JPEG_QUALITY = 85
+_MAX_GOP_ITEMS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    jpeg: bytes
+    wall_ms: int  # wall clock of the frame
+    width: int
+    height: int
+
+
+def take_gop(hub: StreamHub) -> tuple[StreamInfo | None, list[Packet]]:
+    """The hub's current tracks and cached packets (from the last keyframe), without waiting."""
+    subscription = hub.subscribe("snapshot", max_items=2)
+    try:
+        info: StreamInfo | None = None
+        packets: list[Packet] = []
+        for _ in range(_MAX_GOP_ITEMS):
+            item = subscription.get_nowait()
+            if item is None:
+                break
+            if isinstance(item, StreamInfo):
+                info, packets = item, []
+            elif isinstance(item, Packet):
+                packets.append(item)
+        return info, packets
+    finally:
+        subscription.close()
+
+
+def render_jpeg(info: StreamInfo, packets: list[Packet], width: int | None) -> Snapshot:
+    """Decode the video packets (from a keyframe) and JPEG-encode the last frame. Blocking."""
+    track = info.video_track
+    if track is None:
+        raise UnavailableError("the stream has no video")
+    params = info.tracks[track]
+    video = [p for p in packets if p.track == track]
+    if not video or not video[0].keyframe:
+        raise UnavailableError("no keyframe has arrived yet; try again in a few seconds")
+    context = av.CodecContext.create(params.codec, "r")
+    if not isinstance(context, VideoCodecContext):
+        raise UnavailableError(f"{params.codec} is not a video codec")
+    if params.extradata:
+        context.extradata = params.extradata
+    wall_by_pts = {p.pts: p.wall_ms for p in video}
+    last: av.VideoFrame | None = None
+    try:
+        for packet in video:
+            av_packet = av.Packet(packet.data)
+            av_packet.pts, av_packet.dts = packet.pts, packet.dts
+            av_packet.is_keyframe = packet.keyframe
+            last = _last_frame(context.decode(av_packet)) or last
+        last = _last_frame(context.decode(None)) or last
+    except av.error.FFmpegError as exc:
+        if last is None:
+            raise UnavailableError(f"the newest frames could not be decoded: {exc}") from None
+    if last is None:
+        raise UnavailableError("the newest frames could not be decoded")
+    wall_ms = wall_by_pts.get(last.pts if last.pts is not None else -1, video[-1].wall_ms)
+    frame = last
+    if width is not None and width < frame.width:
+        height = max(2, round(frame.height * width / frame.width / 2) * 2)
+        frame = frame.reformat(width=width, height=height)
+    image: npt.NDArray[np.uint8] = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY])
+    if not ok:
+        raise UnavailableError("the frame could not be encoded as JPEG")
+    return Snapshot(bytes(encoded.tobytes()), wall_ms, frame.width, frame.height)
+
+
+def _last_frame(frames: list[av.VideoFrame]) -> av.VideoFrame | None:
+    return frames[-1] if frames else None
+
+
+_Key = tuple[CameraId, StreamName, int | None]
+
+
+class Snapshots:
+    """JPEG snapshots with a short cache and shared in-flight decodes; use on the event loop."""
+
+    def __init__(
+        self, streams: LiveStreams, clock: Clock, *, max_age_s: float = CACHE_MAX_AGE_S
+    ) -> None:
+        self._streams = streams
+        self._clock = clock
+        self._max_age_s = max_age_s
+        self._cache: dict[_Key, tuple[float, Snapshot]] = {}
+        self._inflight: dict[_Key, asyncio.Task[Snapshot]] = {}
+        self.decodes = 0  # GOPs decoded (for tests and the bench)
+
+    async def snapshot(self, camera: CameraId, stream: StreamName, width: int | None) -> Snapshot:
+        """The newest frame; 404 unknown camera, 503 offline or no keyframe yet."""
+        hub, _info = self._streams.live_hub(camera, stream)
+        key = (camera, stream, width)
+        cached = self._cache.get(key)
+        if cached is not None and self._clock.monotonic() - cached[0] <= self._max_age_s:
+            return cached[1]
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._render(key, hub), name=f"snapshot-{camera}")
+            self._inflight[key] = task
+            task.add_done_callback(lambda done: self._finished(key, done))
+        return await asyncio.shield(task)
+
+    def _finished(self, key: _Key, task: asyncio.Task[Snapshot]) -> None:
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: an error is re-raised to every awaiting request
+
+    async def _render(self, key: _Key, hub: StreamHub) -> Snapshot:
+        camera, stream, width = key
+        info, packets = take_gop(hub)
+        if info is None:
+            raise UnavailableError(self._streams.offline_reason(camera, stream))
+        if not any(p.keyframe for p in packets if info.tracks[p.track].kind is MediaKind.VIDEO):
+            raise UnavailableError(
+                f"camera {camera!r} {stream.value} stream has not sent a keyframe yet; "
+                "try again in a few seconds"
+            )
+        try:
+            snapshot = await asyncio.to_thread(render_jpeg, info, packets, width)
+        except UnavailableError as exc:
+            raise UnavailableError(f"camera {camera!r} {stream.value} stream: {exc}") from None
+        self.decodes += 1
+        now = self._clock.monotonic()
+        self._cache[key] = (now, snapshot)
+        for old, (at, _snap) in list(self._cache.items()):
+            if now - at > _CACHE_KEEP_S:
+                with contextlib.suppress(KeyError):
+                    del self._cache[old]
+        return snapshot
