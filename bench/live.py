@@ -22,31 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.live_llhls import run_llhls_bench
 from bench.live_rtsp import run_rtsp_bench
 from bench.live_webrtc import run_webrtc_bench
+from bench.support import Row, print_rows
 
-Rows = list[dict[str, object]]
-PARTS: dict[str, tuple[str, Callable[[bool], Rows]]] = {
+PARTS: dict[str, tuple[str, Callable[[bool], list[Row]]]] = {
     "rtsp": ("RTSP restream vs GStreamer relay", run_rtsp_bench),
     "webrtc": ("WebRTC (WHEP) vs direct RTSP pull", run_webrtc_bench),
     "llhls": ("LL-HLS and MSE vs direct RTSP pull", run_llhls_bench),
 }
-
-
-def print_table(title: str, rows: Rows) -> None:
-    """Rows of one part as an aligned table (columns in the order of the first row)."""
-    print(f"\n## {title}")
-    if not rows:
-        print("(no rows)")
-        return
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    cells = [[_cell(row.get(c, "")) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
-
-
-def _cell(value: object) -> str:
-    return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 def main() -> None:
@@ -56,7 +38,8 @@ def main() -> None:
     args = parser.parse_args()
     for name in args.only:
         title, run = PARTS[name]
-        print_table(title, run(args.quick))
+        print(f"\n## {title}")
+        print_rows(run(args.quick))
 
 
 if __name__ == "__main__":

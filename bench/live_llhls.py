@@ -19,16 +19,10 @@ Usage: python bench/live_llhls.py [--quick] [--json PATH]   (--quick: about a mi
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import io
-import json
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,78 +33,30 @@ import av
 import httpx
 import numpy as np
 import psutil
-import yaml
 from av.video.codeccontext import VideoCodecContext
 from websockets.asyncio.client import connect
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import Row, bench_arguments, cpu_seconds, report, simulator, streaming_vms
 from vms.live.fmp4_window import InitSegment, LiveWindow
 from vms.media.avstream import codec_params_from_stream
 from vms.media.clockcode import decode_clock
 from vms.media.fmp4_mux import FragmentMuxer
 from vms.media.packet import Packet, StreamInfo
 
-VMS = str(Path(sys.executable).with_name("vms"))
 IDLE_STOP_S = 2.0  # the packager's idle stop in the benchmark's VMS (cold trials wait it out)
-Row = dict[str, object]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
-def simulator() -> Iterator[str]:
-    """`vms simulate` serving one 720p25 pattern camera; yields its main stream URL."""
-    port = free_port()
-    args = ["--size", "1280x720", "--audio", "aac", "--gop-seconds", "2"]
-    command = [VMS, "simulate", "--port", str(port), *args]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        if not proc.stdout.readline().startswith("ready"):
-            raise RuntimeError("the simulator did not start")
-        yield f"rtsp://127.0.0.1:{port}/cam1/main"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(20)
-
-
-@contextlib.contextmanager
-def vms_server(camera_url: str) -> Iterator[tuple[str, psutil.Process]]:
-    """`vms serve` with the camera (not recorded); yields its base URL and process."""
-    with tempfile.TemporaryDirectory(prefix="bench-llhls-") as tmp:
-        port = free_port()
-        config = {
-            "server": {"port": port, "rtsp_port": free_port()},
-            "storage": {"data_dir": tmp},
-            "logging": {"level": "WARNING"},
-            "live": {"llhls": {"idle_stop_s": IDLE_STOP_S}},
-            "cameras": [{"id": "cam1", "main_url": camera_url, "record": False}],
-        }
-        path = Path(tmp) / "vms.yaml"
-        path.write_text(yaml.safe_dump(config))
-        proc = subprocess.Popen([VMS, "serve", "--config", str(path)], stdout=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_streaming(base)
-            yield base, psutil.Process(proc.pid)
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(60)
-
-
-def _wait_streaming(base: str, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            status = httpx.get(f"{base}/api/v1/cameras/cam1/status", timeout=2).json()
-            if status["streams"][0]["state"] == "streaming":
-                time.sleep(2.5)  # a whole GOP in the hub's cache
-                return
-        time.sleep(0.2)
-    raise RuntimeError("the camera did not start streaming in VMS")
+def serving() -> Iterator[tuple[str, str, psutil.Process]]:
+    """One simulated 720p25 pattern camera and `vms serve` streaming it (not recorded); yields
+    the camera's main stream URL, VMS's base URL and its process."""
+    with simulator("--size", "1280x720", "--audio", "aac", "--gop-seconds", "2") as simulated:
+        camera = f"{simulated}/cam1/main"
+        live = {"llhls": {"idle_stop_s": IDLE_STOP_S}}
+        with streaming_vms("cam1", camera, live, "bench-llhls-") as (base, vms):
+            yield camera, base, vms
 
 
 @dataclass(slots=True)
@@ -268,12 +214,12 @@ def _phase(
     name: str, run: Callable[[], Trial], trials: int, vms: psutil.Process, pause_s: float = 0.0
 ) -> Row:
     results: list[Trial] = []
-    cpu_before = sum(vms.cpu_times()[:2])
+    cpu_before = cpu_seconds([vms])
     began = time.monotonic()
     for _ in range(trials):
         time.sleep(pause_s)
         results.append(run())
-    cpu_pct = (sum(vms.cpu_times()[:2]) - cpu_before) * 100 / (time.monotonic() - began)
+    cpu_pct = (cpu_seconds([vms]) - cpu_before) * 100 / (time.monotonic() - began)
     firsts = [t.first_frame_ms for t in results if t.first_frame_ms is not None]
     delays = [d for t in results for d in t.delays_ms]
     return {
@@ -291,7 +237,7 @@ def run_llhls_bench(quick: bool) -> list[Row]:
     """Rows of the table printed by `main` (also what bench/live.py prints)."""
     warm, cold, seconds = (3, 1, 3.0) if quick else (10, 4, 6.0)
     rows: list[Row] = []
-    with simulator() as camera, vms_server(camera) as (base, vms):
+    with serving() as (camera, base, vms):
         rows.append(
             _phase("rtsp direct (reference)", lambda: rtsp_trial(camera, seconds), warm, vms)
         )
@@ -336,31 +282,9 @@ class WarmViewer(contextlib.AbstractContextManager["WarmViewer"]):
                 self._stop.wait(1.0)
 
 
-def print_rows(rows: list[Row]) -> None:
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    return f"{value:.2f}" if isinstance(value, float) else str(value)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer trials (about a minute)")
-    parser.add_argument("--json", type=Path, help="also write the rows here")
-    args = parser.parse_args()
-    rows = run_llhls_bench(args.quick)
-    print_rows(rows)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
-    return 0
+    args = bench_arguments(__doc__, "fewer trials (about a minute)").parse_args()
+    return report(run_llhls_bench(args.quick), args.json)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,8 @@ Usage: python bench/live_rtsp.py [--quick] [--json PATH]   (--quick: ~1 minute)
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
-import math
 import selectors
 import signal
 import socket
@@ -35,18 +33,23 @@ from pathlib import Path
 
 import av
 import psutil
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.record import cpu_seconds, free_port, simulator  # noqa: E402
-from vms.media.h26x import split_nal_units  # noqa: E402
+from bench.support import (
+    Row,
+    bench_arguments,
+    cpu_seconds,
+    free_port,
+    looped_cameras,
+    percentile,
+    report,
+    vms_serve,
+)
+from vms.media.h26x import split_nal_units
 
-VMS = str(Path(sys.executable).with_name("vms"))
 SYSTEM_PYTHON = "/usr/bin/python3"
 SESSIONS_PER_WORKER = 16
-Row = dict[str, object]
 
 GST_RELAY = """
 import signal, sys
@@ -245,28 +248,17 @@ class _FrameReader:
 
 @contextlib.contextmanager
 def vms_relay(camera_url: str, restream: bool = True) -> Iterator[tuple[str, psutil.Process]]:
-    with tempfile.TemporaryDirectory(prefix="bench-rtsp-") as tmp:
-        rtsp_port = free_port()
-        config = {
-            "server": {"port": free_port(), "rtsp_port": rtsp_port},
-            "storage": {"data_dir": tmp},
-            "logging": {"level": "WARNING"},
-            "live": {"rtsp_restream": restream},
-            "cameras": [{"id": "cam1", "main_url": camera_url, "record": False}],
-        }
-        cfg = Path(tmp) / "vms.yaml"
-        cfg.write_text(yaml.safe_dump(config))
-        proc = subprocess.Popen([VMS, "serve", "--config", str(cfg)], stdout=subprocess.DEVNULL)
-        try:
-            url = f"rtsp://127.0.0.1:{rtsp_port}/cam1"
-            if restream:
-                _wait_describable(url, proc)
-            else:
-                time.sleep(5)
-            yield url, psutil.Process(proc.pid)
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(60)
+    camera = {"id": "cam1", "main_url": camera_url, "record": False}
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-rtsp-") as tmp,
+        vms_serve(Path(tmp), [camera], {"rtsp_restream": restream}) as server,
+    ):
+        url = f"rtsp://127.0.0.1:{server.rtsp_port}/cam1"
+        if restream:
+            _wait_describable(url, server.popen)
+        else:
+            time.sleep(5)
+        yield url, server.process
 
 
 @contextlib.contextmanager
@@ -366,17 +358,14 @@ def _latencies(output: str) -> list[float]:
 
 
 def _percentile(values: list[float], q: float) -> object:
-    if not values:
-        return "-"
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))], 2)
+    return round(percentile(values, q), 2) if values else "-"
 
 
 def run_rtsp_bench(quick: bool) -> list[Row]:
     """Rows for VMS and GStreamer at each client count, then VMS/GStreamer CPU ratios."""
     levels = (1, 8) if quick else (1, 8, 32)
     rows: list[Row] = []
-    with simulator(1) as base:
+    with looped_cameras(1) as base:
         camera = f"{base}/cam1/main"
         if not quick:
             with vms_relay(camera, restream=False) as (url, proc):
@@ -399,15 +388,6 @@ def run_rtsp_bench(quick: bool) -> list[Row]:
     return rows
 
 
-def print_rows(rows: list[Row]) -> None:
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    cells = [[str(row.get(c, "")) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    for line in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)))
-
-
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         worker(sys.argv[2], int(sys.argv[3]))
@@ -415,15 +395,8 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--probe":
         probe(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]))
         return 0
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1 and 8 clients, short windows")
-    parser.add_argument("--json", type=Path, help="also write the rows here")
-    args = parser.parse_args()
-    rows = run_rtsp_bench(args.quick)
-    print_rows(rows)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
-    return 0
+    args = bench_arguments(__doc__, "1 and 8 clients, short windows").parse_args()
+    return report(run_rtsp_bench(args.quick), args.json)
 
 
 if __name__ == "__main__":

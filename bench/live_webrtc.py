@@ -18,13 +18,10 @@ import argparse
 import asyncio
 import contextlib
 import json
-import math
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,93 +31,39 @@ import av
 import httpx
 import numpy as np
 import psutil
-import yaml
 from aiortc import RTCPeerConnection, RTCSessionDescription, rtcrtpreceiver
 from aiortc.codecs.base import Decoder
 from aiortc.jitterbuffer import JitterFrame
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import (
+    Row,
+    bench_arguments,
+    cpu_seconds,
+    ensure_sample,
+    percentile,
+    report,
+    simulator,
+    streaming_vms,
+    tree,
+)
 from vms.media.clockcode import decode_clock
 
-ROOT = Path(__file__).resolve().parent.parent
-VMS = str(Path(sys.executable).with_name("vms"))
-SAMPLE = ROOT / ".cache" / "bench" / "sample-1080p25-4M-gop2.mp4"
 SDP = {"content-type": "application/sdp"}
 VIEWERS_PER_PROCESS = 8
-Row = dict[str, object]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def ensure_sample() -> Path:
-    """The looped camera file of bench/record.py: 10 s of 1080p25 H.264, 4 Mbit/s, 2 s GOP."""
-    if not SAMPLE.exists():
-        SAMPLE.parent.mkdir(parents=True, exist_ok=True)
-        args = ["--seconds", "10", "--size", "1920x1080", "--bitrate", "4M", "--audio", "none"]
-        subprocess.run([VMS, "simulate", "--write-sample", str(SAMPLE), *args], check=True)
-    return SAMPLE
 
 
 @contextlib.contextmanager
-def simulator(*args: str) -> Iterator[str]:
-    """`vms simulate` serving one 1080p25 camera; yields its main stream URL."""
-    port = free_port()
-    command = [VMS, "simulate", "--port", str(port), "--size", "1920x1080", "--audio", "none"]
-    proc = subprocess.Popen([*command, "--bitrate", "4M", *args], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        if not proc.stdout.readline().startswith("ready"):
-            raise RuntimeError("the simulator did not start")
-        yield f"rtsp://127.0.0.1:{port}/cam1/main"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(20)
-
-
-@contextlib.contextmanager
-def vms_server(url: str) -> Iterator[tuple[str, psutil.Process]]:
-    """`vms serve` with one camera `cam` (not recorded); yields its base URL and process."""
-    with tempfile.TemporaryDirectory(prefix="bench-whep-") as tmp:
-        port = free_port()
-        config = {
-            "server": {"port": port, "rtsp_port": free_port()},
-            "storage": {"data_dir": tmp},
-            "logging": {"level": "WARNING"},
-            "live": {"webrtc": {"max_sessions": 100}},
-            "cameras": [{"id": "cam", "main_url": url, "record": False}],
-        }
-        cfg = Path(tmp) / "vms.yaml"
-        cfg.write_text(yaml.safe_dump(config))
-        proc = subprocess.Popen([VMS, "serve", "--config", str(cfg)], stdout=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_streaming(base, proc)
-            time.sleep(2.5)  # a whole GOP in the hub's cache
-            yield base, psutil.Process(proc.pid)
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(60)
-
-
-def wait_streaming(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("vms serve exited")
-        with contextlib.suppress(httpx.TransportError):
-            status = httpx.get(f"{base}/api/v1/cameras/cam/status", timeout=2)
-            if status.is_success and status.json()["streams"][0]["state"] == "streaming":
-                return
-        time.sleep(0.2)
-    raise TimeoutError("the camera did not start streaming")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+def serving(*args: str) -> Iterator[tuple[str, str, psutil.Process]]:
+    """One simulated 1080p25 camera (`args`: its source) and `vms serve` streaming it as `cam`
+    (not recorded); yields the camera's main stream URL, VMS's base URL and its process."""
+    video = ("--size", "1920x1080", "--audio", "none", "--bitrate", "4M")
+    with simulator(*video, *args) as simulated:
+        url = f"{simulated}/cam1/main"
+        live = {"webrtc": {"max_sessions": 100}}
+        with streaming_vms("cam", url, live, "bench-whep-") as (base, proc):
+            yield url, base, proc
 
 
 def clock_delay_ms(frame: Any) -> float | None:
@@ -187,7 +130,7 @@ def rtsp_latency(url: str, trials: int, seconds: float) -> tuple[list[float], li
 def latency_rows(quick: bool) -> list[Row]:
     trials, seconds = (3, 5.0) if quick else (10, 20.0)
     rows: list[Row] = []
-    with simulator("--source", "pattern") as url, vms_server(url) as (base, _):
+    with serving("--source", "pattern") as (url, base, _):
         whep = asyncio.run(whep_latency(base, trials, seconds))
         rtsp = rtsp_latency(url, trials, seconds)
     for what, index, goal in (("first_frame_ms", 0, 300.0), ("glass_to_glass_ms", 1, 500.0)):
@@ -205,17 +148,8 @@ def latency_rows(quick: bool) -> list[Row]:
     return rows
 
 
-def cpu_seconds(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for p in procs:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            t = p.cpu_times()
-            total += t.user + t.system
-    return total
-
-
 def cpu_ms_per_s(proc: psutil.Process, seconds: float) -> float:
-    procs = [proc, *proc.children(recursive=True)]
+    procs = tree(proc)
     start = cpu_seconds(procs)
     time.sleep(seconds)
     return (cpu_seconds(procs) - start) / seconds * 1000
@@ -253,7 +187,7 @@ def stop_viewers(children: list[subprocess.Popen[str]], seconds: float) -> tuple
 def cpu_rows(quick: bool) -> list[Row]:
     counts, seconds = ((1, 8), 6.0) if quick else ((1, 8, 32), 20.0)
     rows: list[Row] = []
-    with simulator("--source", str(ensure_sample())) as url, vms_server(url) as (base, proc):
+    with serving("--source", str(ensure_sample())) as (_, base, proc):
         idle = cpu_ms_per_s(proc, seconds)
         rows.append({"measure": "vms_cpu", "viewers": 0, "cpu_ms_per_s": round(idle, 1)})
         for count in counts:
@@ -339,20 +273,14 @@ async def child_viewers(base: str, count: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer trials and viewers (~1 min)")
-    parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser = bench_arguments(__doc__, "fewer trials and viewers (~1 min)")
     parser.add_argument("--child-viewers", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_viewers:
         asyncio.run(child_viewers(args.base, args.child_viewers))
         return 0
-    rows = run_webrtc_bench(args.quick)
-    print_table(rows)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
-    return 0
+    return report(run_webrtc_bench(args.quick), args.json, print_table)
 
 
 if __name__ == "__main__":

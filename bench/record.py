@@ -18,23 +18,20 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import psutil
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-VMS = str(Path(sys.executable).with_name("vms"))
-SAMPLE = ROOT / ".cache" / "bench" / "sample-1080p25-4M-gop2.mp4"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import cpu_seconds, looped_cameras, tree, vms_serve
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,92 +45,6 @@ class RunResult:
     uss_mb_per_camera: float
     frames_in_files: int
     frames_lost: int
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def ensure_sample() -> Path:
-    """The looped camera file: 10 s of 1080p25 H.264 at about 4 Mbit/s with a 2 s GOP."""
-    if not SAMPLE.exists():
-        SAMPLE.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                VMS,
-                "simulate",
-                "--write-sample",
-                str(SAMPLE),
-                "--seconds",
-                "10",
-                "--size",
-                "1920x1080",
-                "--fps",
-                "25",
-                "--bitrate",
-                "4M",
-                "--gop-seconds",
-                "2",
-                "--audio",
-                "none",
-            ],
-            check=True,
-        )
-    return SAMPLE
-
-
-def wait_for_line(proc: subprocess.Popen[str], prefix: str, timeout_s: float) -> str:
-    deadline = time.monotonic() + timeout_s
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"process exited before printing {prefix!r}")
-        if line.startswith(prefix):
-            return line.strip()
-    raise TimeoutError(f"no {prefix!r} within {timeout_s} s")
-
-
-@contextlib.contextmanager
-def simulator(cameras: int) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            VMS,
-            "simulate",
-            "--cameras",
-            str(cameras),
-            "--source",
-            str(ensure_sample()),
-            "--port",
-            str(port),
-            "--audio",
-            "none",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for_line(proc, "ready", 60)
-        yield f"rtsp://127.0.0.1:{port}"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(20)
-
-
-def tree(proc: psutil.Process) -> list[psutil.Process]:
-    return [proc, *proc.children(recursive=True)]
-
-
-def cpu_seconds(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for p in procs:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            t = p.cpu_times()
-            total += t.user + t.system
-    return total
 
 
 def memory(procs: list[psutil.Process]) -> tuple[float, float]:
@@ -214,30 +125,18 @@ def summarise(
 def run_vms(url: str, cameras: int, warmup_s: float, seconds: float) -> RunResult:
     with tempfile.TemporaryDirectory(prefix="bench-vms-") as tmp:
         data = Path(tmp)
-        config = {
-            "server": {"port": free_port(), "rtsp_port": free_port()},
-            "storage": {"data_dir": str(data)},
-            "logging": {"level": "WARNING"},
-            "cameras": [
-                {
-                    "id": f"cam{i}",
-                    "name": f"Camera {i}",
-                    "main_url": f"{url}/cam{i}/main",
-                    "record": True,
-                    "record_stream": "main",
-                }
-                for i in range(1, cameras + 1)
-            ],
-        }
-        cfg = data / "vms.yaml"
-        cfg.write_text(yaml.safe_dump(config))
-        proc = subprocess.Popen([VMS, "serve", "--config", str(cfg)], stdout=subprocess.DEVNULL)
-        ps = psutil.Process(proc.pid)
-        try:
-            cpu_s, rss, uss = measure(tree(ps), warmup_s, seconds)
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(60)
+        configs = [
+            {
+                "id": f"cam{i}",
+                "name": f"Camera {i}",
+                "main_url": f"{url}/cam{i}/main",
+                "record": True,
+                "record_stream": "main",
+            }
+            for i in range(1, cameras + 1)
+        ]
+        with vms_serve(data, configs) as server:
+            cpu_s, rss, uss = measure(tree(server.process), warmup_s, seconds)
         return summarise(
             "vms",
             list((data / "recordings").rglob("*.mp4")),
@@ -319,7 +218,7 @@ def main() -> int:
     )
     print(header)
     for n in args.cameras:
-        with simulator(n) as url:
+        with looped_cameras(n) as url:
             pair = [
                 run_vms(url, n, args.warmup, args.seconds),
                 run_ffmpeg(url, n, args.warmup, args.seconds),

@@ -2,6 +2,7 @@
 
 The pattern is encoded into an in-memory MP4 and demuxed back, so the packets and codec
 parameters are what a Source would hand over (`codec_params_from_stream` templates included).
+Also: any frames encoded and demuxed the same way, and a segment written by the recorder.
 """
 
 from __future__ import annotations
@@ -9,15 +10,19 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import av.container
 import numpy as np
+from av.video.stream import VideoStream
 
 from vms.media.avstream import codec_params_from_stream
 from vms.media.packet import MediaKind, Packet, StreamInfo
+from vms.recording.segment_writer import SegmentWriter
 
 WALL_START_MS = 1_790_000_000_000  # 2026-09-21, a fixed wall clock for generated streams
 
@@ -162,3 +167,60 @@ def shifted(
 
 def video_kind(stream: GeneratedStream) -> MediaKind:
     return stream.info.tracks[0].kind
+
+
+def write_recorded_segment(path: Path, stream: GeneratedStream) -> Path:
+    """`stream` from its first video keyframe on, written to `path` by the recorder's writer."""
+    writer = SegmentWriter.open(path, stream.info)
+    first_key = next(i for i, p in enumerate(stream.packets) if p.keyframe and p.track == 0)
+    for packet in stream.packets[first_key:]:
+        writer.write(packet)
+    writer.close()
+    return path
+
+
+def encode_video(
+    target: str | io.BytesIO,
+    frames: Iterable[av.VideoFrame],
+    *,
+    codec: str,
+    fps: int,
+    size: tuple[int, int],
+    options: dict[str, str],
+) -> None:
+    """Encode `frames` (numbered from 0, `fps` a second) as yuv420p video into an MP4."""
+    with av.open(target, "w", format="mp4") as out:
+        video = out.add_stream(codec, rate=fps)
+        assert isinstance(video, VideoStream)
+        video.width, video.height = size
+        video.pix_fmt = "yuv420p"
+        video.options = {**options}
+        for index, frame in enumerate(frames):
+            frame.pts, frame.time_base = index, Fraction(1, fps)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+
+
+def video_packets(
+    mp4: io.BytesIO, wall_ms: Callable[[int, int], int]
+) -> tuple[StreamInfo, list[Packet]]:
+    """The video of an in-memory MP4 as a Source hands it over (generation 1); `wall_ms` gives
+    each packet's wall clock from its index and its pts in milliseconds."""
+    mp4.seek(0)
+    with av.open(mp4, "r") as source:
+        stream = source.streams.video[0]
+        params = codec_params_from_stream(stream)
+        packets = [
+            Packet(
+                track=0,
+                data=bytes(raw),
+                pts=int(raw.pts or 0),
+                dts=int(raw.dts or 0),
+                duration=int(raw.duration or 0),
+                keyframe=bool(raw.is_keyframe),
+                wall_ms=wall_ms(index, round(int(raw.pts or 0) * params.time_base * 1000)),
+                generation=1,
+            )
+            for index, raw in enumerate(p for p in source.demux(stream) if p.size)
+        ]
+    return StreamInfo((params,), 1), packets

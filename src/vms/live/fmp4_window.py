@@ -105,6 +105,17 @@ class _Building:
     start_us: int = 0
     first_of_run: bool = False  # the first segment since a start, reconnect or gap
 
+    def segment(self, *, complete: bool) -> Segment:
+        """The parts closed so far as a segment (whole once `complete`)."""
+        return Segment(
+            msn=self.msn,
+            init=self.init,
+            parts=tuple(self.parts),
+            wall_ms=self.wall_ms,
+            discontinuity=self.discontinuity,
+            complete=complete,
+        )
+
 
 class LiveWindow:
     """Parts and segments of one stream; owned by one packager (not thread-safe)."""
@@ -228,14 +239,7 @@ class LiveWindow:
         self._building = None
         if not building.parts:
             return
-        segment = Segment(
-            msn=building.msn,
-            init=building.init,
-            parts=tuple(building.parts),
-            wall_ms=building.wall_ms,
-            discontinuity=building.discontinuity,
-            complete=True,
-        )
+        segment = building.segment(complete=True)
         self._segments.append(segment)
         self._target_s = max(self._target_s, round(segment.duration_us / 1_000_000))
         while len(self._segments) > self.window_segments:
@@ -245,16 +249,7 @@ class LiveWindow:
 
     def view(self) -> WindowView:
         building = self._building
-        open_segment = None
-        if building is not None:
-            open_segment = Segment(
-                msn=building.msn,
-                init=building.init,
-                parts=tuple(building.parts),
-                wall_ms=building.wall_ms,
-                discontinuity=building.discontinuity,
-                complete=False,
-            )
+        open_segment = building.segment(complete=False) if building is not None else None
         next_part = (
             (building.msn, len(building.parts)) if building is not None else (self._next_msn, 0)
         )

@@ -11,15 +11,15 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import urljoin
 
 import av
 import numpy as np
 import pytest
 
-from tests.support.simulator import RunningSimulator, free_port, run_tool, simulator_process
-from tests.support.vms_process import VmsProcess, wait_for
+from tests.support.live import assert_offline_at_once, dead_camera, live_camera, streaming_vms
+from tests.support.simulator import run_tool, simulator_process
+from tests.support.vms_process import VmsProcess
 from vms.media.clockcode import decode_clock
 
 PLAYLIST = "/api/v1/cameras/{camera}/live.m3u8"
@@ -33,27 +33,10 @@ def vms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VmsProcess]:
             "--size", "320x240", "--fps", "10", "--audio", "pcmu", "--codec", "h265"
         ) as hevc,
     ):
-        cameras = [
-            _camera("front", front),
-            _camera("hevc", hevc),
-            {"id": "dead", "main_url": f"rtsp://127.0.0.1:{free_port()}/x", "record": False},
-        ]
-        process = VmsProcess(tmp_path_factory.mktemp("llhls") / "vms", cameras)
-        process.start()
-        try:
-            for camera_id in ("front", "hevc"):
-                ok = wait_for(
-                    lambda c=camera_id: process.stream_state(c)["state"] == "streaming",  # type: ignore[misc]
-                    30,
-                )
-                assert ok, process.log()[-3000:]
+        cameras = [live_camera("front", front), live_camera("hevc", hevc), dead_camera()]
+        folder = tmp_path_factory.mktemp("llhls") / "vms"
+        with streaming_vms(folder, cameras, ["front", "hevc"]) as process:
             yield process
-        finally:
-            process.close()
-
-
-def _camera(camera_id: str, sim: RunningSimulator) -> dict[str, Any]:
-    return {"id": camera_id, "main_url": sim.url(1), "record": False}
 
 
 def _url(vms: VmsProcess, camera: str) -> str:
@@ -156,12 +139,7 @@ def test_hevc_with_g711_is_served_as_hvc1_and_pcm(vms: VmsProcess) -> None:
 
 
 def test_offline_and_unknown_cameras_answer_at_once(vms: VmsProcess) -> None:
-    started = time.monotonic()
-    dead = vms.client.get(PLAYLIST.format(camera="dead"))
-    assert time.monotonic() - started < 1.0
-    assert dead.status_code == 503
-    assert dead.headers["content-type"] == "application/problem+json"
-    assert "offline" in dead.json()["detail"]
+    assert_offline_at_once(vms, PLAYLIST.format(camera="dead"))
     assert vms.client.get(PLAYLIST.format(camera="ghost")).status_code == 404
     metrics = vms.client.get("/metrics").text
     assert re.search(r'protocol="llhls",stream="main"\} [1-9]', metrics), "no LL-HLS viewer counted"

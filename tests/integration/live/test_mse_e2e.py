@@ -15,7 +15,6 @@ import socket
 import struct
 import time
 from collections.abc import Iterator
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,10 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
-from tests.support.simulator import free_port, run_tool, simulator_process
-from tests.support.vms_process import VmsProcess, wait_for
+from tests.support.live import dead_camera, live_camera, streaming_vms
+from tests.support.media import encode_video
+from tests.support.simulator import run_tool, simulator_process
+from tests.support.vms_process import VmsProcess
 from vms.media.clockcode import decode_clock
 from vms.media.fmp4 import iter_boxes
 
@@ -37,16 +38,12 @@ VIDEO_TRACK_ID = 1
 def _noise_file(path: Path, seconds: int = 4, fps: int = 25) -> None:
     """640x360 H.264 of random pixels: about 50 kB a frame."""
     rng = np.random.default_rng(5)
-    with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264", rate=fps)
-        video.width, video.height, video.pix_fmt = 640, 360, "yuv420p"
-        video.options = {"preset": "ultrafast", "g": str(fps), "bf": "0", "crf": "30"}
-        for index in range(seconds * fps):
-            pixels = rng.integers(0, 255, (360, 640, 3), dtype=np.uint8)
-            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
-            frame.pts, frame.time_base = index, Fraction(1, fps)
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
+    pictures = (
+        av.VideoFrame.from_ndarray(rng.integers(0, 255, (360, 640, 3), dtype=np.uint8), "rgb24")
+        for _ in range(seconds * fps)
+    )
+    options = {"preset": "ultrafast", "g": str(fps), "bf": "0", "crf": "30"}
+    encode_video(str(path), pictures, codec="libx264", fps=fps, size=(640, 360), options=options)
 
 
 @pytest.fixture(scope="module")
@@ -58,23 +55,9 @@ def vms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VmsProcess]:
         simulator_process("--size", "640x360", "--audio", "aac", "--gop-seconds", "1") as front,
         simulator_process("--source", str(noise), "--audio", "none") as busy,
     ):
-        cameras: list[dict[str, Any]] = [
-            {"id": "front", "main_url": front.url(1), "record": False},
-            {"id": "busy", "main_url": busy.url(1), "record": False},
-            {"id": "dead", "main_url": f"rtsp://127.0.0.1:{free_port()}/x", "record": False},
-        ]
-        process = VmsProcess(folder / "vms", cameras)
-        process.start()
-        try:
-            for camera_id in ("front", "busy"):
-                ok = wait_for(
-                    lambda c=camera_id: process.stream_state(c)["state"] == "streaming",  # type: ignore[misc]
-                    30,
-                )
-                assert ok, process.log()[-3000:]
+        cameras = [live_camera("front", front), live_camera("busy", busy), dead_camera()]
+        with streaming_vms(folder / "vms", cameras, ["front", "busy"]) as process:
             yield process
-        finally:
-            process.close()
 
 
 def _ws_url(vms: VmsProcess, camera: str) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.support.live import dead_camera, live_camera, streaming_vms
+from tests.support.restream import assert_missing_and_offline, play, read_rtp
 from tests.support.simulator import (
     RawRtspClient,
     RunningSimulator,
@@ -24,7 +26,6 @@ from tests.support.simulator import (
 from tests.support.vms_process import VmsProcess, wait_for
 
 SMALL = ("--size", "320x240", "--fps", "10", "--bitrate", "300k", "--gop-seconds", "1")
-TCP = {"Transport": "RTP/AVP/TCP;unicast;interleaved=0-1"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,54 +38,17 @@ class Setup:
         return f"rtsp://127.0.0.1:{self.rtsp_port}/{path}"
 
 
-def camera(camera_id: str, sim: RunningSimulator, number: int) -> dict[str, object]:
-    return {
-        "id": camera_id,
-        "main_url": sim.url(number),
-        "sub_url": sim.url(number, "sub"),
-        "record": False,
-    }
-
-
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     """A simulator with two cameras (H.264 + AAC) and VMS pulling cam1, restreaming it."""
     with simulator_process(*SMALL, "--cameras", "2") as sim:
         rtsp_port = free_port()
-        dead = {"id": "dead", "main_url": f"rtsp://127.0.0.1:{free_port()}/x", "record": False}
-        vms = VmsProcess(
-            tmp_path_factory.mktemp("vms"),
-            [camera("cam1", sim, 1), dead],
-            extra={"server": {"rtsp_port": rtsp_port}},
-        )
-        vms.start()
-        try:
-            assert wait_for(lambda: vms.stream_state("cam1", "sub")["state"] == "streaming", 30)
-            assert wait_for(lambda: vms.stream_state("cam1")["state"] == "streaming", 30)
+        cameras = [live_camera("cam1", sim, 1, sub=True), dead_camera()]
+        extra = {"server": {"rtsp_port": rtsp_port}}
+        folder = tmp_path_factory.mktemp("vms")
+        with streaming_vms(folder, cameras, ["cam1/sub", "cam1"], extra=extra) as vms:
             yield Setup(sim, vms, rtsp_port)
             assert vms.stop() == 0  # SIGTERM: listeners, peers and threads end cleanly
-        finally:
-            vms.close()
-
-
-def play(port: int, path: str) -> tuple[RawRtspClient, int]:
-    """DESCRIBE, SETUP the video track over TCP, PLAY; returns the client and RTP-Info seq."""
-    client = RawRtspClient(port)
-    url = f"rtsp://127.0.0.1:{port}/{path}"
-    assert client.request("DESCRIBE", url).status == 200
-    setup = client.request("SETUP", url + "/trackID=0", TCP)
-    assert setup.status == 200, setup
-    session = setup.headers["session"].split(";")[0]
-    played = client.request("PLAY", url, {"Session": session})
-    assert played.status == 200
-    return client, int(played.headers["rtp-info"].split("seq=")[1].split(";")[0])
-
-
-def video_packet(client: RawRtspClient) -> bytes:
-    while True:
-        channel, packet = client.read_frame()
-        if channel == 0:
-            return packet
 
 
 class SequenceReader:
@@ -99,7 +63,7 @@ class SequenceReader:
         """Read `count` access units; the very first packet must start a keyframe (SPS)."""
         seen = 0
         while seen < count:
-            packet = video_packet(self.client)
+            packet = read_rtp(self.client)
             seq = struct.unpack("!H", packet[2:4])[0]
             assert seq == self._expected & 0xFFFF, "a gap in the sequence"
             if seq == self._first_seq:
@@ -166,31 +130,23 @@ def test_twenty_clients_cost_one_camera_connection(setup: Setup) -> None:
         assert counts == [15] * 20
         assert camera_connections(setup.sim) == 2
     finally:
-        for client, _ in started:
+        for client, _, _ in started:
             client.close()
 
 
 def test_unknown_camera_is_404_and_offline_camera_503_at_once(setup: Setup) -> None:
-    client = RawRtspClient(setup.rtsp_port)
-    try:
-        assert client.request("DESCRIBE", setup.url("nope")).status == 404
-        assert client.request("DESCRIBE", setup.url("cam1/third")).status == 404
-        assert client.request("DESCRIBE", setup.url("dead/sub")).status == 404
-        offline = client.request("DESCRIBE", setup.url("dead"))
-        assert offline.status == 503
-        assert b"offline" in offline.body
-    finally:
-        client.close()
+    assert_missing_and_offline(setup.rtsp_port, ["nope", "cam1/third", "dead/sub"], "dead")
     probe = run_tool(["ffprobe", "-v", "error", setup.url("dead")], timeout_s=20)
     assert probe.returncode != 0 and "503" in probe.stderr
 
 
 def test_removed_camera_disconnects_its_clients_and_no_other(setup: Setup) -> None:
     api = setup.vms.client
-    assert api.post("/api/v1/cameras", json=camera("cam2", setup.sim, 2)).status_code == 201
+    cam2 = live_camera("cam2", setup.sim, 2, sub=True)
+    assert api.post("/api/v1/cameras", json=cam2).status_code == 201
     assert wait_for(lambda: setup.vms.stream_state("cam2")["state"] == "streaming", 30)
-    doomed, doomed_seq = play(setup.rtsp_port, "cam2")
-    other, seq = play(setup.rtsp_port, "cam1")
+    doomed, doomed_seq, _ = play(setup.rtsp_port, "cam2")
+    other, seq, _ = play(setup.rtsp_port, "cam1")
     assert access_units(doomed, 3, doomed_seq) == 3
     assert api.delete("/api/v1/cameras/cam2").status_code == 204
     doomed.read_until_closed(deadline_s=10)
@@ -219,16 +175,11 @@ def test_stalled_client_does_not_slow_the_others(tmp_path: Path) -> None:
     assert written.returncode == 0, written.stderr
     with simulator_process("--source", str(sample), "--audio", "none") as sim:
         rtsp_port = free_port()
-        vms = VmsProcess(
-            tmp_path / "vms",
-            [{"id": "busy", "main_url": sim.url(1), "record": False}],
-            extra={"server": {"rtsp_port": rtsp_port}},
-        )
-        vms.start()
-        try:
-            assert wait_for(lambda: vms.stream_state("busy")["state"] == "streaming", 30)
-            stalled, _ = play(rtsp_port, "busy")  # and then it does not read for 15 s
-            client, seq = play(rtsp_port, "busy")
+        extra = {"server": {"rtsp_port": rtsp_port}}
+        cameras = [live_camera("busy", sim)]
+        with streaming_vms(tmp_path / "vms", cameras, ["busy"], extra=extra) as vms:
+            stalled, _, _ = play(rtsp_port, "busy")  # and then it does not read for 15 s
+            client, seq, _ = play(rtsp_port, "busy")
             reader = SequenceReader(client, seq)
             started = time.monotonic()
             while time.monotonic() - started < 15:  # ~20 MB offered to the stalled client
@@ -238,7 +189,7 @@ def test_stalled_client_does_not_slow_the_others(tmp_path: Path) -> None:
             gap_then_keyframe = False
             previous: int | None = None
             for _ in range(20_000):
-                packet = video_packet(stalled)
+                packet = read_rtp(stalled)
                 seq_now = struct.unpack("!H", packet[2:4])[0]
                 if previous is not None and seq_now != (previous + 1) & 0xFFFF:
                     assert packet[12] & 0x1F == 7, "after its drops it resumes on a keyframe"
@@ -248,5 +199,3 @@ def test_stalled_client_does_not_slow_the_others(tmp_path: Path) -> None:
             stalled.close()
             assert gap_then_keyframe
             assert vms.stream_state("busy")["state"] == "streaming"
-        finally:
-            vms.close()

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from urllib.parse import urljoin
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.media import GeneratedStream, generate_stream
-from tests.unit.live.test_packager_support import CAM, MAIN, Directory, decode_counts, live_app
-from vms.core.clock import FakeClock
+from tests.unit.live.test_packager_support import CAM, MAIN, decode_counts
 from vms.ingest.hub import StreamHub
 from vms.live.service import LiveService
 
@@ -21,15 +19,6 @@ PLAYLIST = "/api/v1/cameras/cam1/live.m3u8"
 @pytest.fixture(scope="module")
 def stream() -> GeneratedStream:
     return generate_stream(duration_s=3.0, gop=25)
-
-
-@pytest.fixture
-def served() -> Iterator[tuple[TestClient, StreamHub, LiveService]]:
-    directory = Directory()
-    hub = directory.add()
-    app, live = live_app(directory, FakeClock())
-    with TestClient(app) as client:
-        yield client, hub, live
 
 
 def test_playlist_and_every_uri_in_it_are_served(

@@ -8,7 +8,6 @@ import io
 import json
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +19,6 @@ from tests.unit.live.test_packager_support import (
     MAIN,
     Directory,
     decode_counts,
-    live_app,
     publish,
     settle,
 )
@@ -133,15 +131,6 @@ async def test_a_stuck_viewer_neither_blocks_the_packager_nor_another_viewer(
     assert metrics.live_samples()[0].viewers == 0
     assert packager.listeners == 0
     await packagers.stop()
-
-
-@pytest.fixture
-def served() -> Iterator[tuple[TestClient, StreamHub, LiveService]]:
-    directory = Directory()
-    hub = directory.add()
-    app, live = live_app(directory, FakeClock())
-    with TestClient(app) as client:
-        yield client, hub, live
 
 
 def _paced(hub: StreamHub, packets: list[Packet], info: StreamInfo | None = None) -> None:

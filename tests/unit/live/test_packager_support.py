@@ -6,12 +6,12 @@ import asyncio
 import contextlib
 import io
 from collections.abc import AsyncIterator, Callable, Iterable
-from fractions import Fraction
 
 import av
 import numpy as np
 from fastapi import APIRouter, FastAPI
 
+from tests.support.media import WALL_START_MS, encode_video, video_packets
 from vms.api.problems import register_problem_handlers
 from vms.api.routes.live_hls import live_hls_router
 from vms.api.routes.snapshot import snapshot_router
@@ -22,7 +22,6 @@ from vms.ingest.health import SourceHealth
 from vms.ingest.hub import StreamHub
 from vms.live.packager import Packager
 from vms.live.service import LiveService
-from vms.media.avstream import codec_params_from_stream
 from vms.media.packet import Packet, StreamInfo
 
 CAM = CameraId("cam1")
@@ -87,35 +86,17 @@ def decode_counts(data: bytes) -> dict[str, int]:
 def hevc_stream(frames: int = 50, fps: int = 25, gop: int = 25) -> tuple[StreamInfo, list[Packet]]:
     """H.265 packets (libx265, Annex B parameter sets in an hvcC) as a Source would hand them."""
     buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp4") as out:
-        video = out.add_stream("libx265", rate=fps)
-        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
-        video.options = {"x265-params": f"log-level=none:keyint={gop}:min-keyint={gop}:bframes=0"}
-        for index in range(frames):
-            pixels = np.full((240, 320, 3), (index * 5) % 255, dtype=np.uint8)
-            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
-            frame.pts, frame.time_base = index, Fraction(1, fps)
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
-    buffer.seek(0)
-    with av.open(buffer, "r") as source:
-        stream = source.streams.video[0]
-        params = codec_params_from_stream(stream)
-        packets = [
-            Packet(
-                track=0,
-                data=bytes(raw),
-                pts=int(raw.pts or 0),
-                dts=int(raw.dts or 0),
-                duration=int(raw.duration or 0),
-                keyframe=bool(raw.is_keyframe),
-                wall_ms=1_790_000_000_000 + round(int(raw.pts or 0) * params.time_base * 1000),
-                generation=1,
-            )
-            for raw in source.demux(stream)
-            if raw.size
-        ]
-    return StreamInfo((params,), 1), packets
+    pictures = (
+        av.VideoFrame.from_ndarray(
+            np.full((240, 320, 3), (index * 5) % 255, dtype=np.uint8), format="rgb24"
+        )
+        for index in range(frames)
+    )
+    x265 = f"log-level=none:keyint={gop}:min-keyint={gop}:bframes=0"
+    encode_video(
+        buffer, pictures, codec="libx265", fps=fps, size=(320, 240), options={"x265-params": x265}
+    )
+    return video_packets(buffer, lambda _index, pts_ms: WALL_START_MS + pts_ms)
 
 
 def live_app(

@@ -12,10 +12,11 @@ from fractions import Fraction
 
 import pytest
 
+from tests.support.restream import assert_missing_and_offline, play, read_rtp
 from tests.support.simulator import RawRtspClient
+from tests.unit.live.test_packager_support import CAM, Directory
 from vms.core.clock import FakeClock
-from vms.core.ids import CameraId, StreamName
-from vms.ingest.health import SourceHealth
+from vms.core.ids import StreamName
 from vms.ingest.hub import StreamHub
 from vms.live.metrics import LiveMetrics
 from vms.live.restream import RtspRestream
@@ -29,25 +30,7 @@ SPS2 = bytes.fromhex("6742c01fda0280bfe584")
 PPS = bytes.fromhex("68ce3c80")
 IDR = to_annexb([bytes([0x65, 0x88]) + bytes(3000)])
 P_SLICE = to_annexb([bytes([0x41, 0x9A]) + bytes(500)])
-TCP = {"Transport": "RTP/AVP/TCP;unicast;interleaved=0-1"}
-CAM = CameraId("cam1")
 WALL_MS = 1_700_000_000_000
-
-
-class Directory:
-    """The cameras' hubs, as `vms.live.streams.HubDirectory` sees a CameraSupervisor."""
-
-    def __init__(self) -> None:
-        self.hubs: dict[tuple[CameraId, StreamName], StreamHub] = {}
-
-    def hub(self, camera_id: CameraId, stream: StreamName) -> StreamHub | None:
-        return self.hubs.get((camera_id, stream))
-
-    def health(self, camera_id: CameraId) -> dict[StreamName, SourceHealth]:
-        return {}
-
-    def camera_ids(self) -> list[CameraId]:
-        return sorted({camera for camera, _ in self.hubs})
 
 
 @dataclass
@@ -95,8 +78,7 @@ def frame(index: int, keyframe: bool, generation: int = 1, base_pts: int = 0) ->
 
 async def make_rig(options: RtspServerOptions | None = None) -> Rig:
     directory = Directory()
-    hub = StreamHub("cam1/main")
-    directory.hubs[(CAM, StreamName.MAIN)] = hub
+    hub = directory.add()
     metrics = LiveMetrics()
     clock = FakeClock(WALL_MS)
     restream = RtspRestream(
@@ -119,29 +101,6 @@ async def rig() -> AsyncIterator[Rig]:
     await made.restream.stop()
 
 
-def play(port: int, path: str = "cam1") -> tuple[RawRtspClient, int, str]:
-    """DESCRIBE, SETUP (TCP), PLAY; returns the client, RTP-Info seq and the session id."""
-    client = RawRtspClient(port)
-    url = f"rtsp://127.0.0.1:{port}/{path}"
-    described = client.request("DESCRIBE", url)
-    assert described.status == 200, described
-    setup = client.request("SETUP", url + "/trackID=0", TCP)
-    assert setup.status == 200
-    session = setup.headers["session"].split(";")[0]
-    played = client.request("PLAY", url, {"Session": session})
-    assert played.status == 200
-    seq = int(played.headers["rtp-info"].split("seq=")[1].split(";")[0])
-    return client, seq, session
-
-
-def read_rtp(client: RawRtspClient) -> bytes:
-    """The next RTP packet on channel 0 (RTCP on channel 1 is skipped)."""
-    while True:
-        channel, packet = client.read_frame()
-        if channel == 0:
-            return packet
-
-
 def seq_of(packet: bytes) -> int:
     return int(struct.unpack("!H", packet[2:4])[0])
 
@@ -159,18 +118,8 @@ async def settle() -> None:
 
 
 async def test_unknown_camera_is_404_and_offline_camera_503(rig: Rig) -> None:
-    def run() -> None:
-        client = RawRtspClient(rig.port)
-        assert client.request("DESCRIBE", rig.url("nope")).status == 404
-        assert client.request("DESCRIBE", rig.url("cam1/sub")).status == 404
-        assert client.request("DESCRIBE", rig.url("cam1/main/extra")).status == 404
-        assert client.request("DESCRIBE", rig.url("Bad%20Id")).status == 404
-        offline = client.request("DESCRIBE", rig.url("cam1"))
-        assert offline.status == 503
-        assert b"offline" in offline.body
-        client.close()
-
-    await asyncio.to_thread(run)
+    missing = ["nope", "cam1/sub", "cam1/main/extra", "Bad%20Id"]
+    await asyncio.to_thread(assert_missing_and_offline, rig.port, missing, "cam1")
 
 
 async def test_no_subscription_until_a_client_sets_up_then_starts_on_a_keyframe(rig: Rig) -> None:
@@ -319,8 +268,7 @@ async def test_audio_tracks_and_unsupported_codecs(rig: Rig) -> None:
     status, body = await asyncio.to_thread(describe, "cam1")
     assert status == 200
     assert b"a=rtpmap:97 mpeg4-generic/48000/2" in body and b"config=1190" in body
-    sub = StreamHub("cam1/sub")
-    rig.directory.hubs[(CAM, StreamName.SUB)] = sub
+    sub = rig.directory.add(CAM, StreamName.SUB)
     mjpeg = CodecParams(MediaKind.VIDEO, "mjpeg", Fraction(1, 90_000))
     opus = CodecParams(MediaKind.AUDIO, "opus", Fraction(1, 48_000), b"", 0, 0, 48_000, 2)
     sub.publish_info(StreamInfo((mjpeg, opus), 1))
@@ -365,8 +313,7 @@ async def test_a_stalled_client_loses_only_its_own_packets() -> None:
 
 async def test_the_rtsp_auth_it_is_given_guards_every_stream() -> None:
     directory = Directory()
-    hub = StreamHub("cam1/main")
-    directory.hubs[(CAM, StreamName.MAIN)] = hub
+    hub = directory.add()
     hub.publish_info(video_info())
     restream = RtspRestream(
         LiveStreams(directory),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
-from fractions import Fraction
 
 import av
 import cv2
@@ -14,14 +13,13 @@ import numpy.typing as npt
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.media import GeneratedStream, generate_stream
+from tests.support.media import GeneratedStream, encode_video, generate_stream, video_packets
 from tests.unit.live.test_packager_support import CAM, MAIN, Directory, live_app, publish
 from vms.core.clock import FakeClock
 from vms.core.errors import NotFoundError, UnavailableError
 from vms.ingest.hub import StreamHub
 from vms.live.snapshot import Snapshots, render_jpeg, take_gop
 from vms.live.streams import LiveStreams
-from vms.media.avstream import codec_params_from_stream
 from vms.media.clockcode import decode_clock, encode_clock
 from vms.media.packet import Packet, StreamInfo
 
@@ -30,37 +28,18 @@ CLOCK_START_MS = 1_790_000_000_000
 
 def clock_stream(frames: int = 30, fps: int = 10) -> tuple[StreamInfo, list[Packet]]:
     """One GOP of 640x360 H.264 whose frames carry their wall clock (100 ms apart)."""
+
+    def picture(index: int) -> av.VideoFrame:
+        y_plane = np.full((360, 640), 120, dtype=np.uint8)
+        encode_clock(y_plane, CLOCK_START_MS + index * 100)
+        planes = np.concatenate([y_plane, np.full((360, 640), 128, dtype=np.uint8)])
+        return av.VideoFrame.from_ndarray(planes[: 360 * 3 // 2], format="yuv420p")
+
     buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp4") as out:
-        video = out.add_stream("libx264", rate=fps)
-        video.width, video.height, video.pix_fmt = 640, 360, "yuv420p"
-        video.options = {"preset": "ultrafast", "g": str(frames * 2), "bf": "0"}
-        for index in range(frames):
-            y_plane = np.full((360, 640), 120, dtype=np.uint8)
-            encode_clock(y_plane, CLOCK_START_MS + index * 100)
-            planes = np.concatenate([y_plane, np.full((360, 640), 128, dtype=np.uint8)])
-            frame = av.VideoFrame.from_ndarray(planes[: 360 * 3 // 2], format="yuv420p")
-            frame.pts, frame.time_base = index, Fraction(1, fps)
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
-    buffer.seek(0)
-    with av.open(buffer, "r") as source:
-        stream = source.streams.video[0]
-        params = codec_params_from_stream(stream)
-        packets = [
-            Packet(
-                0,
-                bytes(p),
-                int(p.pts or 0),
-                int(p.dts or 0),
-                int(p.duration or 0),
-                bool(p.is_keyframe),
-                CLOCK_START_MS + i * 100,
-                1,
-            )
-            for i, p in enumerate(q for q in source.demux(stream) if q.size)
-        ]
-    return StreamInfo((params,), 1), packets
+    options = {"preset": "ultrafast", "g": str(frames * 2), "bf": "0"}
+    pictures = (picture(index) for index in range(frames))
+    encode_video(buffer, pictures, codec="libx264", fps=fps, size=(640, 360), options=options)
+    return video_packets(buffer, lambda index, _pts_ms: CLOCK_START_MS + index * 100)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import av
 import pytest
 
 from tests.support.media import generate_stream
-from tests.unit.live.test_restream import Directory
+from tests.unit.live.test_packager_support import Directory
 from vms.config.live import SrtOutput
 from vms.core.clock import SystemClock
 from vms.core.ids import CameraId, StreamName

@@ -9,10 +9,9 @@ from pathlib import Path
 import av
 import pytest
 
-from tests.support.media import generate_stream
+from tests.support.media import generate_stream, write_recorded_segment
 from vms.media.avstream import add_output_stream
 from vms.media.fmp4 import iter_boxes, read_fragment, read_tracks, scan
-from vms.recording.segment_writer import SegmentWriter
 
 
 def box(kind: str, payload_bytes: int) -> bytes:
@@ -61,13 +60,7 @@ def test_impossible_box_size_stops_the_scan(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def real_segment(tmp_path_factory: pytest.TempPathFactory) -> Path:
     stream = generate_stream(duration_s=5.0, gop=25)
-    path = tmp_path_factory.mktemp("fmp4") / "seg.mp4"
-    writer = SegmentWriter.open(path, stream.info)
-    first_key = next(i for i, p in enumerate(stream.packets) if p.keyframe and p.track == 0)
-    for packet in stream.packets[first_key:]:
-        writer.write(packet)
-    writer.close()
-    return path
+    return write_recorded_segment(tmp_path_factory.mktemp("fmp4") / "seg.mp4", stream)
 
 
 def test_real_segment_is_complete(real_segment: Path) -> None:

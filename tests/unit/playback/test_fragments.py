@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.support import postgres
-from tests.support.media import generate_stream
+from tests.support.media import generate_stream, write_recorded_segment
 from vms.core.errors import NotFoundError
 from vms.core.ids import SegmentId
 from vms.playback.fragments import (
@@ -18,7 +18,6 @@ from vms.playback.fragments import (
     build_fragment_map,
     load_or_build,
 )
-from vms.recording.segment_writer import SegmentWriter
 
 SEGMENT = SegmentId(7)
 sqlite_engine = postgres.sqlite_engine
@@ -28,13 +27,7 @@ sqlite_engine = postgres.sqlite_engine
 def segment(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 5 s segment (video GOP 1 s + AAC audio) written by the recorder's own writer."""
     stream = generate_stream(duration_s=5.0, gop=25, audio=True)
-    path = tmp_path_factory.mktemp("fragments") / "seg.mp4"
-    writer = SegmentWriter.open(path, stream.info)
-    first_key = next(i for i, p in enumerate(stream.packets) if p.keyframe and p.track == 0)
-    for packet in stream.packets[first_key:]:
-        writer.write(packet)
-    writer.close()
-    return path
+    return write_recorded_segment(tmp_path_factory.mktemp("fragments") / "seg.mp4", stream)
 
 
 def test_map_of_a_recorded_segment(segment: Path) -> None:

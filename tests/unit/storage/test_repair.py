@@ -9,11 +9,15 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.support import postgres
-from tests.support.media import WALL_START_MS, GeneratedStream, generate_stream
+from tests.support.media import (
+    WALL_START_MS,
+    GeneratedStream,
+    generate_stream,
+    write_recorded_segment,
+)
 from tests.unit.storage.helpers import add_with_file, record
 from vms.core.ids import CameraId, StreamName
 from vms.media import fmp4
-from vms.recording.segment_writer import SegmentWriter
 from vms.storage.index import SegmentIndex
 from vms.storage.layout import segment_relpath
 from vms.storage.pools import StoragePool, StoragePools
@@ -38,12 +42,7 @@ def pool(tmp_path: Path) -> StoragePool:
 def write_segment(pool: StoragePool, stream: GeneratedStream, start_ms: int) -> Path:
     path = pool.root / segment_relpath(CAM, StreamName.MAIN, start_ms)
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = SegmentWriter.open(path, stream.info)
-    first_key = next(i for i, p in enumerate(stream.packets) if p.keyframe and p.track == 0)
-    for packet in stream.packets[first_key:]:
-        writer.write(packet)
-    writer.close()
-    return path
+    return write_recorded_segment(path, stream)
 
 
 def test_files_without_rows_are_probed_and_indexed(
