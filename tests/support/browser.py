@@ -28,6 +28,13 @@ CHROMIUM_ARGS = (
     "--use-fake-ui-for-media-stream",  # grant camera/microphone prompts (WebRTC tests)
     "--disable-dev-shm-usage",  # /dev/shm in containers is often tiny
 )
+# Chromium hides its host ICE candidates behind random mDNS `.local` names by default; this puts
+# the real addresses in the offer (a test that wants what users' browsers do leaves it out).
+WEBRTC_REAL_HOST_CANDIDATES = "--disable-features=WebRtcHideLocalIpsWithMdns"
+# A page answered by `page.route` has no IP address, so Local Network Access treats it as public
+# and blocks its WebSockets to 127.0.0.1 unless this is granted (a page the server itself sends
+# is loopback and needs nothing).
+CONTEXT_PERMISSIONS = ["local-network-access"]
 NODE_MODULES = REPO / "tests" / "browser" / "node_modules"
 ARTIFACTS = REPO / ".cache" / "test-artifacts"
 TEST_PREFIX = "/__browser-test__/"
@@ -111,12 +118,12 @@ def _fulfil(static: StaticFile) -> Callable[[Route], None]:
     return handle
 
 
-def launch_chromium(playwright: Playwright) -> Browser:
+def launch_chromium(playwright: Playwright, extra_args: tuple[str, ...] = ()) -> Browser:
     """Headless Debian Chromium; never a browser downloaded by `playwright install`."""
     if not CHROMIUM.exists():
         raise AssertionError(f"{CHROMIUM} is missing: run `make setup` (Debian package chromium)")
     return playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS), headless=True
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args], headless=True
     )
 
 
@@ -126,14 +133,17 @@ class BrowserPages:
 
     artifacts_dir: Path
     pages: list[BrowserPage] = field(default_factory=list)
+    extra_args: tuple[str, ...] = ()  # more Chromium switches; set before the first page
     _playwright: Playwright | None = None
     _browser: Browser | None = None
 
     def new_page(self, origin: str, width: int = 800, height: int = 600) -> BrowserPage:
         if self._browser is None:
             self._playwright = sync_playwright().start()
-            self._browser = launch_chromium(self._playwright)
-        context = self._browser.new_context(viewport={"width": width, "height": height})
+            self._browser = launch_chromium(self._playwright, self.extra_args)
+        context = self._browser.new_context(
+            viewport={"width": width, "height": height}, permissions=CONTEXT_PERMISSIONS
+        )
         page = BrowserPage(context.new_page(), origin.rstrip("/"), self.artifacts_dir)
         page.page.on("console", page.record_console)
         page.page.on("pageerror", page.record_page_error)
