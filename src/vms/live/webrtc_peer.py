@@ -27,7 +27,12 @@ from aiortc.rtcicetransport import RTCIceGatherer
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
 from vms.config.live import IceServer
-from vms.live.webrtc_sdp import OfferPlan, candidate_allowed, restrict_answer_candidates
+from vms.live.webrtc_sdp import (
+    OfferPlan,
+    candidate_allowed,
+    restrict_answer_candidates,
+    without_mdns_candidates,
+)
 
 
 def rtc_configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
@@ -53,7 +58,8 @@ async def answer_offer(
     _add_sender(pc, video, plan.video)
     if audio is not None:
         _add_sender(pc, audio, plan.audio_codecs)
-    await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+    offer = without_mdns_candidates(offer_sdp)
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
     await pc.setLocalDescription(await pc.createAnswer())
     closing = restrict_host_candidates(pc, interfaces)  # before any await: checks not started
     await asyncio.gather(*closing)

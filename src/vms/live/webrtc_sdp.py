@@ -219,6 +219,25 @@ def _capabilities(kind: str, mime_types: Iterable[str]) -> list[RTCRtpCodecCapab
     return sorted(found, key=lambda c: wanted.index(c.mimeType.lower()))
 
 
+def without_mdns_candidates(offer: str) -> str:
+    """The offer without host candidates hidden behind mDNS names (`<uuid>.local`).
+
+    Browsers hide their host addresses that way by default; aiortc waits up to a second for
+    each name to resolve while it sets the remote description, and on servers and in containers
+    they never resolve. Without them ICE still connects: the browser's connectivity checks reach
+    VMS from its real address, which becomes a peer-reflexive candidate (RFC 8445 §7.3.1.3).
+    """
+    lines = offer.splitlines(keepends=True)
+    return "".join(line for line in lines if not _is_mdns_candidate(line))
+
+
+def _is_mdns_candidate(line: str) -> bool:
+    if not line.startswith("a=candidate:"):
+        return False
+    fields = line.split()
+    return len(fields) > 4 and fields[4].lower().endswith(".local")
+
+
 def restrict_answer_candidates(answer: str, allowed: frozenset[str]) -> str:
     """The answer without host (and derived server-reflexive) candidates of other addresses."""
     if not allowed:

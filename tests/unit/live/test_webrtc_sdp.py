@@ -25,6 +25,7 @@ from vms.live.webrtc_sdp import (
     parse_offer,
     plan_offer,
     restrict_answer_candidates,
+    without_mdns_candidates,
 )
 from vms.media.packet import CodecParams, MediaKind
 
@@ -211,3 +212,18 @@ def test_ice_servers_are_announced_as_link_headers() -> None:
         '<turn:turn.example.net?transport=udp>; rel="ice-server"; username="u"; '
         'credential="p\\"w"; credential-type="password"',
     ]
+
+
+def test_mdns_host_candidates_are_dropped_from_an_offer() -> None:
+    offer = (
+        "v=0\r\n"
+        "a=candidate:1 1 udp 2122260223 0c7b5b8a-1f5e-4c1d.local 54321 typ host\r\n"
+        "a=candidate:2 1 udp 2122260223 192.168.1.20 54322 typ host\r\n"
+        "a=candidate:3 1 udp 1686052607 203.0.113.9 54323 typ srflx raddr 0.0.0.0 rport 0\r\n"
+        "a=end-of-candidates\r\n"
+    )
+    kept = without_mdns_candidates(offer)
+    assert ".local" not in kept
+    assert "192.168.1.20 54322" in kept and "203.0.113.9 54323" in kept
+    assert kept.endswith("a=end-of-candidates\r\n")
+    assert without_mdns_candidates(kept) == kept
