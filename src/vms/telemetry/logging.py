@@ -61,6 +61,19 @@ class _RedactingFormatter(structlog.stdlib.ProcessorFormatter):
 _CHATTY_LIBRARIES = {"aioice": logging.WARNING}
 
 
+class _DeniedHandshakeFilter(logging.Filter):
+    """Drops uvicorn's "ASGI callable returned without completing handshake." error.
+
+    Uvicorn 0.54 logs it even when the app refused the WebSocket with a denial response (the MSE
+    route answers an offline camera with a 503 problem that way), so a viewer retrying against an
+    offline camera would write an ERROR line every second. Every VMS WebSocket route either
+    accepts or sends a denial response, so the line never reports a real fault here.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing handshake."
+
+
 def configure_logging(
     level: str = "info", fmt: LogFormat = "console", *, stream: TextIO | None = None
 ) -> None:
@@ -102,6 +115,9 @@ def configure_logging(
     root.setLevel(level_no)
     for name, floor in _CHATTY_LIBRARIES.items():
         logging.getLogger(name).setLevel(max(level_no, floor))
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _DeniedHandshakeFilter) for f in uvicorn_errors.filters):
+        uvicorn_errors.addFilter(_DeniedHandshakeFilter())
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,

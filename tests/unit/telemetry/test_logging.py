@@ -119,3 +119,16 @@ def test_redact_event_processor() -> None:
         "pair": ["rtsp://admin:***@10.0.0.5:554/s0", 1],
         "none": None,
     }
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_library_noise_is_kept_out() -> None:
+    out = io.StringIO()
+    configure_logging("INFO", "json", stream=out)
+    logging.getLogger("aioice.ice").info("Connection(0) Check CandidatePair ... State.FROZEN")
+    uvicorn = logging.getLogger("uvicorn.error")
+    uvicorn.error("ASGI callable returned without completing handshake.")
+    uvicorn.error("Exception in ASGI application")
+    assert [json.loads(line)["event"] for line in out.getvalue().splitlines()] == [
+        "Exception in ASGI application"
+    ]
