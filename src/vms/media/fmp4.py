@@ -39,23 +39,33 @@ class Fmp4Scan:
     complete: bool
 
 
+def _box_at(header: bytes, offset: int, limit: int) -> tuple[str, int, int] | None:
+    """(type, header length, size) of the box whose first 8 (or 16) bytes are `header`, placed
+    at `offset` in a range that ends at `limit`; None when it does not fit the range."""
+    size, raw_type = _HEADER.unpack_from(header)
+    length = _HEADER.size
+    if size == 1:
+        if len(header) < 16:
+            return None
+        (size,) = _LARGE.unpack_from(header, _HEADER.size)
+        length = 16
+    elif size == 0:
+        size = limit - offset
+    if size < length or offset + size > limit:
+        return None
+    return raw_type.decode("latin-1"), length, size
+
+
 def iter_boxes(f: BinaryIO, file_size_bytes: int) -> Iterator[Box]:
     """Whole top-level boxes in order; stops at the first box that does not fit the file."""
     offset = 0
     while offset + _HEADER.size <= file_size_bytes:
         f.seek(offset)
-        size, raw_type = _HEADER.unpack(f.read(_HEADER.size))
-        header = _HEADER.size
-        if size == 1:
-            if offset + 16 > file_size_bytes:
-                return
-            (size,) = _LARGE.unpack(f.read(_LARGE.size))
-            header = 16
-        elif size == 0:
-            size = file_size_bytes - offset
-        if size < header or offset + size > file_size_bytes:
+        box = _box_at(f.read(min(16, file_size_bytes - offset)), offset, file_size_bytes)
+        if box is None:
             return
-        yield Box(raw_type.decode("latin-1"), offset, size)
+        kind, _length, size = box
+        yield Box(kind, offset, size)
         offset += size
 
 
@@ -123,17 +133,12 @@ class FragmentTiming:
 def _children(data: bytes, start: int, end: int) -> Iterator[tuple[str, int, int]]:
     """(type, payload start, box end) of the boxes in data[start:end]."""
     offset = start
-    while offset + 8 <= end:
-        size, raw_type = _HEADER.unpack_from(data, offset)
-        header = 8
-        if size == 1:
-            (size,) = _LARGE.unpack_from(data, offset + 8)
-            header = 16
-        elif size == 0:
-            size = end - offset
-        if size < header or offset + size > end:
+    while offset + _HEADER.size <= end:
+        box = _box_at(data[offset : min(offset + 16, end)], offset, end)
+        if box is None:
             return
-        yield raw_type.decode("latin-1"), offset + header, offset + size
+        kind, length, size = box
+        yield kind, offset + length, offset + size
         offset += size
 
 

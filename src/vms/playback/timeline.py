@@ -67,17 +67,11 @@ def merge_pairs(
     where a month of one camera is 43,200 segments and objects per segment cost more than the
     query that read them."""
     merged: list[tuple[int, int]] = []
-    open_start = open_end = 0
-    started = False
     for start, end in pairs:
-        if started and start - open_end <= merge_gap_ms:
-            open_end = max(open_end, end)
-            continue
-        if started:
-            merged.append((open_start, open_end))
-        open_start, open_end, started = start, end, True
-    if started:
-        merged.append((open_start, open_end))
+        if merged and start - merged[-1][1] <= merge_gap_ms:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
     return merged
 
 
