@@ -9,7 +9,6 @@ keyframe, never overlapping the previous file (a few ms of jitter at a boundary 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from typing import Any
 import av
 import av.error
 
+from vms.core.durable import fsync_path
 from vms.core.errors import InvalidInputError, NotFoundError
 
 
@@ -148,12 +148,6 @@ def _copy_file(
                 tick(min(1.0, max(pkt.pos or 0, 0) / size))
 
 
-def _fsync(path: Path) -> None:
-    """The export is on disk before it is signed and reported done."""
-    with path.open("rb") as f:
-        os.fsync(f.fileno())
-
-
 def write_export(
     sources: Sequence[ExportSource],
     start_ms: int,
@@ -204,7 +198,7 @@ def write_export(
                 continue
             used.append(src)
         out.close()
-        _fsync(out_path)
+        fsync_path(out_path)  # on disk before it is signed and reported done
     except BaseException:
         with contextlib.suppress(Exception):
             out.close()

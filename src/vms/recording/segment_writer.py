@@ -18,6 +18,7 @@ import av
 import av.container
 import av.stream
 
+from vms.core.durable import fsync_path
 from vms.media.avstream import add_output_stream, stored_payload
 from vms.media.packet import CodecParams, MediaKind, Packet, StreamInfo
 
@@ -48,11 +49,7 @@ class FsyncStats:
 
 def fsync_dir(path: Path) -> None:
     """Make a directory entry (a new file's name) durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_path(path, directory=True)
 
 
 class _Track:

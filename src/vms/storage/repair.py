@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from sqlalchemy.exc import IntegrityError
 
+from vms.core.durable import fsync_path
 from vms.media import fmp4
 from vms.storage.index import COMPLETE, DELETING, SegmentIndex, SegmentRecord
 from vms.storage.layout import SegmentKey, iter_segment_files
@@ -60,14 +61,6 @@ class RepairReport:
         return bool(self.deletes_finished or self.rows_dropped or self.files)
 
 
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def index_segment_file(
     index: SegmentIndex,
     pool: StoragePool,
@@ -94,7 +87,7 @@ def index_segment_file(
         return FileResult(FileOutcome.EMPTY_REMOVED, name, scan.file_size_bytes)
     if not scan.complete:
         os.truncate(path, scan.whole_end_bytes)
-        _fsync_path(path)
+        fsync_path(path)
         size_after = scan.whole_end_bytes
         outcome = FileOutcome.TRUNCATED
     probe = probe_segment(path)
