@@ -2,9 +2,9 @@
 
 The hub keeps the packets since the last keyframe, so a snapshot subscribes for an instant to take
 them, decodes them with PyAV on a worker thread (never on the event loop) and encodes the last
-frame with OpenCV, scaled down to `width` if asked. A result younger than `max_age_s` is reused
-and concurrent requests for the same picture share one decode, so a wall of thumbnails polling
-every second decodes each stream's GOP about once per poll, not once per viewer.
+frame as JPEG (`vms.media.jpeg`), scaled down to `width` if asked. A result younger than
+`max_age_s` is reused and concurrent requests for the same picture share one decode, so a wall of
+thumbnails polling every second decodes each stream's GOP about once per poll, not once per viewer.
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ from dataclasses import dataclass
 
 import av
 import av.error
-import cv2
-import numpy as np
-import numpy.typing as npt
 from av.video.codeccontext import VideoCodecContext
 
 from vms.core.clock import Clock
@@ -25,11 +22,11 @@ from vms.core.errors import UnavailableError
 from vms.core.ids import CameraId, StreamName
 from vms.ingest.hub import StreamHub
 from vms.live.streams import LiveStreams
+from vms.media.jpeg import encode_jpeg, scaled_to_width
 from vms.media.packet import MediaKind, Packet, StreamInfo
 
 CACHE_MAX_AGE_S = 0.2
 _CACHE_KEEP_S = 10.0
-_JPEG_QUALITY = 85
 _MAX_GOP_ITEMS = 4096
 
 
@@ -89,15 +86,11 @@ def render_jpeg(info: StreamInfo, packets: list[Packet], width: int | None) -> S
     if last is None:
         raise UnavailableError("the newest frames could not be decoded")
     wall_ms = wall_by_pts.get(last.pts if last.pts is not None else -1, video[-1].wall_ms)
-    frame = last
-    if width is not None and width < frame.width:
-        height = max(2, round(frame.height * width / frame.width / 2) * 2)
-        frame = frame.reformat(width=width, height=height)
-    image: npt.NDArray[np.uint8] = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
-    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY])
-    if not ok:
+    frame = scaled_to_width(last, width)
+    jpeg = encode_jpeg(frame)
+    if jpeg is None:
         raise UnavailableError("the frame could not be encoded as JPEG")
-    return Snapshot(bytes(encoded.tobytes()), wall_ms, frame.width, frame.height)
+    return Snapshot(jpeg, wall_ms, frame.width, frame.height)
 
 
 def _last_frame(frames: list[av.VideoFrame]) -> av.VideoFrame | None:

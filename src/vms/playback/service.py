@@ -10,14 +10,12 @@ from typing import Any
 
 import av
 import av.error
-import cv2
-import numpy as np
-import numpy.typing as npt
 from sqlalchemy import Engine
 
 from vms.core.clock import Clock
 from vms.core.errors import InvalidInputError, NotFoundError
 from vms.core.ids import CameraId, SegmentId, StreamName
+from vms.media.jpeg import encode_jpeg, scaled_to_width
 from vms.playback import facts
 from vms.playback.export import ExportSource
 from vms.playback.fragments import FragmentMap, FragmentMapStore, load_or_build
@@ -162,11 +160,10 @@ class PlaybackService:
         fmap = load_or_build(self.maps, row.id, path, self.maps.get_many([row.id]).get(row.id))
         rel_us = (at_ms - row.start_ms) * 1000
         data = _read_gop(path, fmap, rel_us)
-        image = _nearest_frame(data, rel_us, width)
-        ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
-        if not ok:
+        jpeg = encode_jpeg(scaled_to_width(_nearest_frame(data, rel_us), width))
+        if jpeg is None:
             raise InvalidInputError("the frame could not be encoded as JPEG")
-        return bytes(encoded.tobytes())
+        return jpeg
 
     # -- export --------------------------------------------------------------------------------
     def export_sources(
@@ -194,8 +191,8 @@ def _read_gop(path: Path, fmap: FragmentMap, rel_us: int) -> bytes:
     return init + body
 
 
-def _nearest_frame(data: bytes, rel_us: int, width: int | None) -> npt.NDArray[np.uint8]:
-    best = None
+def _nearest_frame(data: bytes, rel_us: int) -> av.VideoFrame:
+    best: av.VideoFrame | None = None
     best_delta: float | None = None
     container: Any
     with av.open(io.BytesIO(data), format="mp4") as container:
@@ -209,8 +206,4 @@ def _nearest_frame(data: bytes, rel_us: int, width: int | None) -> npt.NDArray[n
                 best, best_delta = frame, delta
     if best is None:
         raise NotFoundError("no frame could be decoded at that time")
-    if width is not None and width < best.width:
-        height = max(2, round(best.height * width / best.width / 2) * 2)
-        best = best.reformat(width=width, height=height)
-    image: npt.NDArray[np.uint8] = best.to_ndarray(format="bgr24")
-    return image
+    return best
