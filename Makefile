@@ -6,10 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := .cache/system-deps.ok
 BROWSER_STAMP := tests/browser/node_modules/.installed
+WEB_STAMP := web/node_modules/.installed
+WEB_TYPES := web/src/api/schema.d.ts
+WEB_DIST := web/dist/index.html
+WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: setup system-deps run test lint typecheck contracts unit integration bench lock clean
+.PHONY: setup system-deps web web-check run test lint typecheck contracts unit integration bench lock clean
 
-setup: system-deps $(STAMP) $(BROWSER_STAMP)
+setup: system-deps $(STAMP) $(BROWSER_STAMP) web
 
 system-deps: $(SYSTEM_STAMP)
 
@@ -30,6 +34,25 @@ $(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json | $
 	@cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The web client: npm packages, API types generated from the server's OpenAPI document, the build.
+$(WEB_STAMP): web/package.json web/package-lock.json | $(SYSTEM_STAMP)
+	@cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB_TYPES): $(STAMP) $(WEB_STAMP) $(shell find src/vms -name '*.py')
+	@$(BIN)/vms openapi -o web/openapi.json
+	@cd web && npx --no-install openapi-typescript openapi.json -o src/api/schema.d.ts --silent
+
+$(WEB_DIST): $(WEB_TYPES) $(WEB_SOURCES)
+	@cd web && npx --no-install vite build --logLevel warn
+
+web: $(WEB_DIST)
+
+# Type-check and unit-test the web client (Vitest with jsdom).
+web-check: $(WEB_TYPES)
+	cd web && npx --no-install tsc --noEmit
+	cd web && npx --no-install vitest run
+
 run: setup
 	@$(BIN)/vms demo
 
@@ -43,7 +66,7 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-test: setup lint typecheck contracts
+test: setup lint typecheck contracts web-check
 	$(BIN)/pytest -q -ra $(PYTEST_ARGS)
 
 unit: setup
@@ -60,4 +83,4 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache tests/browser/node_modules
+	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache tests/browser/node_modules web/node_modules web/dist

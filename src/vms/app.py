@@ -8,9 +8,11 @@ import functools
 import gc
 import logging
 import sys
+import tempfile
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -348,6 +350,21 @@ def serve(settings: Settings) -> int:
     except ConflictError as exc:
         print(f"vms: {exc}", file=sys.stderr)
         return 1
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of a fully wired API, built on a throw-away data folder.
+
+    The web client's types are generated from it at build time (`vms openapi`), so they can never
+    drift from the routes the server really has.
+    """
+    with tempfile.TemporaryDirectory(prefix="vms-openapi-") as folder:
+        settings = Settings.model_validate({"storage": {"data_dir": folder}})
+        services = build(settings)
+        try:
+            return create_app(services).openapi()
+        finally:
+            services.engine.dispose()
 
 
 def repair(settings: Settings) -> int:

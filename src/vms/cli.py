@@ -46,6 +46,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(cameras=args.cameras, data_dir=args.data_dir, port=args.port)
 
 
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    from vms.app import openapi_document
+
+    text = json.dumps(openapi_document(), indent=1, sort_keys=True)
+    if args.output is None:
+        print(text)
+    else:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from vms.simulator.command import run
 
@@ -231,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _camera_parser(sub)
     _export_parser(sub)
+
+    openapi = sub.add_parser("openapi", help="print the API's OpenAPI document (JSON)")
+    openapi.add_argument("-o", "--output", type=Path, help="write it to this file instead")
+    openapi.set_defaults(func=_cmd_openapi)
 
     index = sub.add_parser("index", help="segment index maintenance")
     index_actions = index.add_subparsers(dest="index_command", required=True)
