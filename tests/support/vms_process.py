@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,18 @@ import yaml
 from tests.support.simulator import free_port
 
 REPO = Path(__file__).resolve().parents[2]
+ADMIN = "admin"
+ADMIN_PASSWORD = "test-admin-password"
+
+
+class _AdminAuth(httpx.Auth):
+    """HTTP Basic as the first admin, with the password the process has at request time."""
+
+    def __init__(self, process: VmsProcess) -> None:
+        self._process = process
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        yield from self._process.basic_auth.auth_flow(request)
 
 
 class VmsProcess:
@@ -29,7 +42,10 @@ class VmsProcess:
         *,
         segment_duration_s: float = 20.0,
         extra: dict[str, Any] | None = None,
+        admin_password: str | None = ADMIN_PASSWORD,
     ) -> None:
+        """`admin_password` None: start without VMS_ADMIN_PASSWORD (VMS makes one up and prints
+        it; set `self.admin_password` from the log before using `client`)."""
         self.data_dir = data_dir
         self.port = free_port()
         self.rtsp_port = free_port()
@@ -48,7 +64,24 @@ class VmsProcess:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(yaml.safe_dump(config))
         self.process: subprocess.Popen[bytes] | None = None
-        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
+        self.admin_password = admin_password or ""
+        self._preset_password = admin_password is not None
+        self.client = httpx.Client(base_url=self.base_url, timeout=30, auth=_AdminAuth(self))
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def basic_auth(self) -> httpx.BasicAuth:
+        """The first admin's credentials, for clients that are not this process's `client`."""
+        return httpx.BasicAuth(ADMIN, self.admin_password)
+
+    @property
+    def auth_header(self) -> dict[str, str]:
+        """An Authorization header for WebSocket clients and ffmpeg's `-headers`."""
+        token = base64.b64encode(f"{ADMIN}:{self.admin_password}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
 
     @property
     def pid(self) -> int:
@@ -57,6 +90,9 @@ class VmsProcess:
 
     def start(self, timeout_s: float = 60.0) -> None:
         env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+        env.pop("VMS_ADMIN_PASSWORD", None)
+        if self._preset_password:
+            env["VMS_ADMIN_PASSWORD"] = self.admin_password
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "vms.cli", "serve", "--config", str(self.config_path)],

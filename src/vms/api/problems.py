@@ -15,9 +15,12 @@ from vms.api.errors import FieldIssue, InvalidFieldsError, dotted_field, issue_d
 from vms.api.schemas.problems import FieldError, Problem
 from vms.core.errors import (
     ConflictError,
+    ForbiddenError,
     InvalidInputError,
     NotFoundError,
+    RateLimitedError,
     StorageUnavailableError,
+    UnauthorizedError,
     UnavailableError,
     VmsError,
 )
@@ -28,6 +31,9 @@ PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "tag:vms,2026:problem:"
 
 _VMS_ERRORS: tuple[tuple[type[VmsError], int, str], ...] = (
+    (UnauthorizedError, 401, "unauthorized"),
+    (ForbiddenError, 403, "forbidden"),
+    (RateLimitedError, 429, "rate-limited"),
     (NotFoundError, 404, "not-found"),
     (ConflictError, 409, "conflict"),
     (InvalidInputError, 422, "invalid-input"),
@@ -69,9 +75,23 @@ async def _vms_error(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, error_type):
             issues = exc.issues if isinstance(exc, InvalidFieldsError) else ()
             return problem_response(
-                request, status=status, kind=kind, detail=str(exc), issues=issues
+                request,
+                status=status,
+                kind=kind,
+                detail=str(exc),
+                issues=issues,
+                headers=_error_headers(exc),
             )
     return await _internal_error(request, exc)
+
+
+def _error_headers(exc: Exception) -> dict[str, str] | None:
+    """The headers some errors need: a sign-in challenge, or when to try again."""
+    if isinstance(exc, UnauthorizedError) and exc.challenge:
+        return {"WWW-Authenticate": exc.challenge}
+    if isinstance(exc, RateLimitedError):
+        return {"Retry-After": str(exc.retry_after_s)}
+    return None
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -22,6 +22,8 @@ from vms.core.redact import redact_text
 
 ENV_PREFIX = "VMS_"
 CONFIG_ENV = "VMS_CONFIG"
+# Read once by the auth room when the first admin is made; a secret, never a setting.
+ADMIN_PASSWORD_ENV = "VMS_ADMIN_PASSWORD"
 _FILE_KEY = "config file (--config or VMS_CONFIG)"
 
 
@@ -134,7 +136,7 @@ def _apply_env(
     """Write each VMS_* variable into `data`; returns the variables that could not be placed."""
     problems: list[ConfigProblem] = []
     for name in sorted(env):
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
+        if not name.startswith(ENV_PREFIX) or name in (CONFIG_ENV, ADMIN_PASSWORD_ENV):
             continue
         try:
             origins[_set(data, name, env[name])] = name

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 
+from vms.config.auth import AuthSettings
 from vms.config.base import Section, invalid
 from vms.config.cameras import CameraConfig
 from vms.config.database import DatabaseSettings
@@ -30,6 +31,7 @@ class Settings(Section):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     playback: PlaybackSettings = Field(default_factory=PlaybackSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     @model_validator(mode="before")
     @classmethod

@@ -40,7 +40,10 @@ def vms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VmsProcess]:
 
 
 def _url(vms: VmsProcess, camera: str) -> str:
-    return f"http://127.0.0.1:{vms.port}" + PLAYLIST.format(camera=camera)
+    """The playlist URL with the admin's credentials in it, as a user would give ffprobe."""
+    return f"http://admin:{vms.admin_password}@127.0.0.1:{vms.port}" + PLAYLIST.format(
+        camera=camera
+    )
 
 
 def _playlist(vms: VmsProcess, camera: str, **params: int) -> str:

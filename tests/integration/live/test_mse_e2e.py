@@ -107,7 +107,9 @@ def test_websocket_delivers_codecs_init_and_decodable_fragments(
     vms: VmsProcess, tmp_path: Path
 ) -> None:
     async def watch() -> tuple[dict[str, Any], bytes, list[bytes], float]:
-        async with connect(_ws_url(vms, "front"), max_size=None) as ws:
+        async with connect(
+            _ws_url(vms, "front"), max_size=None, additional_headers=vms.auth_header
+        ) as ws:
             hello, init = await _hello(ws)
             fragments: list[bytes] = []
             deadline = time.monotonic() + 3
@@ -170,8 +172,17 @@ def test_a_slow_reader_does_not_stall_another(vms: VmsProcess) -> None:
     async def both() -> list[tuple[list[tuple[int, bool]], float]]:
         url = _ws_url(vms, "busy")
         async with (
-            connect(url, sock=slow_socket, max_queue=1, max_size=None, compression=None) as slow,
-            connect(url, max_size=None, compression=None) as fast,
+            connect(
+                url,
+                sock=slow_socket,
+                max_queue=1,
+                max_size=None,
+                compression=None,
+                additional_headers=vms.auth_header,
+            ) as slow,
+            connect(
+                url, max_size=None, compression=None, additional_headers=vms.auth_header
+            ) as fast,
         ):
             return list(await asyncio.gather(read(slow, True), read(fast, False)))
 
@@ -191,7 +202,7 @@ def test_a_slow_reader_does_not_stall_another(vms: VmsProcess) -> None:
 def test_unknown_and_offline_cameras_are_refused_with_problems(vms: VmsProcess) -> None:
     async def status(camera: str) -> tuple[int, dict[str, Any]]:
         try:
-            async with connect(_ws_url(vms, camera)):
+            async with connect(_ws_url(vms, camera), additional_headers=vms.auth_header):
                 pass
         except InvalidStatus as exc:
             return exc.response.status_code, json.loads(exc.response.body or b"{}")

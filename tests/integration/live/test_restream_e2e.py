@@ -35,7 +35,12 @@ class Setup:
     rtsp_port: int
 
     def url(self, path: str) -> str:
-        return f"rtsp://127.0.0.1:{self.rtsp_port}/{path}"
+        """The restream URL with the admin's credentials, as users give ffmpeg or GStreamer."""
+        return f"rtsp://admin:{self.vms.admin_password}@127.0.0.1:{self.rtsp_port}/{path}"
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return self.vms.auth_header
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +127,7 @@ def test_twenty_clients_cost_one_camera_connection(setup: Setup) -> None:
     assert camera_connections(setup.sim) == 2  # VMS pulls cam1 main and sub, once each
     paths = ["cam1" if i % 2 else "cam1/sub" for i in range(20)]
     with ThreadPoolExecutor(max_workers=20) as pool:
-        started = list(pool.map(lambda path: play(setup.rtsp_port, path), paths))
+        started = list(pool.map(lambda path: play(setup.rtsp_port, path, setup.auth), paths))
     try:
         assert camera_connections(setup.sim) == 2
         with ThreadPoolExecutor(max_workers=20) as pool:
@@ -135,7 +140,9 @@ def test_twenty_clients_cost_one_camera_connection(setup: Setup) -> None:
 
 
 def test_unknown_camera_is_404_and_offline_camera_503_at_once(setup: Setup) -> None:
-    assert_missing_and_offline(setup.rtsp_port, ["nope", "cam1/third", "dead/sub"], "dead")
+    assert_missing_and_offline(
+        setup.rtsp_port, ["nope", "cam1/third", "dead/sub"], "dead", setup.auth
+    )
     probe = run_tool(["ffprobe", "-v", "error", setup.url("dead")], timeout_s=20)
     assert probe.returncode != 0 and "503" in probe.stderr
 
@@ -145,8 +152,8 @@ def test_removed_camera_disconnects_its_clients_and_no_other(setup: Setup) -> No
     cam2 = live_camera("cam2", setup.sim, 2, sub=True)
     assert api.post("/api/v1/cameras", json=cam2).status_code == 201
     assert wait_for(lambda: setup.vms.stream_state("cam2")["state"] == "streaming", 30)
-    doomed, doomed_seq, _ = play(setup.rtsp_port, "cam2")
-    other, seq, _ = play(setup.rtsp_port, "cam1")
+    doomed, doomed_seq, _ = play(setup.rtsp_port, "cam2", setup.auth)
+    other, seq, _ = play(setup.rtsp_port, "cam1", setup.auth)
     assert access_units(doomed, 3, doomed_seq) == 3
     assert api.delete("/api/v1/cameras/cam2").status_code == 204
     doomed.read_until_closed(deadline_s=10)
@@ -154,7 +161,7 @@ def test_removed_camera_disconnects_its_clients_and_no_other(setup: Setup) -> No
     assert access_units(other, 20, seq) == 20  # the other camera's viewer never noticed
     other.close()
     gone = RawRtspClient(setup.rtsp_port)
-    assert gone.request("DESCRIBE", setup.url("cam2")).status == 404
+    assert gone.request("DESCRIBE", setup.url("cam2"), setup.auth).status == 404
     gone.close()
 
 
@@ -178,8 +185,10 @@ def test_stalled_client_does_not_slow_the_others(tmp_path: Path) -> None:
         extra = {"server": {"rtsp_port": rtsp_port}}
         cameras = [live_camera("busy", sim)]
         with streaming_vms(tmp_path / "vms", cameras, ["busy"], extra=extra) as vms:
-            stalled, _, _ = play(rtsp_port, "busy")  # and then it does not read for 15 s
-            client, seq, _ = play(rtsp_port, "busy")
+            stalled, _, _ = play(
+                rtsp_port, "busy", vms.auth_header
+            )  # and then it does not read for 15 s
+            client, seq, _ = play(rtsp_port, "busy", vms.auth_header)
             reader = SequenceReader(client, seq)
             started = time.monotonic()
             while time.monotonic() - started < 15:  # ~20 MB offered to the stalled client

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.support.auth import basic_header, shared_auth
 from vms.api import ApiBackend, SegmentFile, create_api
 from vms.api.schemas.cameras import (
     CameraCreate,
@@ -20,6 +21,7 @@ from vms.api.schemas.cameras import (
 from vms.api.schemas.health import DatabaseCheck, PoolCheck, ReadinessView
 from vms.api.schemas.recordings import RecordingView
 from vms.config import CameraConfig
+from vms.config.auth import AuthSettings
 from vms.core.errors import ConflictError, NotFoundError
 from vms.core.ids import CameraId, SegmentId, StreamName
 
@@ -154,9 +156,14 @@ class FakeBackend:
 def make_app(backend: FakeBackend) -> FastAPI:
     checked: ApiBackend = backend  # the fake must satisfy the Protocol
     return create_api(
-        checked, metrics=lambda: (b"vms_camera_up 1\n", "text/plain; version=0.0.4"), version="9.9"
+        checked,
+        auth=shared_auth(),
+        auth_settings=AuthSettings(),
+        metrics=lambda: (b"vms_camera_up 1\n", "text/plain; version=0.0.4"),
+        version="9.9",
     )
 
 
 def client(backend: FakeBackend) -> TestClient:
-    return TestClient(make_app(backend), raise_server_exceptions=False)
+    """A client signed in as the admin (HTTP Basic on every request)."""
+    return TestClient(make_app(backend), raise_server_exceptions=False, headers=basic_header())

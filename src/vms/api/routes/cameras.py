@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
+from vms.api.auth_deps import require
 from vms.api.backend import ApiBackend
 from vms.api.problems import problem_responses
 from vms.api.routes.params import CameraIdPath
 from vms.api.schemas.cameras import CameraCreate, CameraStatusView, CameraUpdate, CameraView
+from vms.auth.models import Role
 from vms.core.ids import CameraId
+
+ADMIN = [Depends(require(Role.ADMIN))]
 
 
 def cameras_router(backend: ApiBackend) -> APIRouter:
@@ -23,6 +27,7 @@ def cameras_router(backend: ApiBackend) -> APIRouter:
         "",
         status_code=status.HTTP_201_CREATED,
         summary="Add a camera (starts at once)",
+        dependencies=ADMIN,
         responses=problem_responses(400, 409, 422, 503),
     )
     async def add_camera(camera: CameraCreate, response: Response) -> CameraView:
@@ -37,6 +42,7 @@ def cameras_router(backend: ApiBackend) -> APIRouter:
     @router.patch(
         "/{camera_id}",
         summary="Change a camera (only the fields sent)",
+        dependencies=ADMIN,
         responses=problem_responses(400, 404, 409, 422, 503),
     )
     async def update_camera(camera_id: CameraIdPath, update: CameraUpdate) -> CameraView:
@@ -46,6 +52,7 @@ def cameras_router(backend: ApiBackend) -> APIRouter:
         "/{camera_id}",
         status_code=status.HTTP_204_NO_CONTENT,
         summary="Remove a camera (its recordings stay until retention)",
+        dependencies=ADMIN,
         responses=problem_responses(404, 409, 422),
     )
     async def remove_camera(camera_id: CameraIdPath) -> Response:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from vms.api.auth_deps import require
 from vms.api.backend import ApiBackend
 from vms.api.problems import problem_responses
 from vms.api.schemas.health import DatabaseCheck, HealthView, ReadinessView
+from vms.auth.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,9 @@ def health_router(
 
     @router.get(
         "/metrics",
-        summary="Prometheus metrics",
+        summary="Prometheus metrics (any signed-in user; Prometheus uses HTTP Basic)",
         response_class=Response,
+        dependencies=[Depends(require(Role.VIEWER))],
         responses={200: {"content": {"text/plain": {}}}, **problem_responses(500)},
     )
     async def prometheus_metrics() -> Response:

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -69,9 +70,18 @@ class AuthResult:
     challenges: tuple[str, ...] = ()
 
 
+# Checks a user name and password against a user store (VMS's own users); may be slow.
+BasicVerifier = Callable[[str, str], bool]
+
+
 @dataclass(frozen=True, slots=True)
 class RtspAuth:
-    """Credentials one server accepts, and the schemes it offers (Digest first)."""
+    """Credentials one server accepts, and the schemes it offers (Digest first).
+
+    Either one fixed user (`username`, `password`: the simulator's cameras) or, with
+    `verify_basic`, any user a store accepts; a store keeps only password hashes, so it can
+    check Basic but not Digest, whose answer is computed from the password itself.
+    """
 
     username: str
     password: str
@@ -79,6 +89,12 @@ class RtspAuth:
     schemes: tuple[AuthScheme, ...] = (AuthScheme.DIGEST, AuthScheme.BASIC)
     clock: Clock = field(default_factory=SystemClock, compare=False, repr=False)
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(16), repr=False)
+    verify_basic: BasicVerifier | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def for_users(cls, verify_basic: BasicVerifier, realm: str = "vms") -> RtspAuth:
+        """Basic authentication against a user store."""
+        return cls("", "", realm, (AuthScheme.BASIC,), verify_basic=verify_basic)
 
     def new_nonce(self) -> str:
         issued = str(self.clock.now_ms() // 1000)
@@ -129,6 +145,8 @@ class RtspAuth:
         except (binascii.Error, UnicodeDecodeError):
             return False
         user, sep, password = decoded.partition(":")
+        if sep and self.verify_basic is not None:
+            return self.verify_basic(user, password)
         return (
             bool(sep)
             and hmac.compare_digest(user.encode(), self.username.encode())

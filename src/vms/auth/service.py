@@ -1,0 +1,25 @@
+"""The auth room's one entry point: sessions and user administration over one repository."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from vms.auth.sessions import Sessions
+from vms.auth.users import Users
+from vms.config.auth import AuthSettings
+from vms.core.clock import Clock
+from vms.db.users_repo import UsersRepo
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    sessions: Sessions
+    users: Users
+
+    @classmethod
+    def build(cls, engine: Engine, clock: Clock, settings: AuthSettings) -> Auth:
+        repo = UsersRepo(engine)
+        sessions = Sessions(repo, clock, settings)
+        return cls(sessions, Users(repo, sessions, clock))
