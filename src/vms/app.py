@@ -7,6 +7,7 @@ import contextlib
 import functools
 import gc
 import logging
+import os
 import sys
 import tempfile
 import threading
@@ -20,20 +21,26 @@ from sqlalchemy.engine import Engine
 
 from vms import __version__
 from vms.api.app import create_api
+from vms.api.routes.system import SystemServices, install_system_services
 from vms.api.service_backend import ServiceBackend
+from vms.api.web import mount_web_client
+from vms.auth.service import Auth
 from vms.cameras.manager import CameraManager
 from vms.cameras.stats import CameraMetrics, StorageMetrics
 from vms.config import Settings
+from vms.config.loader import ADMIN_PASSWORD_ENV
 from vms.core.bus import Bus, SegmentsDeleted, SourceHealthChanged
 from vms.core.clock import Clock, SystemClock
-from vms.core.errors import ConflictError
+from vms.core.errors import ConflictError, VmsError
 from vms.core.filelock import exclusive_lock
 from vms.core.ids import CameraId, StreamName
 from vms.core.malloc import pin_mmap_threshold
 from vms.db.cameras_repo import CamerasRepo
 from vms.db.engine import create_engine, migrate
+from vms.db.zones_repo import ZonesRepo
 from vms.ingest.supervisor import CameraSupervisor
 from vms.live.service import LiveService
+from vms.media.rtsp.auth import RtspAuth
 from vms.playback.facade import PlaybackFacade
 from vms.playback.facts import OutageRecorder, RunHeartbeat
 from vms.playback.jobs import ExportJobs
@@ -46,6 +53,7 @@ from vms.storage.pools import StoragePool, StoragePools
 from vms.storage.repair import FileOutcome, RepairReport, repair_index
 from vms.storage.retention import Retention, RetentionPolicy
 from vms.storage.retention_marks import RetentionMarks
+from vms.telemetry.history import MetricsHistory
 from vms.telemetry.logging import configure_logging
 from vms.telemetry.metrics import build_registry, render_metrics
 from vms.telemetry.providers import MetricsProviders, RetentionTally
@@ -72,6 +80,7 @@ class Services:
     outages: OutageRecorder
     heartbeat: RunHeartbeat
     live: LiveService
+    auth: Auth
 
 
 HEARTBEAT_S = 30.0
@@ -180,6 +189,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     )
     outages = OutageRecorder(engine, clock)
     bus.subscribe(SourceHealthChanged, outages.on_health)
+    auth = Auth.build(engine, clock, settings.auth)
     return Services(
         settings,
         clock,
@@ -201,7 +211,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
             clock,
             host=settings.server.host,
             rtsp_port=settings.server.rtsp_port,
+            rtsp_auth=RtspAuth.for_users(auth.sessions.rtsp_verifier()),
         ),
+        auth,
     )
 
 
@@ -234,6 +246,7 @@ async def _heartbeat_loop(services: Services) -> None:
             await asyncio.to_thread(
                 services.playback.jobs.purge, services.settings.playback.export_retention_days
             )
+            await asyncio.to_thread(services.auth.sessions.purge_expired)
         except Exception:
             log.exception("heartbeat failed")
 
@@ -250,23 +263,31 @@ def create_app(services: Services) -> FastAPI:
     tally = RetentionTally()
     services.bus.subscribe(SegmentsDeleted, tally.record)
     camera_metrics = CameraMetrics(services.cameras, services.supervisor, services.clock)
-    registry = build_registry(
-        MetricsProviders(
-            cameras=camera_metrics,
-            recorders=camera_metrics,
-            storage=StorageMetrics(services.pools, services.index, services.clock),
-            retention=tally,
-            live=services.live.metrics,
-        )
+    providers = MetricsProviders(
+        cameras=camera_metrics,
+        recorders=camera_metrics,
+        storage=StorageMetrics(services.pools, services.index, services.clock),
+        retention=tally,
+        live=services.live.metrics,
     )
+    registry = build_registry(providers)
+    history = MetricsHistory(providers, services.clock)  # the web client's charts
     backend = ServiceBackend(services.cameras, services.index, services.pools, services.engine)
     api = create_api(
         backend,
+        auth=services.auth,
+        auth_settings=services.settings.auth,
         metrics=lambda: render_metrics(registry),
         version=__version__,
         playback=services.playback,
         live=services.live,
     )
+    zones = ZonesRepo(services.engine, services.clock)
+    started_ms = services.clock.now_ms()
+    system = SystemServices(
+        history, camera_metrics, services.pools, zones, services.clock, started_ms
+    )
+    install_system_services(api, system)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -276,6 +297,7 @@ def create_app(services: Services) -> FastAPI:
         await asyncio.to_thread(_start_playback, services)
         await asyncio.to_thread(services.cameras.start, services.settings.cameras)
         await services.live.start()
+        await history.start()
         # Start-up built a large heap (FastAPI, SQLAlchemy, pydantic) that lives for the whole
         # process; freezing it keeps the garbage collector, which the media path's per-packet
         # objects run often, from walking it again and again (about 1 ms per camera-second).
@@ -286,6 +308,7 @@ def create_app(services: Services) -> FastAPI:
         try:
             yield
         finally:
+            await history.stop()
             await services.live.stop()
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -299,6 +322,7 @@ def create_app(services: Services) -> FastAPI:
             await asyncio.to_thread(services.heartbeat.beat)
             services.engine.dispose()
 
+    mount_web_client(api, services.settings.server.web_dir)  # last: its page route catches all
     api.router.lifespan_context = lifespan
     return api
 
@@ -327,6 +351,7 @@ def serve(settings: Settings) -> int:
     try:
         with exclusive_lock(settings.storage.data_dir / "vms.lock"):
             services = build(settings)
+            _first_admin(services)
             server = _Server(
                 uvicorn.Config(
                     create_app(services),
@@ -350,6 +375,21 @@ def serve(settings: Settings) -> int:
     except ConflictError as exc:
         print(f"vms: {exc}", file=sys.stderr)
         return 1
+
+
+def _first_admin(services: Services) -> None:
+    """On the very first start, make the `admin` user; a made-up password is shown only here."""
+    try:
+        made_up = services.auth.users.ensure_first_admin(os.environ.get(ADMIN_PASSWORD_ENV))
+    except VmsError as exc:
+        raise ConflictError(f"{ADMIN_PASSWORD_ENV}: {exc}") from None
+    if made_up is not None:
+        print(
+            f"\nVMS: created the user 'admin' with the password: {made_up}\n"
+            "     It is shown only this once; sign in and change it under Settings → Users.\n",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def openapi_document() -> dict[str, Any]:

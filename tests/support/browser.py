@@ -20,6 +20,8 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Route, sync_playwright
 
+from tests.support.vms_process import ADMIN_PASSWORD
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package: H.264/AAC decoders included
 CHROMIUM_ARGS = (
@@ -81,6 +83,14 @@ class BrowserPage:
         for name, static in files.items():
             pattern = re.compile(re.escape(self.url(name)) + r"(\?.*)?$")
             self.page.route(pattern, _fulfil(static))
+
+    def sign_in(self, username: str = "admin", password: str = ADMIN_PASSWORD) -> None:
+        """Sign this page's browser context in (the session cookie lands in its cookie jar)."""
+        response = self.page.context.request.post(
+            f"{self.origin}/api/v1/auth/session",
+            data={"username": username, "password": password},
+        )
+        assert response.ok, f"sign-in failed: {response.status} {response.text()}"
 
     def url(self, name: str, **query: str) -> str:
         suffix = f"?{urlencode(query)}" if query else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, ValidationInfo, field_validator
 
 from vms.config.base import Section, invalid
@@ -16,6 +18,13 @@ class ServerSettings(Section):
     )
     port: int = Field(8080, ge=1, le=65535, description="TCP port of the HTTP API")
     rtsp_port: int = Field(8554, ge=1, le=65535, description="TCP port of the RTSP restream")
+    web_dir: Path | None = Field(
+        None,
+        description=(
+            "Folder of the built web client served at /; default: web/dist of the source tree "
+            "(`make web` builds it)"
+        ),
+    )
 
     @field_validator("host")
     @classmethod

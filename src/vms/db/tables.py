@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Float,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -226,3 +228,75 @@ class ExportTable(Base):
     size_bytes: Mapped[int | None] = mapped_column(BigInteger, comment="Size of the MP4 file")
     sha256: Mapped[str | None] = mapped_column(String(64), comment="SHA-256 of the MP4 file")
     error: Mapped[str | None] = mapped_column(Text, comment="Why it failed; NULL otherwise")
+
+
+class UserTable(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('viewer', 'operator', 'admin')", name="role"),
+        {"comment": "People who may sign in; passwords are stored only as Argon2id hashes."},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, comment="User id")
+    username: Mapped[str] = mapped_column(
+        String(64), unique=True, comment="Sign-in name, unique, compared case-sensitively"
+    )
+    password_hash: Mapped[str] = mapped_column(Text, comment="Argon2id hash (PHC string format)")
+    role: Mapped[str] = mapped_column(String(16), comment="'viewer', 'operator' or 'admin'")
+    disabled: Mapped[bool] = mapped_column(comment="A disabled user cannot sign in")
+    created_ms: Mapped[int] = mapped_column(BigInteger, comment="When the user was made, Unix ms")
+    preferences: Mapped[str] = mapped_column(
+        Text, comment="The web client's settings for this user (grid layout), JSON"
+    )
+
+
+class AuthSessionTable(Base):
+    __tablename__ = "auth_sessions"
+    __table_args__ = (
+        Index("ix_auth_sessions_user_id", "user_id"),
+        {"comment": "Signed-in browser sessions; the cookie holds a token, the table its hash."},
+    )
+
+    token_hash: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="SHA-256 (hex) of the session token"
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        comment="Who signed in",
+    )
+    created_ms: Mapped[int] = mapped_column(BigInteger, comment="When they signed in, Unix ms")
+    last_seen_ms: Mapped[int] = mapped_column(
+        BigInteger, comment="Last request on this session (kept to within a few minutes), Unix ms"
+    )
+    expires_ms: Mapped[int] = mapped_column(
+        BigInteger, comment="Hard end of the session regardless of use, Unix ms"
+    )
+
+
+class ZoneTable(Base):
+    __tablename__ = "camera_zones"
+    __table_args__ = (
+        CheckConstraint("kind IN ('zone', 'line')", name="kind"),
+        {"comment": "Zones (polygons) and lines drawn on a camera's picture, for analytics rules."},
+    )
+
+    camera_id: Mapped[str] = mapped_column(
+        String(63),
+        ForeignKey("cameras.id", ondelete="CASCADE"),
+        primary_key=True,
+        comment="Camera whose picture the zone is drawn on; removed with the camera",
+    )
+    name: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="Name shown to users, unique per camera"
+    )
+    position: Mapped[int] = mapped_column(comment="Order in the camera's list, 0 first")
+    kind: Mapped[str] = mapped_column(
+        String(8), comment="'zone' (closed polygon, 3+ points) or 'line' (2 points, directed)"
+    )
+    points: Mapped[list[list[float]]] = mapped_column(
+        JSON, comment="[[x, y], ...] normalised to the picture: 0..1 from the top-left corner"
+    )
+    updated_ms: Mapped[int] = mapped_column(
+        BigInteger, comment="When the camera's zones were last saved, Unix ms"
+    )

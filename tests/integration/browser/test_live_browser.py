@@ -137,6 +137,7 @@ class Sample:
 def _tile_page(pages: BrowserPages, vms: VmsProcess) -> BrowserPage:
     """A page on the VMS origin with the live tile's files served."""
     page = pages.new_page(f"http://127.0.0.1:{vms.port}")
+    page.sign_in(password=vms.admin_password)
     page.serve(
         {
             "live_player.html": StaticFile.read(HERE / "live_player.html"),

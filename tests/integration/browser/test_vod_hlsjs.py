@@ -97,6 +97,8 @@ def test_hlsjs_plays_the_vod_playlist_across_a_file_boundary(
     assert "#EXT-X-DISCONTINUITY" in playlist.text, playlist.text
 
     page = browser_pages.new_page(f"http://127.0.0.1:{vms.port}")
+
+    page.sign_in(password=vms.admin_password)
     page.save_artifact("vod.m3u8", playlist.content)
     page.serve({"vod_player.html": StaticFile.read(PAGE), "hls.js": node_module_file(HLS_JS)})
     page.open("vod_player.html", src=vod)

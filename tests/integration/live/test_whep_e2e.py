@@ -125,7 +125,7 @@ def dominant_hz(frames: list[Any]) -> float:
 async def test_ten_seconds_of_live_view_then_delete_frees_the_session(vms: VmsProcess) -> None:
     base = f"http://127.0.0.1:{vms.port}"
     _, fds_before = vms.threads_and_fds()
-    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+    async with httpx.AsyncClient(auth=vms.basic_auth, base_url=base, timeout=10) as client:
         viewer = Viewer()
         started = time.monotonic()
         await viewer.open(client, "/api/v1/cameras/front/whep")
@@ -158,7 +158,9 @@ async def test_ten_seconds_of_live_view_then_delete_frees_the_session(vms: VmsPr
 
 
 async def test_sub_stream(vms: VmsProcess) -> None:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{vms.port}", timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=vms.basic_auth, base_url=f"http://127.0.0.1:{vms.port}", timeout=10
+    ) as client:
         viewer = Viewer()
         await viewer.open(client, "/api/v1/cameras/front/whep?stream=sub")
         frame = await viewer.frame()
@@ -173,7 +175,9 @@ async def test_sub_stream(vms: VmsProcess) -> None:
     [("front", "opus/48000/2", 48_000), ("pcmu", "PCMU/8000", 8000)],
 )
 async def test_audio(vms: VmsProcess, camera_id: str, rtp_format: str, rate: int) -> None:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{vms.port}", timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=vms.basic_auth, base_url=f"http://127.0.0.1:{vms.port}", timeout=10
+    ) as client:
         viewer = Viewer(audio=True)
         await viewer.open(client, f"/api/v1/cameras/{camera_id}/whep?audio=true")
         audio_formats = re.findall(r"a=rtpmap:\d+ (\S+)", viewer.answer.split("m=audio")[1])
@@ -187,7 +191,9 @@ async def test_audio(vms: VmsProcess, camera_id: str, rtp_format: str, rate: int
 
 
 async def test_bad_input(vms: VmsProcess) -> None:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{vms.port}", timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=vms.basic_auth, base_url=f"http://127.0.0.1:{vms.port}", timeout=10
+    ) as client:
         probe = Viewer()
         offer = (await probe.pc.createOffer()).sdp
         await probe.close()
@@ -217,7 +223,9 @@ async def test_bad_input(vms: VmsProcess) -> None:
 @pytest.mark.slow
 async def test_a_hundred_offers_that_never_connect_are_freed(vms: VmsProcess) -> None:
     _, fds_before = vms.threads_and_fds()
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{vms.port}", timeout=30) as client:
+    async with httpx.AsyncClient(
+        auth=vms.basic_auth, base_url=f"http://127.0.0.1:{vms.port}", timeout=30
+    ) as client:
         probe = Viewer()
         offer = (await probe.pc.createOffer()).sdp  # no candidates: ICE can never complete
         await probe.close()

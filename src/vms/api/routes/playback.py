@@ -49,9 +49,12 @@ def _bucket_ms(bucket: str, span_ms: int) -> int | None:
 
 
 def segment_uri(segment_id: SegmentId) -> str:
-    """Where a playlist points for a segment's bytes; ends in .mp4 because ffmpeg's HLS demuxer
-    refuses segment URLs without an allowed extension."""
-    return f"/api/v1/recordings/{segment_id}/media.mp4"
+    """Where a playlist (at /api/v1/cameras/{id}/vod.m3u8) points for a segment's bytes.
+
+    Relative, so a player given credentials in the playlist URL (`http://user:pass@host/...`)
+    keeps them: ffmpeg drops the user part when it resolves a path that starts with '/'. Ends in
+    .mp4 because ffmpeg's HLS demuxer refuses segment URLs without an allowed extension."""
+    return f"../../recordings/{segment_id}/media.mp4"
 
 
 def playback_router(backend: PlaybackBackend, recordings: ApiBackend) -> APIRouter:
