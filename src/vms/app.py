@@ -24,6 +24,7 @@ from vms.api.app import create_api
 from vms.api.routes.system import SystemServices, install_system_services
 from vms.api.service_backend import ServiceBackend
 from vms.api.web import mount_web_client
+from vms.auth.models import Role
 from vms.auth.service import Auth
 from vms.cameras.manager import CameraManager
 from vms.cameras.stats import CameraMetrics, StorageMetrics
@@ -418,6 +419,23 @@ def repair(settings: Settings) -> int:
         print(f"vms: {exc}", file=sys.stderr)
         return 1
     print(_repair_summary(report))
+    return 0
+
+
+def set_user_password(settings: Settings, username: str, password: str, role: str) -> int:
+    """`vms user password`: reset (or make) a user while VMS is stopped; their sessions end."""
+    configure_logging(settings.logging.level, settings.logging.format)
+    try:
+        with exclusive_lock(settings.storage.data_dir / "vms.lock"):
+            engine = create_engine(settings.database.url)
+            migrate(engine)
+            auth = Auth.build(engine, SystemClock(), settings.auth)
+            made = auth.users.set_password(username, password, Role(role))
+            engine.dispose()
+    except VmsError as exc:
+        print(f"vms: {exc}", file=sys.stderr)
+        return 1
+    print(f"{'made' if made else 'changed the password of'} user {username!r}")
     return 0
 
 

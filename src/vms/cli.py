@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import functools
 import json
 import os
 import sys
@@ -75,13 +77,65 @@ def _cmd_index_repair(args: argparse.Namespace) -> int:
     return repair(settings)
 
 
-def _api_request(api: str, method: str, path: str, body: object | None = None) -> object:
+def _cmd_user_password(args: argparse.Namespace) -> int:
+    from vms.app import set_user_password
+    from vms.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(_config_path(args), os.environ)
+    except ConfigError as exc:
+        print(f"vms: configuration error\n{exc}", file=sys.stderr)
+        return 2
+    password = os.environ.get("VMS_NEW_PASSWORD")
+    if password is None:
+        import getpass
+
+        password = getpass.getpass(f"New password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            print("vms: the two passwords differ", file=sys.stderr)
+            return 2
+    return set_user_password(settings, args.name, password, args.role)
+
+
+def _add_api_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--api", default="http://127.0.0.1:8080", help="VMS API base URL")
+    parser.add_argument(
+        "--user",
+        default=os.environ.get("VMS_USER", "admin"),
+        help="VMS user to sign in as (default: $VMS_USER, else admin); the password comes "
+        "from $VMS_PASSWORD, else it is asked for",
+    )
+
+
+@functools.cache
+def _authorization(user: str) -> str:
+    """An HTTP Basic header for `user` (asked for once per run); the password is never a
+    command-line argument, where other users of the machine could read it in the process list."""
+    password = os.environ.get("VMS_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise SystemExit("vms: set VMS_PASSWORD (or run in a terminal to be asked)")
+        import getpass
+
+        password = getpass.getpass(f"VMS password for {user}: ")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return f"Basic {token}"
+
+
+def _api_request(
+    args: argparse.Namespace, method: str, path: str, body: object | None = None
+) -> object:
+    api = args.api
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
         f"{api.rstrip('/')}/api/v1{path}",
         data=data,
         method=method,
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
+        headers={
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Authorization": _authorization(args.user),
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -96,7 +150,7 @@ def _api_request(api: str, method: str, path: str, body: object | None = None) -
 
 def _cmd_camera(args: argparse.Namespace) -> int:
     if args.camera_command == "list":
-        result = _api_request(args.api, "GET", "/cameras")
+        result = _api_request(args, "GET", "/cameras")
     elif args.camera_command == "add":
         body: dict[str, object] = {
             "id": args.id,
@@ -107,11 +161,11 @@ def _cmd_camera(args: argparse.Namespace) -> int:
         }
         if args.sub_url:
             body["sub_url"] = args.sub_url
-        result = _api_request(args.api, "POST", "/cameras", body)
+        result = _api_request(args, "POST", "/cameras", body)
     elif args.camera_command == "status":
-        result = _api_request(args.api, "GET", f"/cameras/{args.id}/status")
+        result = _api_request(args, "GET", f"/cameras/{args.id}/status")
     else:
-        result = _api_request(args.api, "DELETE", f"/cameras/{args.id}")
+        result = _api_request(args, "DELETE", f"/cameras/{args.id}")
     if result is not None:
         print(json.dumps(result, indent=2))
     return 0
@@ -119,7 +173,7 @@ def _cmd_camera(args: argparse.Namespace) -> int:
 
 def _camera_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     camera = sub.add_parser("camera", help="list, add, inspect or remove cameras (via the API)")
-    camera.add_argument("--api", default="http://127.0.0.1:8080", help="VMS API base URL")
+    _add_api_arguments(camera)
     actions = camera.add_subparsers(dest="camera_command", required=True)
     actions.add_parser("list", help="list cameras")
     add = actions.add_parser("add", help="add a camera; recording starts at once")
@@ -135,9 +189,13 @@ def _camera_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     camera.set_defaults(func=_cmd_camera)
 
 
-def _download(api: str, path: str, target: Path) -> None:
+def _download(args: argparse.Namespace, path: str, target: Path) -> None:
+    api = args.api
+    request = urllib.request.Request(
+        f"{api.rstrip('/')}/api/v1{path}", headers={"Authorization": _authorization(args.user)}
+    )
     try:
-        with urllib.request.urlopen(f"{api.rstrip('/')}/api/v1{path}", timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             target.write_bytes(response.read())
     except urllib.error.URLError as exc:
         raise SystemExit(f"vms: cannot download {path}: {exc}") from None
@@ -157,19 +215,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
         "format": "mp4",
         "requested_by": args.requested_by,
     }
-    job = _api_request(args.api, "POST", "/exports", body)
+    job = _api_request(args, "POST", "/exports", body)
     assert isinstance(job, dict)
     while job["state"] in ("queued", "running"):
         time.sleep(0.5)
-        job = _api_request(args.api, "GET", f"/exports/{job['id']}")
+        job = _api_request(args, "GET", f"/exports/{job['id']}")
         assert isinstance(job, dict)
     if job["state"] != "done":
         print(f"vms: export {job['id']} {job['state']}: {job.get('error')}", file=sys.stderr)
         return 1
     out = Path(args.out or f"{args.camera}-{job['media_start_ms']}.mp4")
-    _download(args.api, f"/exports/{job['id']}/file", out)
+    _download(args, f"/exports/{job['id']}/file", out)
     manifest = out.with_suffix(".manifest.json")
-    _download(args.api, f"/exports/{job['id']}/manifest", manifest)
+    _download(args, f"/exports/{job['id']}/manifest", manifest)
     print(f"{out}\n{manifest}")
     return 0
 
@@ -206,7 +264,7 @@ def _export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     export.add_argument("start", help="'verify', or the camera id")
     export.add_argument("camera", nargs="?", help="range start (or FILE for verify)")
     export.add_argument("end", nargs="?", help="range end (or MANIFEST for verify)")
-    export.add_argument("--api", default="http://127.0.0.1:8080", help="VMS API base URL")
+    _add_api_arguments(export)
     export.add_argument("--out", help="output file (default CAMERA-START.mp4)")
     export.add_argument("--requested-by", default=os.environ.get("USER", "cli"))
     _add_config_argument(export)
@@ -246,6 +304,20 @@ def build_parser() -> argparse.ArgumentParser:
     openapi = sub.add_parser("openapi", help="print the API's OpenAPI document (JSON)")
     openapi.add_argument("-o", "--output", type=Path, help="write it to this file instead")
     openapi.set_defaults(func=_cmd_openapi)
+
+    user = sub.add_parser("user", help="user maintenance while VMS is stopped")
+    user_actions = user.add_subparsers(dest="user_command", required=True)
+    password = user_actions.add_parser(
+        "password",
+        help="set a user's password (made if missing): a lost admin password is reset here; "
+        "the password comes from $VMS_NEW_PASSWORD or is asked for",
+    )
+    password.add_argument("name", help="user name")
+    password.add_argument(
+        "--role", choices=["viewer", "operator", "admin"], default="admin", help="role if made"
+    )
+    _add_config_argument(password)
+    password.set_defaults(func=_cmd_user_password)
 
     index = sub.add_parser("index", help="segment index maintenance")
     index_actions = index.add_subparsers(dest="index_command", required=True)

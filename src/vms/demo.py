@@ -69,7 +69,12 @@ def run_demo(*, cameras: int, data_dir: Path, port: int) -> int:
         path = data_dir / "demo.yaml"
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         settings = load_settings(path, os.environ)
-        print(f"VMS is starting: http://127.0.0.1:{port}/api/v1/docs  (Ctrl+C stops it)")
+        print(f"VMS is starting: http://127.0.0.1:{port}/  (Ctrl+C stops it)")
+        print(
+            "Sign in as admin: the first start prints a made-up password below (or set "
+            "VMS_ADMIN_PASSWORD first); `vms user password admin` resets it. "
+            f"API: http://127.0.0.1:{port}/api/v1/docs"
+        )
         print(f"Configuration: {path}; cameras from {rtsp}")
         restream = f"rtsp://127.0.0.1:{settings.server.rtsp_port}"
         print(

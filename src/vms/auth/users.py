@@ -104,6 +104,18 @@ class Users:
         self._sessions.forget_cached()
         log.info("user %r removed by %r", target.username, actor.username)
 
+    def set_password(self, username: str, password: str, role: Role) -> bool:
+        """Maintenance (`vms user password`): set the password of `username`, enabling it, or
+        make it with `role`; returns whether the user was made."""
+        row = self._repo.find(username)
+        if row is None:
+            self.add(username, password, role)
+            return True
+        check_password_rule(password)
+        self._repo.update(row.id, password_hash=hash_password(password), disabled=False)
+        self._sessions.end_user_sessions(row.id)
+        return False
+
     def change_own_password(
         self, user: User, current: str, new: str, *, keep_token: str | None
     ) -> None:

@@ -24,6 +24,11 @@ ENV_PREFIX = "VMS_"
 CONFIG_ENV = "VMS_CONFIG"
 # Read once by the auth room when the first admin is made; a secret, never a setting.
 ADMIN_PASSWORD_ENV = "VMS_ADMIN_PASSWORD"
+# VMS_* variables that are not settings: the config path, the first admin's password, and the
+# credentials of the `vms` command-line client (`vms camera`, `vms export`, `vms user`).
+NOT_SETTINGS = frozenset(
+    {CONFIG_ENV, ADMIN_PASSWORD_ENV, "VMS_USER", "VMS_PASSWORD", "VMS_NEW_PASSWORD"}
+)
 _FILE_KEY = "config file (--config or VMS_CONFIG)"
 
 
@@ -136,7 +141,7 @@ def _apply_env(
     """Write each VMS_* variable into `data`; returns the variables that could not be placed."""
     problems: list[ConfigProblem] = []
     for name in sorted(env):
-        if not name.startswith(ENV_PREFIX) or name in (CONFIG_ENV, ADMIN_PASSWORD_ENV):
+        if not name.startswith(ENV_PREFIX) or name in NOT_SETTINGS:
             continue
         try:
             origins[_set(data, name, env[name])] = name

@@ -8,7 +8,6 @@ import Shell from "./Shell";
 const LiveGrid = lazy(() => import("../live/LiveGrid"));
 const LiveCamera = lazy(() => import("../live/LiveCamera"));
 const PlaybackPage = lazy(() => import("../playback/PlaybackPage"));
-const EventsPage = lazy(() => import("../events/EventsPage"));
 const SettingsPage = lazy(() => import("../settings/SettingsPage"));
 
 /** Pages need a session: wait for the first check, then send signed-out users to sign in. */
@@ -38,7 +37,6 @@ export default function App() {
         <Route path="/live" component={LiveGrid} />
         <Route path="/live/:cameraId" component={LiveCamera} />
         <Route path="/playback/:cameraId?" component={PlaybackPage} />
-        <Route path="/events" component={EventsPage} />
         <Route path="/settings/*section" component={SettingsPage} />
         <Route path="*" component={() => <p class="empty">This page does not exist.</p>} />
       </Route>

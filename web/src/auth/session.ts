@@ -14,7 +14,8 @@ export { session, checked };
 /** Ask the server who we are (the HttpOnly cookie is invisible to scripts); null when signed out. */
 export async function loadSession(): Promise<SessionInfo | null> {
   const result = await api.GET("/api/v1/auth/session");
-  const info = result.response.ok ? (result.data ?? null) : null;
+  // 204: nobody is signed in (not an error, so the browser logs nothing)
+  const info = result.response.status === 200 ? (result.data ?? null) : null;
   setSession(info);
   setChecked(true);
   return info;

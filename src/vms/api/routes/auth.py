@@ -15,6 +15,7 @@ from vms.api.problems import problem_responses
 from vms.api.schemas.auth import PasswordChange, PreferencesBody, SessionOut, SignIn
 from vms.auth.models import User
 from vms.config.auth import AuthSettings
+from vms.core.errors import UnauthorizedError
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
@@ -50,8 +51,19 @@ def auth_router(settings: AuthSettings) -> APIRouter:
         )
         return SessionOut.of(user)
 
-    @router.get("/session", summary="Who is signed in", responses=problem_responses(401))
-    def read_session(user: CurrentUser) -> SessionOut:
+    @router.get(
+        "/session",
+        summary="Who is signed in; 204 (no body) when nobody is",
+        response_model=SessionOut,
+        responses={204: {"description": "Not signed in"}},
+    )
+    def read_session(request: Request) -> SessionOut | Response:
+        # Signed out is an answer, not an error: a browser would log a 401 as a console error
+        # on every visit to the sign-in page.
+        try:
+            user = current_user(request)
+        except UnauthorizedError:
+            return Response(status_code=status.HTTP_204_NO_CONTENT)
         return SessionOut.of(user)
 
     @router.delete(

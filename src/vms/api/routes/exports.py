@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from vms.api.auth_deps import Operator
 from vms.api.backend import SegmentFile
 from vms.api.files import MP4, segment_file_response
 from vms.api.playback_backend import PlaybackBackend
 from vms.api.problems import problem_responses
 from vms.api.routes.playback import parse_range
 from vms.api.schemas.exports import ExportCreate, ExportView, IssueView, VerifyRequest, VerifyView
+from vms.auth.models import User
 from vms.core.errors import InvalidInputError
 from vms.core.ids import CameraId, SegmentId
 from vms.playback.jobs import ExportJob
@@ -38,16 +40,22 @@ def _view(job: ExportJob) -> ExportView:
     )
 
 
+def _requester(user: User, body: ExportCreate) -> str:
+    """The signed-in user is the audit trail's who; the body's free text is kept as a note."""
+    note = body.requested_by.strip()
+    return user.username if note in ("", "api", user.username) else f"{user.username} ({note})"
+
+
 def exports_router(backend: PlaybackBackend) -> APIRouter:
     router = APIRouter(prefix="/exports", tags=["exports"])
 
     @router.post(
         "", status_code=202, summary="Start an export job", responses=problem_responses(404, 422)
     )
-    async def create_export(body: ExportCreate) -> ExportView:
+    async def create_export(body: ExportCreate, user: Operator) -> ExportView:
         start_ms, end_ms = parse_range(body.start, body.end)
         job = await backend.create_export(
-            CameraId(body.camera), body.stream, start_ms, end_ms, body.requested_by
+            CameraId(body.camera), body.stream, start_ms, end_ms, _requester(user, body)
         )
         return _view(job)
 

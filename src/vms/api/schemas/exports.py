@@ -16,7 +16,11 @@ class ExportCreate(ApiModel):
     end: str = Field(description="ISO-8601 with a time zone, or unix milliseconds")
     format: Literal["mp4"] = "mp4"
     stream: StreamName = StreamName.MAIN
-    requested_by: str = Field("api", max_length=200, description="who asks (audit trail)")
+    requested_by: str = Field(
+        "api",
+        max_length=200,
+        description="a note on who asks or why; the audit trail names the signed-in user",
+    )
 
 
 class ExportView(ApiModel):
