@@ -2,7 +2,9 @@
 
 Both relays pull the same simulated 1080p25 H.264 camera (`vms simulate`, the looped 4 Mbit/s
 file of bench/record.py) in the same run, one after the other:
-- VMS: `vms serve` with the camera (not recorded), clients at rtsp://…/cam1;
+- VMS: `vms serve` with the camera (not recorded), clients at rtsp://…/cam1, signed in as the
+  bench admin (HTTP Basic on each request before PLAY: the restream checks it then, and caches it,
+  so nothing of it falls in the measured windows);
 - GStreamer: `( rtspsrc location=URL latency=0 protocols=tcp ! rtph264depay ! rtph264pay
   name=pay0 pt=96 )` in a shared media factory under the system python3 (python3-gi), TCP to the
   camera like VMS's own pull.
@@ -18,6 +20,7 @@ Usage: python bench/live_rtsp.py [--quick] [--json PATH]   (--quick: ~1 minute)
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import selectors
@@ -30,6 +33,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import av
 import psutil
@@ -83,10 +87,17 @@ loop.run()
 
 
 def rtsp_play(url: str, timeout_s: float = 20.0) -> socket.socket:
-    """DESCRIBE, SETUP track 0 (TCP interleaved) and PLAY; returns the playing socket."""
-    host, port = url.removeprefix("rtsp://").split("/", 1)[0].split(":")
-    sock = socket.create_connection((host, int(port)), timeout=timeout_s)
-    exchange = _Exchange(sock)
+    """DESCRIBE, SETUP track 0 (TCP interleaved) and PLAY; returns the playing socket.
+    user:password@ in `url` is sent as HTTP Basic on each request (and left out of the URLs)."""
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None, url
+    authorization = ""
+    if parts.username is not None:
+        userinfo = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        authorization = f"Authorization: Basic {base64.b64encode(userinfo.encode()).decode()}"
+        url = parts._replace(netloc=f"{parts.hostname}:{parts.port}").geturl()
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout_s)
+    exchange = _Exchange(sock, authorization)
     headers, sdp = exchange.request("DESCRIBE", url, "Accept: application/sdp")
     base = headers.get("content-base", url + "/").rstrip("/")
     transport = "Transport: RTP/AVP/TCP;unicast;interleaved=0-1"
@@ -96,17 +107,24 @@ def rtsp_play(url: str, timeout_s: float = 20.0) -> socket.socket:
     return sock
 
 
-class _Exchange:
-    """Requests and responses on one RTSP connection (before any media flows)."""
+class RtspUnauthorizedError(Exception):
+    """The server wants (other) credentials: waiting will not help."""
 
-    def __init__(self, sock: socket.socket) -> None:
+
+class _Exchange:
+    """Requests and responses on one RTSP connection (before any media flows); `authorization`
+    (a whole header line, or empty) goes with every request."""
+
+    def __init__(self, sock: socket.socket, authorization: str = "") -> None:
         self._sock = sock
+        self._authorization = authorization
         self._buffer = b""
         self._cseq = 0
 
     def request(self, method: str, target: str, header: str) -> tuple[dict[str, str], bytes]:
         self._cseq += 1
-        text = f"{method} {target} RTSP/1.0\r\nCSeq: {self._cseq}\r\n{header}\r\n\r\n"
+        extra = f"{self._authorization}\r\n" if self._authorization else ""
+        text = f"{method} {target} RTSP/1.0\r\nCSeq: {self._cseq}\r\n{extra}{header}\r\n\r\n"
         self._sock.sendall(text.encode())
         while b"\r\n\r\n" not in self._buffer:
             self._buffer += self._recv()
@@ -120,6 +138,8 @@ class _Exchange:
             rest += self._recv()
         self._buffer = rest[length:]
         status = int(lines[0].split()[1])
+        if status == 401:
+            raise RtspUnauthorizedError(f"{method} {target}: RTSP 401 (credentials refused)")
         if status != 200:
             raise RuntimeError(f"{method} {target}: RTSP {status}")
         return headers, rest[:length]
@@ -253,7 +273,7 @@ def vms_relay(camera_url: str, restream: bool = True) -> Iterator[tuple[str, psu
         tempfile.TemporaryDirectory(prefix="bench-rtsp-") as tmp,
         vms_serve(Path(tmp), [camera], {"rtsp_restream": restream}) as server,
     ):
-        url = f"rtsp://127.0.0.1:{server.rtsp_port}/cam1"
+        url = server.rtsp_url("cam1")  # signed in: user:password@ (see rtsp_play)
         if restream:
             _wait_describable(url, server.popen)
         else:

@@ -2,16 +2,26 @@
 
 Every bench script runs real processes (`vms simulate`, `vms serve`) and prints a table of rows;
 these helpers start and stop those processes the same way everywhere, so that the scripts differ
-only in what they measure. Scripts import this module as `bench.support` (each puts the repository
-root on sys.path, so that `python bench/<name>.py` works as well as `import bench.<name>`).
+only in what they measure. Scripts import this module as `bench.support` (each puts the
+repository root on sys.path, so that `python bench/<name>.py` works as well as
+`import bench.<name>`).
+
+VMS asks every API, stream, WebSocket and RTSP restream client to sign in: `vms serve` starts here
+with the first admin's password BENCH_ADMIN_PASSWORD, and clients send it as HTTP Basic
+(BENCH_AUTH for httpx, BENCH_AUTH_HEADER for WebSocket and raw RTSP clients, `VmsServer.rtsp_url`
+for players that take user:password@ in the URL). VMS caches a Basic answer for a few minutes, so
+only the first request pays for its Argon2 check (~0.1 s): a benchmark that times a first request
+calls `warm_credentials` just before.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import math
+import os
 import signal
 import socket
 import subprocess
@@ -31,6 +41,13 @@ VMS = str(Path(sys.executable).with_name("vms"))
 SAMPLE = ROOT / ".cache" / "bench" / "sample-1080p25-4M-gop2.mp4"
 GOP_CACHED_S = 2.5  # after a camera streams: a whole GOP (2 s) is in the hub's cache
 Row = dict[str, object]
+BENCH_ADMIN = "admin"  # the first user `vms serve` makes on a new data folder
+BENCH_ADMIN_PASSWORD = "bench-admin-password"
+BENCH_AUTH = httpx.BasicAuth(BENCH_ADMIN, BENCH_ADMIN_PASSWORD)
+BENCH_AUTH_HEADER = {
+    "Authorization": "Basic "
+    + base64.b64encode(f"{BENCH_ADMIN}:{BENCH_ADMIN_PASSWORD}".encode()).decode()
+}
 
 
 def free_port() -> int:
@@ -88,6 +105,10 @@ class VmsServer:
     popen: subprocess.Popen[bytes]
     process: psutil.Process
 
+    def rtsp_url(self, path: str) -> str:
+        """The restream URL of `path` (e.g. cam1), signed in through the URL's userinfo."""
+        return f"rtsp://{BENCH_ADMIN}:{BENCH_ADMIN_PASSWORD}@127.0.0.1:{self.rtsp_port}/{path}"
+
 
 @contextlib.contextmanager
 def vms_serve(
@@ -95,7 +116,8 @@ def vms_serve(
     cameras: Sequence[Mapping[str, object]],
     live: Mapping[str, object] | None = None,
 ) -> Iterator[VmsServer]:
-    """`vms serve` on `data_dir` with `cameras` (and a `live` section); stopped on exit."""
+    """`vms serve` on `data_dir` with `cameras` (and a `live` section), its first admin's password
+    BENCH_ADMIN_PASSWORD (`data_dir` is new); stopped on exit."""
     port, rtsp_port = free_port(), free_port()
     config: dict[str, object] = {
         "server": {"port": port, "rtsp_port": rtsp_port},
@@ -107,7 +129,9 @@ def vms_serve(
         config["live"] = dict(live)
     path = data_dir / "vms.yaml"
     path.write_text(yaml.safe_dump(config))
-    proc = subprocess.Popen([VMS, "serve", "--config", str(path)], stdout=subprocess.DEVNULL)
+    env = dict(os.environ, VMS_ADMIN_PASSWORD=BENCH_ADMIN_PASSWORD)
+    command = [VMS, "serve", "--config", str(path)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
     try:
         yield VmsServer(f"http://127.0.0.1:{port}", rtsp_port, proc, psutil.Process(proc.pid))
     finally:
@@ -136,11 +160,22 @@ def wait_streaming(server: VmsServer, camera_id: str, timeout_s: float = 60.0) -
         if server.popen.poll() is not None:
             raise RuntimeError("vms serve exited")
         with contextlib.suppress(httpx.HTTPError):
-            status = httpx.get(f"{server.base_url}/api/v1/cameras/{camera_id}/status", timeout=2)
+            url = f"{server.base_url}/api/v1/cameras/{camera_id}/status"
+            status = httpx.get(url, auth=BENCH_AUTH, timeout=2)
+            if status.status_code == 401:
+                raise RuntimeError("VMS refused the bench admin's credentials")
             if status.is_success and status.json()["streams"][0]["state"] == "streaming":
                 return
         time.sleep(0.2)
     raise TimeoutError("the camera did not start streaming")
+
+
+def warm_credentials(base_url: str) -> None:
+    """One untimed signed-in request (on a connection of its own), so that VMS has checked and
+    cached BENCH_AUTH before a timed first request; fails if VMS refuses the credentials."""
+    response = httpx.get(f"{base_url}/api/v1/auth/session", auth=BENCH_AUTH, timeout=10)
+    if response.status_code != 200:
+        raise RuntimeError(f"VMS refused the bench admin's credentials: {response.status_code}")
 
 
 def tree(proc: psutil.Process) -> list[psutil.Process]:

@@ -182,11 +182,16 @@ class Mse:
             self._metrics.session_closed(camera, stream, LiveProtocol.MSE)
 
 
-async def cancel_quietly(task: asyncio.Task[None]) -> None:
-    """Cancel a task and wait for it, swallowing its cancellation."""
+async def cancel_quietly(
+    task: asyncio.Task[None], expected: tuple[type[Exception], ...] = ()
+) -> None:
+    """Cancel a task and wait for it, swallowing its cancellation and the `expected` errors it
+    may already have ended with (a client that went away while a fragment was being sent)."""
     task.cancel()
     try:
         await task
     except asyncio.CancelledError:
         if not task.cancelled():
             raise
+    except expected:
+        pass

@@ -130,7 +130,7 @@ def live_hls_router(live: LiveService) -> APIRouter:
         receiver = asyncio.create_task(_until_closed(websocket))
         done, _pending = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         await cancel_quietly(receiver)
-        await cancel_quietly(sender)
+        await cancel_quietly(sender, expected=(WebSocketDisconnect, OSError))
         if sender in done and receiver not in done:  # the packager stopped, or the client stalled
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(_CLOSE_TIMEOUT_S):
