@@ -212,7 +212,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
             clock,
             host=settings.server.host,
             rtsp_port=settings.server.rtsp_port,
-            rtsp_auth=RtspAuth.for_users(auth.sessions.rtsp_verifier()),
+            rtsp_auth=RtspAuth.for_users(auth.sessions.rtsp_verify),
         ),
         auth,
     )

@@ -59,7 +59,8 @@ def _check_origin(connection: HTTPConnection) -> None:
     """Refuse a changing request sent from another site's page (cross-site request forgery).
     SameSite=Strict already keeps the cookie off such requests; this also covers Basic
     credentials a browser may have remembered."""
-    method = connection.scope.get("method", "GET")
+    # A WebSocket upgrade is a GET, but what follows is not a safe read: check it too.
+    method = "WEBSOCKET" if connection.scope["type"] == "websocket" else connection.scope["method"]
     origin = connection.headers.get("origin")
     if method in _SAFE_METHODS or origin is None:
         return

@@ -12,7 +12,6 @@ import hmac
 import logging
 import secrets
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from vms.auth.convert import user_from_row
@@ -132,17 +131,14 @@ class Sessions:
             self._cache[key] = _Cached(user, now_ms)
         return user
 
-    def rtsp_verifier(self, address: str = "rtsp") -> Callable[[str, str], bool]:
-        """A Basic check for the RTSP restream: the same users as the API (any role)."""
-
-        def verify(username: str, password: str) -> bool:
-            try:
-                self.user_for_basic(username, password, address)
-            except (UnauthorizedError, RateLimitedError):
-                return False
-            return True
-
-        return verify
+    def rtsp_verify(self, username: str, password: str, address: str) -> bool:
+        """A Basic check for the RTSP restream: the same users as the API (any role), with
+        sign-in failures counted per client address like the API's."""
+        try:
+            self.user_for_basic(username, password, address)
+        except (UnauthorizedError, RateLimitedError):
+            return False
+        return True
 
     def end_user_sessions(self, user_id: int, *, keep_token: str | None = None) -> None:
         """After a password change, role change or removal: every other session ends now."""

@@ -9,7 +9,7 @@ import secrets
 
 from vms.auth.convert import preferences_to_json, user_from_row
 from vms.auth.models import Preferences, Role, User
-from vms.auth.passwords import check_password_rule, hash_password, verify_password
+from vms.auth.passwords import check_password_rule, hash_password
 from vms.auth.sessions import Sessions
 from vms.core.clock import Clock
 from vms.core.errors import ConflictError, InvalidInputError, UnauthorizedError
@@ -117,12 +117,15 @@ class Users:
         return False
 
     def change_own_password(
-        self, user: User, current: str, new: str, *, keep_token: str | None
+        self, user: User, current: str, new: str, *, keep_token: str | None, address: str
     ) -> None:
-        """The user's own change: the current password is asked again; other sessions end."""
-        row = self._repo.get(user.id)
-        if not verify_password(row.password_hash, current):
-            raise UnauthorizedError("the current password is wrong")
+        """The user's own change: the current password is asked again (wrong guesses count
+        towards the sign-in pause, so a stolen cookie cannot guess it fast); other sessions end."""
+        try:
+            self._sessions.check_password(user.username, current, address)
+        except UnauthorizedError:
+            # 422, not 401: a 401 tells the web client its session ended and signs it out.
+            raise InvalidInputError("the current password is wrong") from None
         check_password_rule(new)
         self._repo.update(user.id, password_hash=hash_password(new))
         self._sessions.end_user_sessions(user.id, keep_token=keep_token)

@@ -32,7 +32,8 @@ export function onUnauthorized(listener: () => void): () => void {
 
 const sessionWatch: Middleware = {
   onResponse({ response, request }) {
-    if (response.status === 401 && !request.url.endsWith("/api/v1/auth/login")) {
+    const signingIn = request.method === "POST" && request.url.endsWith("/api/v1/auth/session");
+    if (response.status === 401 && !signingIn) {
       unauthorizedListeners.forEach((listener) => listener());
     }
     return undefined;

@@ -100,6 +100,7 @@ def auth_router(settings: AuthSettings) -> APIRouter:
             body.current_password.get_secret_value(),
             body.new_password.get_secret_value(),
             keep_token=request.cookies.get(SESSION_COOKIE),
+            address=client_address(request),
         )
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

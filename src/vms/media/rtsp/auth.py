@@ -70,8 +70,9 @@ class AuthResult:
     challenges: tuple[str, ...] = ()
 
 
-# Checks a user name and password against a user store (VMS's own users); may be slow.
-BasicVerifier = Callable[[str, str], bool]
+# Checks (user name, password, client address) against a user store (VMS's own users); slow on
+# purpose (a password hash), so the server calls it on a worker thread.
+BasicVerifier = Callable[[str, str, str], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +124,18 @@ class RtspAuth:
                 out.append(f'Basic realm="{self.realm}"')
         return tuple(out)
 
-    def check(self, method: str, authorization: str | None) -> AuthResult:
+    @property
+    def slow(self) -> bool:
+        """Whether `check` may take long (a user store): run it off the event loop."""
+        return self.verify_basic is not None
+
+    def check(self, method: str, authorization: str | None, peer: str = "") -> AuthResult:
         """Verify an Authorization header for a request with this method."""
         if authorization:
             scheme, _, value = authorization.strip().partition(" ")
             kind = scheme.lower()
             if kind == AuthScheme.BASIC and AuthScheme.BASIC in self.schemes:
-                if self._check_basic(value.strip()):
+                if self._check_basic(value.strip(), peer):
                     return AuthResult(ok=True)
             elif kind == AuthScheme.DIGEST and AuthScheme.DIGEST in self.schemes:
                 state = self._check_digest(method, parse_digest_params(value))
@@ -139,14 +145,14 @@ class RtspAuth:
                     return AuthResult(ok=False, challenges=self.challenges(stale=True))
         return AuthResult(ok=False, challenges=self.challenges())
 
-    def _check_basic(self, token: str) -> bool:
+    def _check_basic(self, token: str, peer: str) -> bool:
         try:
             decoded = base64.b64decode(token, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             return False
         user, sep, password = decoded.partition(":")
         if sep and self.verify_basic is not None:
-            return self.verify_basic(user, password)
+            return self.verify_basic(user, password, peer)
         return (
             bool(sep)
             and hmac.compare_digest(user.encode(), self.username.encode())

@@ -1,8 +1,9 @@
 """One RTSP client connection: parses requests and answers OPTIONS … TEARDOWN.
 
-Hand-written with the server (see `vms.media.rtsp.server` for why). Handling is synchronous on the
-event loop (nothing here awaits), so a request is answered before the next one is parsed and media
-can never overtake a PLAY response on the same connection.
+Hand-written with the server (see `vms.media.rtsp.server` for why). Requests are answered one at a
+time in arrival order, so media can never overtake a PLAY response on the same connection. Handling
+is synchronous on the event loop, except a password check against VMS's users (a deliberately slow
+hash), which runs on a worker thread while this connection's later requests wait their turn.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from vms.core.clock import Clock
-from vms.media.rtsp.auth import RtspAuth
+from vms.media.rtsp.auth import AuthResult, RtspAuth
 from vms.media.rtsp.message import (
     InterleavedFrame,
     RtspParseError,
@@ -64,6 +66,8 @@ class RtspConnection(asyncio.Protocol):
         self._peer_ip = ""
         self._local_ip = "0.0.0.0"
         self._after_response: Callable[[], None] | None = None
+        self._queue: deque[RtspRequest | InterleavedFrame] = deque()
+        self._checking: asyncio.Task[None] | None = None
         self._handlers: dict[str, Callable[[RtspRequest], RtspResponse]] = {
             "OPTIONS": self._options,
             "DESCRIBE": self._describe,
@@ -85,6 +89,7 @@ class RtspConnection(asyncio.Protocol):
         self._ctx.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._queue.clear()
         self._ctx.connections.discard(self)
         self._ctx.sessions.remove_owned_by(self, tcp_only=True)
         self._transport = None
@@ -101,19 +106,44 @@ class RtspConnection(asyncio.Protocol):
             self._send(RtspResponse(400), error.cseq)
             self.close()
             return
-        for message in messages:
+        self._queue.extend(messages)
+        self._pump()
+
+    def _pump(self) -> None:
+        """Answer queued requests in order; stop at one whose password check must run slowly."""
+        auth = self._ctx.auth
+        while self._queue and self._checking is None:
+            message = self._queue.popleft()
             if isinstance(message, InterleavedFrame):
                 self._touch_tcp_sessions()
-                continue
-            try:
-                response = self._handle(message)
-            except Exception:  # a handler bug answers 500 and keeps the server alive
-                log.exception("rtsp: %s %s failed", message.method, message.uri)
-                response = RtspResponse(500)
-            self._send(response, message.cseq)
-            after, self._after_response = self._after_response, None
-            if after is not None:
-                after()
+            elif auth is not None and auth.slow and message.method != "OPTIONS":
+                self._checking = asyncio.get_running_loop().create_task(
+                    self._check_then_answer(message, auth)
+                )
+            else:
+                self._answer(message, None)
+
+    async def _check_then_answer(self, request: RtspRequest, auth: RtspAuth) -> None:
+        header = request.header("authorization")
+        try:
+            result = await asyncio.to_thread(auth.check, request.method, header, self._peer_ip)
+        finally:
+            self._checking = None
+        if self._transport is None:
+            return  # the client left while its password was checked
+        self._answer(request, result)
+        self._pump()
+
+    def _answer(self, request: RtspRequest, checked: AuthResult | None) -> None:
+        try:
+            response = self._handle(request, checked)
+        except Exception:  # a handler bug answers 500 and keeps the server alive
+            log.exception("rtsp: %s %s failed", request.method, request.uri)
+            response = RtspResponse(500)
+        self._send(response, request.cseq)
+        after, self._after_response = self._after_response, None
+        if after is not None:
+            after()
 
     def _send(self, response: RtspResponse, cseq: str | None) -> None:
         if self._transport is not None and not self._transport.is_closing():
@@ -124,13 +154,16 @@ class RtspConnection(asyncio.Protocol):
             if session.owner is self:
                 self._ctx.sessions.touch(session)
 
-    def _handle(self, request: RtspRequest) -> RtspResponse:
+    def _handle(self, request: RtspRequest, checked: AuthResult | None) -> RtspResponse:
+        """The response to one request; `checked` is its password check if already made."""
         handler = self._handlers.get(request.method)
         if handler is None:
             return RtspResponse(501, (("Public", PUBLIC),))
         auth = self._ctx.auth
         if auth is not None and request.method != "OPTIONS":
-            result = auth.check(request.method, request.header("authorization"))
+            result = checked or auth.check(
+                request.method, request.header("authorization"), self._peer_ip
+            )
             if not result.ok:
                 return RtspResponse(401, tuple(("WWW-Authenticate", c) for c in result.challenges))
         return handler(request)
