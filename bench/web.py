@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -35,27 +33,27 @@ from pathlib import Path
 
 import httpx
 import psutil
-import yaml
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.support import (
+    BENCH_ADMIN,
+    BENCH_ADMIN_PASSWORD,
     ROOT,
-    VMS,
     Row,
     bench_arguments,
     cpu_seconds,
-    free_port,
     percentile,
     print_rows,
     report,
     simulator,
     tree,
+    vms_serve,
 )
 
 CAMERAS = 16
-ADMIN, PASSWORD = "admin", "bench-admin-password"
+ADMIN, PASSWORD = BENCH_ADMIN, BENCH_ADMIN_PASSWORD
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ("--no-sandbox", "--autoplay-policy=no-user-gesture-required")
 DIST = ROOT / "web" / "dist"
@@ -87,7 +85,6 @@ class Vms:
 @contextlib.contextmanager
 def vms_with_cameras(rtsp_base: str, data_dir: Path) -> Iterator[Vms]:
     """`vms serve` with CAMERAS cameras (main + sub, not recorded), once all sub streams flow."""
-    port = free_port()
     cameras = [
         {
             "id": f"cam{n:02d}",
@@ -97,25 +94,10 @@ def vms_with_cameras(rtsp_base: str, data_dir: Path) -> Iterator[Vms]:
         }
         for n in range(1, CAMERAS + 1)
     ]
-    config = {
-        "server": {"port": port, "rtsp_port": free_port()},
-        "storage": {"data_dir": str(data_dir)},
-        "logging": {"level": "WARNING"},
-        "cameras": cameras,
-    }
-    path = data_dir / "vms.yaml"
-    path.write_text(yaml.safe_dump(config))
-    env = dict(os.environ, VMS_ADMIN_PASSWORD=PASSWORD)
-    command = [VMS, "serve", "--config", str(path)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_all_streaming(base, [str(c["id"]) for c in cameras], proc)
+    with vms_serve(data_dir, cameras) as server:
+        wait_all_streaming(server.base_url, [str(c["id"]) for c in cameras], server.popen)
         time.sleep(1.5)  # a whole GOP in every hub's cache
-        yield Vms(base, psutil.Process(proc.pid))
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(60)
+        yield Vms(server.base_url, server.process)
 
 
 def wait_all_streaming(
