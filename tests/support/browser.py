@@ -10,13 +10,17 @@ and uncaught exceptions are collected; a failed test leaves a screenshot of each
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
+import cv2
+import numpy as np
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Route, sync_playwright
 
@@ -45,7 +49,21 @@ _CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
 }
+# Signed out, the web client's first session check is answered 401, which Chromium logs.
+_SIGNED_OUT = re.compile(
+    r"console: Failed to load resource: the server responded with a status of 401 .*"
+    r"/api/v1/auth/session'"
+)
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+Gray = np.ndarray[Any, np.dtype[np.uint8]]
+
+
+def assert_not_blank(gray: Gray, name: str) -> None:
+    """A real picture: not black, grey or a flat fill."""
+    assert float(gray.std()) > 20.0, f"{name}: uniform picture (std {gray.std()})"
+    assert len(np.unique(gray)) > 16, f"{name}: too few grey levels"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +110,18 @@ class BrowserPage:
         )
         assert response.ok, f"sign-in failed: {response.status} {response.text()}"
 
+    def sign_in_with_form(self, path: str, username: str, password: str, landing: str) -> None:
+        """Sign in as a person does: open the web client at `path`, which sends a signed-out page
+        to its sign-in page, fill that in and wait for a URL that matches `landing`. The 401 that
+        Chromium logs on the way (the signed-out session check) is dropped from console_errors."""
+        self.page.goto(f"{self.origin}{path}")
+        self.page.wait_for_url(re.compile(r"/signin"))
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(re.compile(landing))
+        self.console_errors[:] = [e for e in self.console_errors if not _SIGNED_OUT.match(e)]
+
     def url(self, name: str, **query: str) -> str:
         suffix = f"?{urlencode(query)}" if query else ""
         return f"{self.origin}{TEST_PREFIX}{name}{suffix}"
@@ -112,6 +142,14 @@ class BrowserPage:
         path = self.artifacts_dir / name
         path.write_bytes(data)
         return path
+
+    def canvas_picture(self, data_url: str, artifact: str) -> Gray:
+        """A canvas's `toDataURL('image/png')` as a grey picture; the PNG is kept as `artifact`."""
+        png = base64.b64decode(data_url.split(",", 1)[1])
+        self.save_artifact(artifact, png)
+        decoded = cv2.imdecode(np.frombuffer(png, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
+        assert decoded is not None, f"{artifact}: the canvas sample is not a PNG"
+        return np.asarray(decoded, dtype=np.uint8)
 
     def record_console(self, message: ConsoleMessage) -> None:
         if message.type == "error":

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,3 +221,28 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes
+
+
+class RestartableSimulator:
+    """A simulator (`python -m vms.simulator ARGS`) on a fixed port that a test may stop and start
+    again."""
+
+    def __init__(self, *args: str) -> None:
+        self.args = args
+        self.port = free_port()
+        self._running: ExitStack | None = None
+
+    def url(self, camera: int = 1, variant: str = "main") -> str:
+        return f"rtsp://127.0.0.1:{self.port}/cam{camera}/{variant}"
+
+    def start(self) -> None:
+        assert self._running is None
+        stack = ExitStack()
+        stack.enter_context(simulator_process(*self.args, port=self.port))
+        self._running = stack
+
+    def stop(self) -> None:
+        """SIGTERM the simulator (the context manager checks it exits cleanly)."""
+        stack, self._running = self._running, None
+        if stack is not None:
+            stack.close()

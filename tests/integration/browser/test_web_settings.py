@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page
 
-from tests.support.browser import BrowserPage, BrowserPages
+from tests.support.browser import BrowserPage, BrowserPages, Gray, assert_not_blank
 from tests.support.simulator import RunningSimulator, simulator_process
 from tests.support.vms_process import ADMIN, ADMIN_PASSWORD, VmsProcess, wait_for
 
@@ -45,10 +45,6 @@ DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 ONLINE_TIMEOUT_MS = 30_000
 CHARTS_TIMEOUT_MS = 40_000  # the history samples every 10 s; the tab refreshes every 10 s
 # Signed out, the client's first session check is answered 401, which Chromium logs.
-SIGNED_OUT = re.compile(
-    r"console: Failed to load resource: the server responded with a status of 401 .*"
-    r"/api/v1/auth/session'"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +83,7 @@ def _sign_in(
     page: BrowserPage, path: str, username: str, password: str, landing: str
 ) -> BrowserPage:
     """Sign in through the sign-in page, which sends the user on to `path`."""
-    page.page.goto(f"{page.origin}{path}")
-    page.page.wait_for_url(re.compile(r"/signin"))
-    page.page.fill("input[name=username]", username)
-    page.page.fill("input[name=password]", password)
-    page.page.click("button[type=submit]")
-    page.page.wait_for_url(re.compile(landing))
-    page.console_errors[:] = [e for e in page.console_errors if not SIGNED_OUT.match(e)]
+    page.sign_in_with_form(path, username, password, landing)
     return page
 
 
@@ -102,17 +92,12 @@ def _admin_page(pages: BrowserPages, vms: VmsProcess, path: str, **size: int) ->
     return _sign_in(page, path, ADMIN, ADMIN_PASSWORD, re.escape(path) + "$")
 
 
-def _jpeg_gray(data_url: str) -> np.ndarray[Any, np.dtype[np.uint8]]:
+def _jpeg_gray(data_url: str) -> Gray:
     assert data_url.startswith("data:image/jpeg;base64,"), data_url[:40]
     jpeg = base64.b64decode(data_url.split(",", 1)[1])
     decoded = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
     assert decoded is not None, "the probe's snapshot is not a JPEG"
     return np.asarray(decoded, dtype=np.uint8)
-
-
-def _assert_not_blank(gray: np.ndarray[Any, np.dtype[np.uint8]], name: str) -> None:
-    assert float(gray.std()) > 20.0, f"{name}: uniform picture (std {gray.std()})"
-    assert len(np.unique(gray)) > 16, f"{name}: too few grey levels"
 
 
 def _fill(page: Page, label: str, value: str) -> None:
@@ -145,7 +130,7 @@ def test_a_camera_is_tested_added_edited_and_removed(
     p.get_by_test_id("probe-video-sub").wait_for(timeout=30_000)
     snapshot = p.get_by_test_id("probe-snapshot-main")
     assert snapshot.evaluate("(img) => img.complete && img.naturalWidth") == 640
-    _assert_not_blank(_jpeg_gray(str(snapshot.get_attribute("src"))), "probe snapshot")
+    assert_not_blank(_jpeg_gray(str(snapshot.get_attribute("src"))), "probe snapshot")
     assert vms.client.get("/api/v1/cameras/door").status_code == 404, "saved before Save"
     page.screenshot("camera-form-tested")
 

@@ -7,8 +7,6 @@ beside it; zones survive a restart and go with their camera; the history samples
 from __future__ import annotations
 
 import base64
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +19,7 @@ import numpy as np
 import pytest
 
 from tests.support.simulator import RunningSimulator, simulator_process
+from tests.support.sockets import silent_server
 from tests.support.vms_process import VmsProcess, wait_for
 from vms.media.clockcode import decode_clock
 
@@ -34,26 +33,8 @@ ZONES: list[dict[str, Any]] = [
 @pytest.fixture
 def silent_port() -> Iterator[int]:
     """A TCP server that accepts connections and never answers (a hung camera)."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.1)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield int(server.getsockname()[1])
-    stop.set()
-    thread.join()
-    for conn in accepted:
-        conn.close()
-    server.close()
+    with silent_server() as port:
+        yield port
 
 
 def _segments(vms: VmsProcess) -> int:

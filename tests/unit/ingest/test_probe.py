@@ -17,6 +17,7 @@ import av.error
 import pytest
 
 from tests.support.simulator import free_port
+from tests.support.sockets import silent_server
 from vms.core.clock import SystemClock
 from vms.core.errors import InvalidInputError
 from vms.ingest.probe import (
@@ -104,26 +105,8 @@ def test_open_errors_in_plain_words() -> None:
 @pytest.fixture
 def silent_port() -> Iterator[int]:
     """A TCP server that accepts connections and never says a word (a hung camera)."""
-    server = socket.create_server(("127.0.0.1", 0))
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield int(server.getsockname()[1])
-    stop.set()
-    thread.join()
-    for conn in accepted:
-        conn.close()
-    server.close()
+    with silent_server() as port:
+        yield port
 
 
 @pytest.fixture

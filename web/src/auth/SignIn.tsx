@@ -1,6 +1,7 @@
 // The sign-in page: user name and password, the server's error shown as it is worded.
 import { useNavigate, useSearchParams } from "@solidjs/router";
-import { createSignal, Show } from "solid-js";
+import { createSignal } from "solid-js";
+import ErrorAlert from "../app/ErrorAlert";
 import { signIn } from "./session";
 
 export default function SignIn() {
@@ -52,11 +53,7 @@ export default function SignIn() {
             onInput={(e) => setPassword(e.currentTarget.value)}
           />
         </label>
-        <Show when={error()}>
-          <p class="error" role="alert">
-            {error()}
-          </p>
-        </Show>
+        <ErrorAlert message={error()} />
         <button type="submit" class="primary" disabled={busy()}>
           {busy() ? "Signing in…" : "Sign in"}
         </button>

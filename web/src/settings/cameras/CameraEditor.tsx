@@ -2,6 +2,7 @@
 // the server's field errors shown next to the fields they concern.
 import { A, useNavigate } from "@solidjs/router";
 import { createSignal, onMount, Show } from "solid-js";
+import ErrorAlert from "../../app/ErrorAlert";
 import { createStore, unwrap as plain } from "solid-js/store";
 import ConfirmButton from "../ConfirmButton";
 import { formErrors, messageOf } from "../format";
@@ -98,11 +99,7 @@ export default function CameraEditor(props: { cameraId: string | null }) {
         <h2 id="camera-editor-title">{editing ? `Edit camera ${props.cameraId}` : "Add camera"}</h2>
         <A href={sectionPath("cameras")}>Back to cameras</A>
       </div>
-      <Show when={loadError()}>
-        <p class="error" role="alert">
-          Cannot load the camera: {loadError()}
-        </p>
-      </Show>
+      <ErrorAlert prefix="Cannot load the camera: " message={loadError()} />
       <Show when={!editing || view()}>
         <form ref={form} class="camera-form" onSubmit={save} novalidate data-testid="camera-form">
           <CameraFields
@@ -114,11 +111,7 @@ export default function CameraEditor(props: { cameraId: string | null }) {
           />
           <ProbePanel values={values} view={view()} />
           {/* Next to the buttons, where the eye is after Save; field errors sit under their fields. */}
-          <Show when={general()}>
-            <p class="error" role="alert" data-testid="form-error">
-              {general()}
-            </p>
-          </Show>
+          <ErrorAlert message={general()} testId="form-error" />
           <div class="row form-actions">
             <button type="submit" class="primary" disabled={saving()} data-testid="save-camera">
               {saving() ? "Saving…" : editing ? "Save changes" : "Add camera"}

@@ -1,8 +1,10 @@
 // The cameras tab: every camera with its live state, and the way to add, edit and draw zones.
 import { A } from "@solidjs/router";
-import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { createEffect, createSignal, on, Show } from "solid-js";
+import ErrorAlert from "../../app/ErrorAlert";
 import { hasRole } from "../../auth/session";
 import { formatBitrate, messageOf } from "../format";
+import ItemTable from "../ItemTable";
 import { createLoader } from "../loader";
 import { sectionPath } from "../sections";
 import { cameraState, cameraStatus, listCameras, type CameraStatus } from "./camerasApi";
@@ -42,42 +44,25 @@ export default function CameraList() {
           </A>
         </Show>
       </div>
-      <Show when={cameras.error()}>
-        <p class="error" role="alert">
-          Cannot list cameras: {cameras.error()}
-        </p>
-      </Show>
+      <ErrorAlert prefix="Cannot list cameras: " message={cameras.error()} />
       <Show when={statusError()}>
         <p class="error">{statusError()}</p>
       </Show>
       <Show when={cameras.data()} fallback={<p class="loading">Loading cameras…</p>}>
         {(list) => (
           <Show when={list().length > 0} fallback={<p class="empty">No cameras yet.</p>}>
-            <div class="table-scroll">
-              <table data-testid="camera-list">
-                <thead>
-                  <tr>
-                    <th>Camera</th>
-                    <th>State</th>
-                    <th class="wide-only">Video</th>
-                    <th class="wide-only">Recording</th>
-                    <th>
-                      <span class="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {/* Rows keyed by id: a reload every few seconds must not rebuild them (focus stays). */}
-                  <For each={list().map((camera) => camera.id)}>
-                    {(id) => (
-                      <Show when={list().find((camera) => camera.id === id)}>
-                        {(camera) => <CameraRow camera={camera()} status={statuses()[id]} />}
-                      </Show>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
+            {/* Rows keyed by id: a reload every few seconds must not rebuild them (focus stays). */}
+            <ItemTable
+              testId="camera-list"
+              columns={[
+                { label: "Camera" },
+                { label: "State" },
+                { label: "Video", wideOnly: true },
+                { label: "Recording", wideOnly: true },
+              ]}
+              items={list()}
+              row={(camera) => <CameraRow camera={camera()} status={statuses()[camera().id]} />}
+            />
           </Show>
         )}
       </Show>

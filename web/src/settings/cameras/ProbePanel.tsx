@@ -1,6 +1,7 @@
 // The camera form's "Test" button: connects to the typed-in streams without saving and shows the
 // codecs, picture size, frame rate, audio and one picture of each.
 import { createSignal, For, onCleanup, Show } from "solid-js";
+import ErrorAlert from "../../app/ErrorAlert";
 import { messageOf } from "../format";
 import { probeBlocker, type CameraFormValues, type CameraView } from "./cameraForm";
 import { PROBE_TIMEOUT_S, probeCamera, type ProbeResult } from "./camerasApi";
@@ -71,11 +72,7 @@ export default function ProbePanel(props: { values: CameraFormValues; view: Came
         </button>
         <span class="muted small">Connects to the camera without saving anything.</span>
       </div>
-      <Show when={blocked()}>
-        <p class="error small" role="alert">
-          {blocked()}
-        </p>
-      </Show>
+      <ErrorAlert small message={blocked()} />
       <div class="probe-results" aria-live="polite">
         <For each={outcomes()}>{(outcome) => <ProbeOutcome outcome={outcome} />}</For>
       </div>

@@ -2,6 +2,7 @@
 // of every other page's bundle.
 import type uPlot from "uplot";
 import { createEffect, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import ErrorAlert from "../../app/ErrorAlert";
 import { messageOf } from "../format";
 import { alignedData, CHARTS, shapeChart, type ChartSpec, type MetricsHistory, type ShapedChart } from "./chartData";
 
@@ -49,11 +50,7 @@ export default function MetricsCharts(props: { history: MetricsHistory }) {
 
   return (
     <div class="charts">
-      <Show when={error()}>
-        <p class="error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <ErrorAlert message={error()} />
       <Show when={shaped().length > 0} fallback={<p class="muted">No figures recorded yet.</p>}>
         <For each={CHARTS}>
           {(spec) => (

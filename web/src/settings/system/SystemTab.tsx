@@ -1,5 +1,6 @@
 // The System tab: health and the charts of the last hour, refreshed every 10 seconds.
 import { Show } from "solid-js";
+import ErrorAlert from "../../app/ErrorAlert";
 import { createLoader } from "../loader";
 import HealthPanel from "./HealthPanel";
 import MetricsCharts from "./MetricsCharts";
@@ -13,20 +14,12 @@ export default function SystemTab() {
   return (
     <section class="settings-section" aria-labelledby="system-title">
       <h2 id="system-title">System</h2>
-      <Show when={health.error()}>
-        <p class="error" role="alert">
-          Cannot read the server's health: {health.error()}
-        </p>
-      </Show>
+      <ErrorAlert prefix="Cannot read the server's health: " message={health.error()} />
       <Show when={health.data()} fallback={<Show when={!health.error()}>{<p class="loading">Loading…</p>}</Show>}>
         {(data) => <HealthPanel health={data()} />}
       </Show>
       <h3>Last hour</h3>
-      <Show when={metrics.error()}>
-        <p class="error" role="alert">
-          Cannot read the metrics: {metrics.error()}
-        </p>
-      </Show>
+      <ErrorAlert prefix="Cannot read the metrics: " message={metrics.error()} />
       <Show when={metrics.data()}>{(data) => <MetricsCharts history={data()} />}</Show>
     </section>
   );

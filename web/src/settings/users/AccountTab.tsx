@@ -1,5 +1,6 @@
 // "My account": every user changes their own password here (the current one is asked for).
 import { createSignal, Show } from "solid-js";
+import ErrorAlert from "../../app/ErrorAlert";
 import { session } from "../../auth/session";
 import { messageOf } from "../format";
 import { changeOwnPassword, passwordProblem } from "./usersApi";
@@ -52,11 +53,7 @@ export default function AccountTab() {
           New password again
           <input type="password" autocomplete="new-password" value={repeated()} onInput={(e) => setRepeated(e.currentTarget.value)} />
         </label>
-        <Show when={error()}>
-          <p class="error" role="alert">
-            {error()}
-          </p>
-        </Show>
+        <ErrorAlert message={error()} />
         <Show when={done()}>
           <p class="ok" role="status">
             Your password is changed.

@@ -1,5 +1,6 @@
 // Adding a user: name, first password (typed twice) and role.
 import { createSignal, Show } from "solid-js";
+import ErrorAlert from "../../app/ErrorAlert";
 import type { Role } from "../../auth/session";
 import { formErrors } from "../format";
 import { createUser, passwordProblem } from "./usersApi";
@@ -42,11 +43,7 @@ export default function AddUserForm(props: { onCreated: () => void }) {
   return (
     <form class="card add-user" onSubmit={submit} novalidate data-testid="add-user-form">
       <h3>Add a user</h3>
-      <Show when={error()}>
-        <p class="error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <ErrorAlert message={error()} />
       <div class="form-grid">
         <div class="field">
           <label for="new-user-name">User name</label>

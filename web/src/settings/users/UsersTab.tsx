@@ -1,5 +1,7 @@
 // The users tab (admins): everybody who may sign in, their roles, and adding a user.
-import { For, Show } from "solid-js";
+import { Show } from "solid-js";
+import ErrorAlert from "../../app/ErrorAlert";
+import ItemTable from "../ItemTable";
 import { createLoader } from "../loader";
 import AddUserForm from "./AddUserForm";
 import UserRow from "./UserRow";
@@ -18,37 +20,16 @@ export default function UsersTab() {
         Viewers watch live and recorded video; operators may also export; admins may also change cameras, users and
         settings.
       </p>
-      <Show when={users.error()}>
-        <p class="error" role="alert">
-          Cannot list users: {users.error()}
-        </p>
-      </Show>
+      <ErrorAlert prefix="Cannot list users: " message={users.error()} />
+      {/* Rows keyed by id, so a row keeps its state (an open form, a notice) when its user changes. */}
       <Show when={users.data()} fallback={<p class="loading">Loading users…</p>}>
         {(list) => (
-          <div class="table-scroll">
-            <table data-testid="user-list">
-              <thead>
-                <tr>
-                  <th>User</th>
-                  <th>Role</th>
-                  <th class="wide-only">State</th>
-                  <th>
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {/* Rows keyed by id, so a row keeps its state (an open form, a notice) when its user changes. */}
-                <For each={list().map((user) => user.id)}>
-                  {(id) => (
-                    <Show when={list().find((user) => user.id === id)}>
-                      {(user) => <UserRow user={user()} onChanged={replace} onDeleted={() => void users.reload()} />}
-                    </Show>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
+          <ItemTable
+            testId="user-list"
+            columns={[{ label: "User" }, { label: "Role" }, { label: "State", wideOnly: true }]}
+            items={list()}
+            row={(user) => <UserRow user={user()} onChanged={replace} onDeleted={() => void users.reload()} />}
+          />
         )}
       </Show>
       <AddUserForm onCreated={() => void users.reload()} />

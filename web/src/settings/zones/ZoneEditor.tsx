@@ -1,5 +1,6 @@
 // One camera's zones and lines: load them, edit them on the canvas and in the list, save with PUT.
 import { createSignal, onMount, Show } from "solid-js";
+import ErrorAlert from "../../app/ErrorAlert";
 import { messageOf } from "../format";
 import { initialState, removeShape, rename, reverseLine, select, startDrawing, type EditorState } from "./editor";
 import { shapeProblems, type Shape } from "./geometry";
@@ -54,11 +55,7 @@ export default function ZoneEditor(props: { cameraId: string }) {
 
   return (
     <div class="zone-editor">
-      <Show when={loadError()}>
-        <p class="error" role="alert">
-          Cannot load the zones: {loadError()}
-        </p>
-      </Show>
+      <ErrorAlert prefix="Cannot load the zones: " message={loadError()} />
       <div class="row toolbar" role="toolbar" aria-label="Zone tools">
         <button type="button" aria-pressed={state().mode === "zone"} onClick={() => change((s) => startDrawing(s, "zone"))} data-testid="draw-zone">
           Draw zone

@@ -1,6 +1,7 @@
 // The zones tab: pick a camera, then draw, name and save its zones and lines on its picture.
 import { useNavigate } from "@solidjs/router";
 import { createEffect, For, Show } from "solid-js";
+import ErrorAlert from "../../app/ErrorAlert";
 import { listCameras } from "../cameras/camerasApi";
 import { createLoader } from "../loader";
 import { sectionPath } from "../sections";
@@ -37,11 +38,7 @@ export default function ZonesTab(props: { cameraId: string | undefined }) {
           </select>
         </label>
       </div>
-      <Show when={cameras.error()}>
-        <p class="error" role="alert">
-          Cannot list cameras: {cameras.error()}
-        </p>
-      </Show>
+      <ErrorAlert prefix="Cannot list cameras: " message={cameras.error()} />
       <Show when={cameras.data()?.length === 0}>
         <p class="empty">Add a camera first.</p>
       </Show>
