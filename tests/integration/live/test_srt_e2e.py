@@ -189,7 +189,8 @@ def test_srt_camera_is_recorded_and_restreamed(ts_file: Path, tmp_path: Path) ->
         restreamed = run_tool(
             [
                 *("ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-of", "json"),
-                *("-show_entries", "stream=codec_name", f"rtsp://127.0.0.1:{rtsp_port}/srtcam"),
+                *("-show_entries", "stream=codec_name"),
+                f"rtsp://admin:{vms.admin_password}@127.0.0.1:{rtsp_port}/srtcam",
             ],
             timeout_s=30,
         )
