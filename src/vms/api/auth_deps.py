@@ -55,7 +55,7 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     return (username, password) if sep else None
 
 
-def _check_origin(connection: HTTPConnection) -> None:
+def check_origin(connection: HTTPConnection) -> None:
     """Refuse a changing request sent from another site's page (cross-site request forgery).
     SameSite=Strict already keeps the cookie off such requests; this also covers Basic
     credentials a browser may have remembered."""
@@ -72,7 +72,7 @@ def current_user(connection: HTTPConnection) -> User:
     """The signed-in user, or UnauthorizedError. A plain function: FastAPI runs it on a worker
     thread, where the database lookup and a Basic Argon2 check cannot stall the event loop."""
     auth = auth_of(connection)
-    _check_origin(connection)
+    check_origin(connection)
     token = connection.cookies.get(SESSION_COOKIE)
     if token:
         return auth.sessions.user_for_token(token)

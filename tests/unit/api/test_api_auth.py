@@ -435,6 +435,10 @@ def test_cross_site_changes_are_refused_same_site_ones_pass(api: Api) -> None:
     )
     assert browser.get("/api/v1/cameras", headers=evil).status_code == 200  # reads change nothing
     assert browser.delete("/api/v1/cameras/gate").status_code == 204  # no Origin: a tool or old UA
+    sign_in = {"username": "admin", "password": PASSWORDS["admin"]}  # login CSRF: none planted
+    assert_problem(
+        api.client.post("/api/v1/auth/session", json=sign_in, headers=evil), 403, "forbidden"
+    )
 
 
 @pytest.mark.parametrize("origin", ["null", "http://testserver:8080", "https://testserver.evil"])

@@ -10,7 +10,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from vms.api.auth_deps import SESSION_COOKIE, auth_of, client_address, current_user
+from vms.api.auth_deps import (
+    SESSION_COOKIE,
+    auth_of,
+    check_origin,
+    client_address,
+    current_user,
+)
 from vms.api.problems import problem_responses
 from vms.api.schemas.auth import PasswordChange, PreferencesBody, SessionOut, SignIn
 from vms.auth.models import User
@@ -36,6 +42,7 @@ def auth_router(settings: AuthSettings) -> APIRouter:
         responses=problem_responses(401, 422, 429),
     )
     def sign_in(body: SignIn, request: Request, response: Response) -> SessionOut:
+        check_origin(request)  # no signing a browser in from another site's page
         auth = auth_of(request)
         token, user = auth.sessions.sign_in(
             body.username, body.password.get_secret_value(), client_address(request)
