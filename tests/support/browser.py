@@ -49,11 +49,6 @@ _CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
 }
-# Signed out, the web client's first session check is answered 401, which Chromium logs.
-_SIGNED_OUT = re.compile(
-    r"console: Failed to load resource: the server responded with a status of 401 .*"
-    r"/api/v1/auth/session'"
-)
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
@@ -112,15 +107,13 @@ class BrowserPage:
 
     def sign_in_with_form(self, path: str, username: str, password: str, landing: str) -> None:
         """Sign in as a person does: open the web client at `path`, which sends a signed-out page
-        to its sign-in page, fill that in and wait for a URL that matches `landing`. The 401 that
-        Chromium logs on the way (the signed-out session check) is dropped from console_errors."""
+        to its sign-in page, fill that in and wait for a URL that matches `landing`."""
         self.page.goto(f"{self.origin}{path}")
         self.page.wait_for_url(re.compile(r"/signin"))
         self.page.fill("input[name=username]", username)
         self.page.fill("input[name=password]", password)
         self.page.click("button[type=submit]")
         self.page.wait_for_url(re.compile(landing))
-        self.console_errors[:] = [e for e in self.console_errors if not _SIGNED_OUT.match(e)]
 
     def url(self, name: str, **query: str) -> str:
         suffix = f"?{urlencode(query)}" if query else ""
