@@ -12,6 +12,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vms.config import Settings
 
 
 def _add_config_argument(parser: argparse.ArgumentParser) -> None:
@@ -30,14 +34,22 @@ def _config_path(args: argparse.Namespace) -> Path | None:
     return Path(env) if env else None
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    from vms.app import serve
+def _settings(args: argparse.Namespace) -> Settings | None:
+    """The settings from the file and environment; None (after saying why) when they are wrong."""
     from vms.config import ConfigError, load_settings
 
     try:
-        settings = load_settings(_config_path(args), os.environ)
+        return load_settings(_config_path(args), os.environ)
     except ConfigError as exc:
         print(f"vms: configuration error\n{exc}", file=sys.stderr)
+        return None
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from vms.app import serve
+
+    settings = _settings(args)
+    if settings is None:
         return 2
     return serve(settings)
 
@@ -67,24 +79,18 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 def _cmd_index_repair(args: argparse.Namespace) -> int:
     from vms.app import repair
-    from vms.config import ConfigError, load_settings
 
-    try:
-        settings = load_settings(_config_path(args), os.environ)
-    except ConfigError as exc:
-        print(f"vms: configuration error\n{exc}", file=sys.stderr)
+    settings = _settings(args)
+    if settings is None:
         return 2
     return repair(settings)
 
 
 def _cmd_user_password(args: argparse.Namespace) -> int:
     from vms.app import set_user_password
-    from vms.config import ConfigError, load_settings
 
-    try:
-        settings = load_settings(_config_path(args), os.environ)
-    except ConfigError as exc:
-        print(f"vms: configuration error\n{exc}", file=sys.stderr)
+    settings = _settings(args)
+    if settings is None:
         return 2
     password = os.environ.get("VMS_NEW_PASSWORD")
     if password is None:
