@@ -49,6 +49,9 @@ AUDIO_QUEUE_ITEMS = 50  # about a second of audio waiting for its sender
 BYTES_REPORT_S = 1.0
 
 
+CATCHUP_PACE_S = 0.003  # wall time between the cached GOP's frames as they are sent
+
+
 @dataclass(frozen=True, slots=True)
 class ReaderHooks:
     """What a reader reports to its session (all called on the event loop)."""
@@ -107,6 +110,11 @@ class HubReader:
                 self._catchup_left -= 1
             if isinstance(item, Packet):
                 if item.track == self._video_index:
+                    if catching_up and self._sent_first:
+                        # a whole GOP at once overflows the peer's UDP receive buffer (a lost
+                        # packet then stalls its jitter buffer ~1 s): a few ms apart still
+                        # reaches live in a fraction of a second
+                        await asyncio.sleep(CATCHUP_PACE_S)
                     return self._video(item, catching_up)
                 if item.track == self._audio_index and not catching_up:
                     self._route_audio(item)
