@@ -85,14 +85,16 @@ class StoragePool:
     def disk_usage(self) -> DiskUsage:
         return self._disk_usage(self.root)
 
-    def usage(self) -> PoolUsage:
-        """Disk totals plus the bytes of segment files (from the index when wired, else a walk)."""
-        disk = self.disk_usage()
+    def media_bytes(self) -> int:
+        """The bytes of segment files (from the index when wired, else a walk)."""
         if self._media_bytes is not None:
-            media = self._media_bytes()
-        else:
-            media = sum(p.stat().st_size for p, _ in iter_segment_files(self.root))
-        return PoolUsage(disk.total_bytes, disk.free_bytes, media)
+            return self._media_bytes()
+        return sum(p.stat().st_size for p, _ in iter_segment_files(self.root))
+
+    def usage(self) -> PoolUsage:
+        """Disk totals plus the bytes of segment files."""
+        disk = self.disk_usage()
+        return PoolUsage(disk.total_bytes, disk.free_bytes, self.media_bytes())
 
 
 class StoragePools:

@@ -8,6 +8,7 @@ service is reached, so `create_api` keeps one include line per router.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
@@ -78,17 +79,18 @@ def camera_counts(samples: Sequence[CameraStreamSample]) -> CameraCountsOut:
 
 
 def pool_health(pools: StoragePools, readiness: ReadinessView) -> list[PoolHealthOut]:
-    """Each pool's space and media bytes, with /readyz's writability verdict. Blocking."""
+    """Each pool's space (as /readyz just read it) and media bytes, with /readyz's writability
+    verdict. Blocking."""
     checks = {check.name: check for check in readiness.pools}
     out = []
     for pool in pools:
         check = checks.get(pool.name)
-        total = free = media = None
-        try:
-            usage = pool.usage()
-            total, free, media = usage.total_bytes, usage.free_bytes, usage.used_by_media_bytes
-        except OSError:
-            pass  # the folder is missing or unreadable: the check's detail says why
+        total = None if check is None else check.total_bytes
+        free = None if check is None else check.free_bytes
+        media = None
+        # a missing or unreadable folder has no media to count: the check's detail says why
+        with contextlib.suppress(OSError):
+            media = pool.media_bytes()
         out.append(
             PoolHealthOut(
                 name=pool.name,

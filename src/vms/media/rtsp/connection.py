@@ -161,8 +161,10 @@ class RtspConnection(asyncio.Protocol):
             return RtspResponse(501, (("Public", PUBLIC),))
         auth = self._ctx.auth
         if auth is not None and request.method != "OPTIONS":
-            result = checked or auth.check(
-                request.method, request.header("authorization"), self._peer_ip
+            result = (
+                checked
+                if checked is not None
+                else auth.check(request.method, request.header("authorization"), self._peer_ip)
             )
             if not result.ok:
                 return RtspResponse(401, tuple(("WWW-Authenticate", c) for c in result.challenges))
