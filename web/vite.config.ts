@@ -23,5 +23,7 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test-setup.ts"],
   },
-  resolve: { conditions: ["development", "browser"] },
+  // Solid's development build (with its dev warnings) for the unit tests only: a production
+  // build with these conditions would ship the development runtime.
+  ...(process.env.VITEST ? { resolve: { conditions: ["development", "browser"] } } : {}),
 });

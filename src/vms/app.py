@@ -8,10 +8,11 @@ import functools
 import gc
 import logging
 import os
+import socket
 import sys
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from vms import __version__
+from vms.analytics.service import AnalyticsService, WatchedStream
 from vms.api.app import create_api
 from vms.api.routes.system import SystemServices, install_system_services
 from vms.api.service_backend import ServiceBackend
@@ -39,6 +41,8 @@ from vms.core.malloc import pin_mmap_threshold
 from vms.db.cameras_repo import CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.db.zones_repo import ZonesRepo
+from vms.events.service import EventService
+from vms.events.store import EventStore
 from vms.ingest.supervisor import CameraSupervisor
 from vms.live.service import LiveService
 from vms.media.rtsp.auth import RtspAuth
@@ -82,6 +86,9 @@ class Services:
     heartbeat: RunHeartbeat
     live: LiveService
     auth: Auth
+    zones: ZonesRepo
+    events: EventService
+    analytics: AnalyticsService
 
 
 HEARTBEAT_S = 30.0
@@ -191,6 +198,16 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     outages = OutageRecorder(engine, clock)
     bus.subscribe(SourceHealthChanged, outages.on_health)
     auth = Auth.build(engine, clock, settings.auth)
+    events = EventService(EventStore(engine, clock), clock, settings.events)
+    events.attach(bus)
+    zones = ZonesRepo(engine, clock)
+    analytics = AnalyticsService(
+        bus=bus,
+        hubs=supervisor,
+        watched=functools.partial(_motion_cameras, cameras),
+        zones=zones.list,
+        settings=settings.analytics,
+    )
     return Services(
         settings,
         clock,
@@ -215,7 +232,19 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
             rtsp_auth=RtspAuth.for_users(auth.sessions.rtsp_verify),
         ),
         auth,
+        zones,
+        events,
+        analytics,
     )
+
+
+def _motion_cameras(cameras: CameraManager) -> list[WatchedStream]:
+    """The cameras with motion detection on, each on its sub stream when it has one."""
+    return [
+        WatchedStream(config.camera_id, StreamName.SUB if config.sub_url else StreamName.MAIN)
+        for config in cameras.cameras()
+        if config.enabled and config.motion
+    ]
 
 
 async def _retention_loop(services: Services) -> None:
@@ -248,6 +277,7 @@ async def _heartbeat_loop(services: Services) -> None:
                 services.playback.jobs.purge, services.settings.playback.export_retention_days
             )
             await asyncio.to_thread(services.auth.sessions.purge_expired)
+            await asyncio.to_thread(services.events.purge)
         except Exception:
             log.exception("heartbeat failed")
 
@@ -270,6 +300,7 @@ def create_app(services: Services) -> FastAPI:
         storage=StorageMetrics(services.pools, services.index, services.clock),
         retention=tally,
         live=services.live.metrics,
+        analytics=services.analytics,
     )
     registry = build_registry(providers)
     history = MetricsHistory(providers, services.clock)  # the web client's charts
@@ -282,11 +313,11 @@ def create_app(services: Services) -> FastAPI:
         version=__version__,
         playback=services.playback,
         live=services.live,
+        events=services.events,
     )
-    zones = ZonesRepo(services.engine, services.clock)
     started_ms = services.clock.now_ms()
     system = SystemServices(
-        history, camera_metrics, services.pools, zones, services.clock, started_ms
+        history, camera_metrics, services.pools, services.zones, services.clock, started_ms
     )
     install_system_services(api, system)
 
@@ -296,6 +327,7 @@ def create_app(services: Services) -> FastAPI:
         if report.changed:
             log.info("index repaired at start: %s", report)
         await asyncio.to_thread(_start_playback, services)
+        await asyncio.to_thread(services.events.start)
         await asyncio.to_thread(services.cameras.start, services.settings.cameras)
         await services.live.start()
         await history.start()
@@ -306,9 +338,14 @@ def create_app(services: Services) -> FastAPI:
         gc.freeze()
         retention = asyncio.create_task(_retention_loop(services), name="retention")
         heartbeat = asyncio.create_task(_heartbeat_loop(services), name="heartbeat")
+        analytics = asyncio.create_task(services.analytics.run(), name="analytics")
         try:
             yield
         finally:
+            analytics.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await analytics
+            await asyncio.to_thread(services.analytics.stop)  # open events close
             await history.stop()
             await services.live.stop()
             heartbeat.cancel()
@@ -334,7 +371,18 @@ class _Server(uvicorn.Server):
     uvicorn re-raises the captured signal once it has shut down, so the process would die "by
     SIGTERM" although every segment was closed and indexed; service managers and tests then see
     a failure. VMS exits 0 after a clean stop instead.
+
+    It also ends the server-sent event streams first: uvicorn waits for open responses to finish
+    before it stops, and a live event stream never finishes by itself.
     """
+
+    def __init__(self, config: uvicorn.Config, *, on_shutdown: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_shutdown = on_shutdown
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._on_shutdown()
+        await super().shutdown(sockets)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -363,7 +411,8 @@ def serve(settings: Settings) -> int:
                     lifespan="on",
                     # MSE fragments are compressed video: deflating them costs CPU for nothing
                     ws_per_message_deflate=False,
-                )
+                ),
+                on_shutdown=services.events.feed.close,
             )
             log.info(
                 "VMS %s listening on http://%s:%d",

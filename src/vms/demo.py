@@ -14,7 +14,16 @@ from pathlib import Path
 import yaml
 
 from vms.app import serve
-from vms.config import load_settings
+from vms.cameras.definitions import row_from_config
+from vms.config import Settings, load_settings
+from vms.core.clock import SystemClock
+from vms.db.cameras_repo import CamerasRepo
+from vms.db.engine import create_engine, migrate
+from vms.db.zones_repo import Zone, ZonesRepo
+
+DEMO_MOTION_PERIOD_S = 20
+DEMO_MOTION_ON_S = 4
+DEMO_ZONE = Zone("Scene", "zone", ((0.0, 0.45), (1.0, 0.45), (1.0, 1.0), (0.0, 1.0)))
 
 
 def _free_port() -> int:
@@ -27,7 +36,20 @@ def _free_port() -> int:
 def _simulator(cameras: int, port: int) -> Iterator[str]:
     """Start `vms simulate` as a child process and wait until it serves."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vms.simulator", "--cameras", str(cameras), "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "vms.simulator",
+            "--cameras",
+            str(cameras),
+            "--port",
+            str(port),
+            # the bar crosses the picture in bursts, so motion events begin and end
+            "--motion-period",
+            str(DEMO_MOTION_PERIOD_S),
+            "--motion-on",
+            str(DEMO_MOTION_ON_S),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -43,6 +65,27 @@ def _simulator(cameras: int, port: int) -> Iterator[str]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _seed_zones(settings: Settings) -> None:
+    """Give each demo camera a zone below the simulator's burnt-in clock, on the first start.
+
+    The clock code in the picture's top corner changes every frame; without a zone, motion
+    detection would (rightly) see motion there all the time. Cameras come from the config file,
+    zones only from the database, so the rows are made here before VMS starts.
+    """
+    engine = create_engine(settings.database.url)
+    try:
+        migrate(engine)
+        clock = SystemClock()
+        cameras, zones = CamerasRepo(engine, clock), ZonesRepo(engine, clock)
+        known = {row.id for row in cameras.list()}
+        for camera in settings.cameras:
+            if camera.camera_id not in known:
+                cameras.add(row_from_config(camera))
+                zones.replace(camera.camera_id, [DEMO_ZONE])
+    finally:
+        engine.dispose()
 
 
 def run_demo(*, cameras: int, data_dir: Path, port: int) -> int:
@@ -61,6 +104,7 @@ def run_demo(*, cameras: int, data_dir: Path, port: int) -> int:
                     "name": f"Simulated camera {i}",
                     "main_url": f"{rtsp}/cam{i}/main",
                     "sub_url": f"{rtsp}/cam{i}/sub",
+                    "motion": True,
                 }
                 for i in range(1, cameras + 1)
             ],
@@ -69,6 +113,7 @@ def run_demo(*, cameras: int, data_dir: Path, port: int) -> int:
         path = data_dir / "demo.yaml"
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         settings = load_settings(path, os.environ)
+        _seed_zones(settings)
         print(f"VMS is starting: http://127.0.0.1:{port}/  (Ctrl+C stops it)")
         print(
             "Sign in as admin: the first start prints a made-up password below (or set "

@@ -14,6 +14,7 @@ from vms.api.problems import register_problem_handlers, use_problem_media_type
 from vms.api.routes.auth import auth_router
 from vms.api.routes.camera_probe import camera_probe_router
 from vms.api.routes.cameras import cameras_router
+from vms.api.routes.events import events_router
 from vms.api.routes.exports import exports_router
 from vms.api.routes.health import health_router
 from vms.api.routes.live_hls import live_hls_router
@@ -27,6 +28,7 @@ from vms.api.routes.zones import zones_router
 from vms.auth.models import Role
 from vms.auth.service import Auth
 from vms.config.auth import AuthSettings
+from vms.events.service import EventService
 from vms.live.service import LiveService
 
 API_PREFIX = "/api/v1"
@@ -57,10 +59,11 @@ def create_api(
     version: str,
     playback: PlaybackBackend | None = None,
     live: LiveService | None = None,
+    events: EventService | None = None,
 ) -> FastAPI:
     """The HTTP API over `backend`; `auth` signs users in and checks every other route;
     `metrics` renders the Prometheus exposition for /metrics; `playback` adds the timeline, VOD,
-    frame and export routes; `live` the live-view routes."""
+    frame and export routes; `live` the live-view routes; `events` the event routes."""
     app = _VmsApi(
         title="VMS",
         version=version,
@@ -88,6 +91,8 @@ def create_api(
         api.include_router(exports_router(playback), dependencies=OPERATOR)
     if live is not None:
         _include_live_routes(api, live)
+    if events is not None:
+        api.include_router(events_router(events), dependencies=VIEWER)
     app.include_router(api)
     app.include_router(health_router(backend, metrics, version))
     return app

@@ -28,6 +28,7 @@ def row_from_config(config: CameraConfig) -> CameraRow:
         record_stream=StreamName(config.record_stream),
         retention_days=config.retention_days,
         retention_max_bytes=config.retention_max_bytes,
+        motion_enabled=config.motion,
     )
 
 
@@ -46,6 +47,7 @@ def config_from_row(row: CameraRow) -> CameraConfig:
         record_stream=row.record_stream.value,
         retention_days=row.retention_days,
         retention_max_bytes=row.retention_max_bytes,
+        motion=row.motion_enabled,
     )
 
 

@@ -65,6 +65,9 @@ class CameraConfig(Section):
     record_stream: Annotated[Literal["main", "sub"], LowerText] = Field(
         "main", description="which stream is recorded"
     )
+    motion: bool = Field(
+        False, description="detect motion (on the sub stream when there is one) and record events"
+    )
     retention_days: OptionalDays = Field(None, description="days kept (default: retention's)")
     retention_max_bytes: OptionalPositiveInt = Field(
         None, description="bytes kept (default: retention's)"

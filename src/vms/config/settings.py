@@ -6,10 +6,12 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 
+from vms.config.analytics import AnalyticsSettings
 from vms.config.auth import AuthSettings
 from vms.config.base import Section, invalid
 from vms.config.cameras import CameraConfig
 from vms.config.database import DatabaseSettings
+from vms.config.events import EventsSettings
 from vms.config.live import LiveSettings
 from vms.config.logging import LoggingSettings
 from vms.config.playback import PlaybackSettings
@@ -32,6 +34,8 @@ class Settings(Section):
     playback: PlaybackSettings = Field(default_factory=PlaybackSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
+    events: EventsSettings = Field(default_factory=EventsSettings)
 
     @model_validator(mode="before")
     @classmethod

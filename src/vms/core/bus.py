@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from vms.core.ids import CameraId, SegmentId, StreamName
 
@@ -50,6 +50,29 @@ class SegmentsDeleted:
     count: int
     size_bytes: int
     reason: str
+
+
+EventPhase = Literal["opened", "updated", "closed"]
+
+
+@dataclass(frozen=True, slots=True)
+class EventReported:
+    """Analytics opened, updated or closed an event (the whole state each time).
+
+    `snapshot_jpeg` is a new picture of the event when there is one (taken at `snapshot_ms`);
+    None keeps the picture already stored.
+    """
+
+    event_id: str
+    camera_id: CameraId
+    label: str
+    phase: EventPhase
+    start_ms: int
+    end_ms: int | None  # None until closed
+    score: float  # 0..1
+    zones: tuple[str, ...]
+    snapshot_jpeg: bytes | None = None
+    snapshot_ms: int | None = None
 
 
 class Bus:

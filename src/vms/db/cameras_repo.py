@@ -33,6 +33,7 @@ class CameraRow:
     record_stream: StreamName = StreamName.MAIN
     retention_days: int | None = None
     retention_max_bytes: int | None = None
+    motion_enabled: bool = False
     created_ms: int = 0
     updated_ms: int = 0
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 # SQLite only auto-increments an `INTEGER PRIMARY KEY`; PostgreSQL gets a real BIGINT identity.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
@@ -62,6 +63,9 @@ class CameraTable(Base):
     )
     retention_max_bytes: Mapped[int | None] = mapped_column(
         BigInteger, comment="Keep at most this many bytes of recordings; NULL: no size limit"
+    )
+    motion_enabled: Mapped[bool] = mapped_column(
+        server_default=false(), comment="Whether motion detection records events for the camera"
     )
     created_ms: Mapped[int] = mapped_column(BigInteger, comment="Creation time, Unix ms UTC")
     updated_ms: Mapped[int] = mapped_column(BigInteger, comment="Last update time, Unix ms UTC")
@@ -300,3 +304,60 @@ class ZoneTable(Base):
     updated_ms: Mapped[int] = mapped_column(
         BigInteger, comment="When the camera's zones were last saved, Unix ms"
     )
+
+
+class EventTable(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_start_ms", "start_ms"),
+        Index("ix_events_camera_id_start_ms", "camera_id", "start_ms"),
+        {"comment": "Things analytics saw happen on a camera (motion, later objects)."},
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, comment="Random hex id")
+    camera_id: Mapped[str] = mapped_column(
+        String(63),
+        ForeignKey("cameras.id", ondelete="CASCADE"),
+        comment="Camera the event happened on; its events go with it",
+    )
+    label: Mapped[str] = mapped_column(String(32), comment="What happened: 'motion', 'person'...")
+    score: Mapped[float] = mapped_column(
+        Float, comment="0..1, the peak confidence (motion: share of the watched area that moved)"
+    )
+    start_ms: Mapped[int] = mapped_column(BigInteger, comment="When it began, Unix ms UTC")
+    end_ms: Mapped[int | None] = mapped_column(
+        BigInteger, comment="When it ended, Unix ms UTC; NULL while it goes on"
+    )
+    updated_ms: Mapped[int] = mapped_column(BigInteger, comment="Last change of the row, Unix ms")
+
+
+class EventZoneTable(Base):
+    __tablename__ = "event_zones"
+    __table_args__ = (
+        Index("ix_event_zones_zone", "zone"),
+        {"comment": "The zones each event touched (a row per zone), for search by zone."},
+    )
+
+    event_id: Mapped[str] = mapped_column(
+        String(32),
+        ForeignKey("events.id", ondelete="CASCADE"),
+        primary_key=True,
+        comment="The event; removed with it",
+    )
+    zone: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="Zone name as it was when the event happened"
+    )
+
+
+class EventSnapshotTable(Base):
+    __tablename__ = "event_snapshots"
+    __table_args__ = ({"comment": "One JPEG per event: the picture at its strongest moment."},)
+
+    event_id: Mapped[str] = mapped_column(
+        String(32),
+        ForeignKey("events.id", ondelete="CASCADE"),
+        primary_key=True,
+        comment="The event pictured; removed with it",
+    )
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary, comment="The picture, JPEG")
+    taken_ms: Mapped[int] = mapped_column(BigInteger, comment="Wall clock of the frame, Unix ms")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import av.error
 
 from vms.core.redact import redact_text
+from vms.media.rtsp.client import RtspProtocolError, RtspStatusError
 
 RTSP_SCHEMES = ("rtsp", "rtsps")
 
@@ -120,25 +121,28 @@ def describe_error(exc: BaseException, *, io_timeout_s: float, secrets: tuple[st
     return redact_text(_describe(exc, io_timeout_s), secrets)
 
 
+_UNAUTHORIZED = "authentication failed (401 Unauthorized): check the user name and password"
+_FORBIDDEN = "access denied by the camera (403 Forbidden)"
+_NOT_FOUND = "stream not found on the camera (404 Not Found): check the path"
 _FIXED_MESSAGES: tuple[tuple[type[BaseException], str], ...] = (
-    (
-        av.error.HTTPUnauthorizedError,
-        "authentication failed (401 Unauthorized): check the user name and password",
-    ),
-    (av.error.HTTPForbiddenError, "access denied by the camera (403 Forbidden)"),
-    (av.error.HTTPNotFoundError, "stream not found on the camera (404 Not Found): check the path"),
+    (av.error.HTTPUnauthorizedError, _UNAUTHORIZED),
+    (av.error.HTTPForbiddenError, _FORBIDDEN),
+    (av.error.HTTPNotFoundError, _NOT_FOUND),
     (ConnectionRefusedError, "connection refused: nothing listens on that host and port"),
 )
+_STATUS_MESSAGES = {401: _UNAUTHORIZED, 403: _FORBIDDEN, 404: _NOT_FOUND}  # our RTSP client's
 
 
 def _describe(exc: BaseException, io_timeout_s: float) -> str:
     for kind, message in _FIXED_MESSAGES:
         if isinstance(exc, kind):
             return message
+    if isinstance(exc, RtspStatusError):
+        return _STATUS_MESSAGES.get(exc.status, f"the camera refused the stream ({exc})")
     code = getattr(exc, "errno", None)
     if isinstance(exc, TimeoutError) or code == errno.ETIMEDOUT:
         return f"no answer from the camera within {io_timeout_s:g} s (timed out)"
-    if isinstance(exc, av.error.InvalidDataError):
+    if isinstance(exc, av.error.InvalidDataError | RtspProtocolError):
         return f"the camera sent data that is not valid RTSP/RTP ({_detail(exc)})"
     if code in (errno.EHOSTUNREACH, errno.ENETUNREACH):
         return f"host unreachable ({_detail(exc)})"

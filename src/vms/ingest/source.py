@@ -16,9 +16,9 @@ import logging
 import random
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 import av
@@ -38,7 +38,8 @@ from vms.ingest.health import (
     url_password,
 )
 from vms.ingest.hub import StreamHub
-from vms.ingest.normalise import WALLCLOCK_ARRIVAL, WALLCLOCK_RTCP, PacketNormaliser, RawPacket
+from vms.ingest.normalise import WALLCLOCK_ARRIVAL, PacketNormaliser, RawPacket
+from vms.ingest.rtsp_pull import RtspPull, UnsupportedStreamError
 from vms.media.avstream import codec_params_from_stream
 from vms.media.mpegts import adts_payload, raw_aac_params
 from vms.media.packet import CodecParams, MediaKind, Packet, StreamInfo
@@ -94,7 +95,9 @@ class Source:
         self._wallclock_source = WALLCLOCK_ARRIVAL
         self._generation_delivered = False  # the current connection published a packet
         self._hub_open = False  # StreamInfo published and no StreamEnded yet
-        self._adts_tracks: set[int] = set()  # AAC tracks whose ADTS headers are cut (SRT)
+        self._reader: _Reader | None = None  # the connection being read, for signal_stop
+        scheme = urlsplit(url).scheme.lower()
+        self._uses_rtsp_client = scheme == "rtsp" and transport == "tcp"
 
     @property
     def url(self) -> str:
@@ -103,6 +106,11 @@ class Source:
     @property
     def transport(self) -> Transport:
         return self._transport
+
+    @property
+    def uses_rtsp_client(self) -> bool:
+        """Whether connections are read by the project's RTSP client (else FFmpeg's demuxer)."""
+        return self._uses_rtsp_client
 
     def start(self) -> None:
         """Start the demux thread; a URL that cannot be RTSP fails at once, without a thread."""
@@ -125,10 +133,14 @@ class Source:
     def signal_stop(self) -> None:
         """Ask the thread to stop without waiting (stop() many sources, then join each)."""
         self._stop.set()
+        with self._lock:
+            reader = self._reader
+        if reader is not None:
+            reader.interrupt()
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop the thread and wait up to ``timeout_s`` for it (it ends within io_timeout_s)."""
-        self._stop.set()
+        self.signal_stop()
         with self._lock:
             thread = self._thread
         if thread is not None:
@@ -175,12 +187,14 @@ class Source:
     def _session(self) -> tuple[bool, str]:
         """One connection: open, publish, read until it ends. Returns (delivered, why it ended)."""
         try:
-            container, close_transport = self._open()
+            reader = self._open_reader()
         except Exception as exc:
             return False, self._describe(exc)
+        with self._lock:
+            self._reader = reader
         reason = "stopped"
         try:
-            tracks, index_map = self._tracks(container)
+            tracks = reader.tracks
             if not tracks:
                 reason = "the stream has no video or audio track"
                 return False, reason
@@ -191,56 +205,27 @@ class Source:
             self.hub.publish_info(normaliser.info)
             self._on_connected(tracks)
             try:
-                reason = self._pump(container, normaliser, index_map)
+                reason = self._pump(reader, normaliser)
             except Exception as exc:
-                reason = self._describe(exc)
+                reason = "stopped" if self._stop.is_set() else self._describe(exc)
             self._generation = normaliser.info.generation
             return self._generation_delivered, reason
         finally:
             self._end_hub("stopped" if self._stop.is_set() else reason)
             with self._lock:
                 self._rates.clear()
-            container.close()
-            close_transport()
+                self._reader = None
+            reader.close()
 
-    def _pump(
-        self,
-        container: av.container.InputContainer,
-        normaliser: PacketNormaliser,
-        index_map: dict[int, int],
-    ) -> str:
+    def _pump(self, reader: _Reader, normaliser: PacketNormaliser) -> str:
         """Read until the connection ends; returns why it ended."""
         self._generation_delivered = False
-        clock = self._clock
-        streams = [container.streams[i] for i in index_map]
-        adts = self._adts_tracks
-        anchored = False  # the wall clock follows RTCP sender reports
-        for av_packet in container.demux(*streams):
+        for batch in reader.batches():
             if self._stop.is_set():
                 return "stopped"
-            if av_packet.size == 0:
-                continue  # PyAV's end-of-stream flush packet
-            track = index_map[av_packet.stream_index]
-            prft_us = None
-            # Side-data look-ups are slow in PyAV; once anchored on RTCP, keyframes suffice to
-            # follow new sender reports (the anchor moves only when the mapping changes).
-            if (not anchored or av_packet.is_keyframe) and av_packet.has_sidedata("prft"):
-                side = bytes(av_packet.get_sidedata("prft"))
-                prft_us = int.from_bytes(side[:8], sys.byteorder, signed=True)
-            raw = RawPacket(
-                track=track,
-                data=adts_payload(bytes(av_packet)) if track in adts else bytes(av_packet),
-                pts=av_packet.pts,
-                dts=av_packet.dts,
-                duration=av_packet.duration,
-                keyframe=av_packet.is_keyframe,
-                arrival_ms=clock.now_ms(),
-                arrival_mono=clock.monotonic(),
-                prft_us=prft_us,
-            )
-            for item in normaliser.push(raw):
-                self._publish(item, normaliser)
-            anchored = normaliser.wallclock_source == WALLCLOCK_RTCP
+            for raw in batch:
+                for item in normaliser.push(raw):
+                    self._publish(item, normaliser)
         for item in normaliser.flush():
             self._publish(item, normaliser)
         return _ENDED_BY_CAMERA
@@ -280,28 +265,25 @@ class Source:
             )
             self._wallclock_source = WALLCLOCK_ARRIVAL
 
-    def _tracks(
-        self, container: av.container.InputContainer
-    ) -> tuple[tuple[CodecParams, ...], dict[int, int]]:
-        tracks: list[CodecParams] = []
-        index_map: dict[int, int] = {}
-        adts = self._adts_tracks = set()
-        for stream in container.streams:
-            if stream.type not in ("video", "audio"):
-                continue
+    def _open_reader(self) -> _Reader:
+        """The reader of one connection: the project's RTSP client for RTSP over TCP, FFmpeg's
+        demuxer for RTP over UDP, rtsps and SRT (see `vms.ingest.rtsp_pull`)."""
+        if self._uses_rtsp_client:
+            pull = RtspPull(self._url, io_timeout_s=self._io_timeout_s, clock=self._clock)
+            with self._lock:
+                self._reader = pull  # stop() interrupts the wait for the first keyframe too
             try:
-                params = codec_params_from_stream(stream)
-                if self._is_srt and params.codec == "aac" and not params.extradata:
-                    params = raw_aac_params(params, stream)  # ADTS in MPEG-TS: made raw
-                    adts.add(len(tracks))
-            except Exception as exc:  # e.g. a codec the muxers cannot carry
-                log.warning(
-                    "%s: skipping %s track %d: %s", self._label, stream.type, stream.index, exc
-                )
-                continue
-            index_map[stream.index] = len(tracks)
-            tracks.append(params)
-        return tuple(tracks), index_map
+                pull.open()
+                return pull
+            except UnsupportedStreamError as exc:
+                pull.close()
+                self._uses_rtsp_client = False  # for this Source's life: the camera won't change
+                log.info("%s: read with FFmpeg's demuxer (%s)", self._label, exc)
+            except BaseException:
+                pull.close()
+                raise
+        container, close_transport = self._open()
+        return _DemuxReader(container, close_transport, self._clock, self._label, self._is_srt)
 
     def _open(self) -> tuple[av.container.InputContainer, Callable[[], None]]:
         """The demuxer of one connection, and what closes its transport afterwards."""
@@ -382,6 +364,93 @@ class Source:
             log.info("%s: %s -> connecting to %s (%s)", self._label, old, where, self._transport)
         else:
             log.info("%s: %s -> %s", self._label, old, new.state)
+
+
+class _Reader(Protocol):
+    """One connection's packets: `batches` ends when the camera ends the stream."""
+
+    @property
+    def tracks(self) -> tuple[CodecParams, ...]: ...
+
+    def batches(self) -> Iterator[list[RawPacket]]: ...
+
+    def interrupt(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _DemuxReader:
+    """FFmpeg's demuxer (PyAV) as a reader: RTP over UDP, rtsps, and SRT's MPEG-TS."""
+
+    def __init__(
+        self,
+        container: av.container.InputContainer,
+        close_transport: Callable[[], None],
+        clock: Clock,
+        label: str,
+        is_srt: bool,
+    ) -> None:
+        self._container = container
+        self._close_transport = close_transport
+        self._clock = clock
+        self._index_map: dict[int, int] = {}
+        self._adts: set[int] = set()  # AAC tracks whose ADTS headers are cut (SRT)
+        self.tracks = self._read_tracks(label, is_srt)
+
+    def _read_tracks(self, label: str, is_srt: bool) -> tuple[CodecParams, ...]:
+        tracks: list[CodecParams] = []
+        for stream in self._container.streams:
+            if stream.type not in ("video", "audio"):
+                continue
+            try:
+                params = codec_params_from_stream(stream)
+                if is_srt and params.codec == "aac" and not params.extradata:
+                    params = raw_aac_params(params, stream)  # ADTS in MPEG-TS: made raw
+                    self._adts.add(len(tracks))
+            except Exception as exc:  # e.g. a codec the muxers cannot carry
+                log.warning("%s: skipping %s track %d: %s", label, stream.type, stream.index, exc)
+                continue
+            self._index_map[stream.index] = len(tracks)
+            tracks.append(params)
+        return tuple(tracks)
+
+    def batches(self) -> Iterator[list[RawPacket]]:
+        clock = self._clock
+        index_map, adts = self._index_map, self._adts
+        streams = [self._container.streams[i] for i in index_map]
+        anchored = False  # a sender report has been seen: keyframes suffice to follow it
+        for av_packet in self._container.demux(*streams):
+            if av_packet.size == 0:
+                continue  # PyAV's end-of-stream flush packet
+            track = index_map[av_packet.stream_index]
+            prft_us = None
+            # Side-data look-ups are slow in PyAV; once anchored on RTCP, keyframes suffice to
+            # follow new sender reports (the anchor moves only when the mapping changes).
+            if (not anchored or av_packet.is_keyframe) and av_packet.has_sidedata("prft"):
+                side = bytes(av_packet.get_sidedata("prft"))
+                prft_us = int.from_bytes(side[:8], sys.byteorder, signed=True)
+                anchored = True
+            data = bytes(av_packet)
+            yield [
+                RawPacket(
+                    track=track,
+                    data=adts_payload(data) if track in adts else data,
+                    pts=av_packet.pts,
+                    dts=av_packet.dts,
+                    duration=av_packet.duration,
+                    keyframe=av_packet.is_keyframe,
+                    arrival_ms=clock.now_ms(),
+                    arrival_mono=clock.monotonic(),
+                    prft_us=prft_us,
+                )
+            ]
+
+    def interrupt(self) -> None:
+        """Reads end within the socket timeout; nothing interrupts FFmpeg sooner."""
+
+    def close(self) -> None:
+        self._container.close()
+        self._close_transport()
 
 
 def _nothing() -> None:

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import av
 import av.error
-from av.video.codeccontext import VideoCodecContext
 
 from vms.core.clock import Clock
 from vms.core.errors import UnavailableError
 from vms.core.ids import CameraId, StreamName
 from vms.ingest.hub import StreamHub
 from vms.live.streams import LiveStreams
+from vms.media.decode import VideoDecoder
 from vms.media.jpeg import encode_jpeg, scaled_to_width
 from vms.media.packet import MediaKind, Packet, StreamInfo
 
@@ -66,34 +66,30 @@ def render_jpeg(info: StreamInfo, packets: list[Packet], width: int | None) -> S
     video = [p for p in packets if p.track == track]
     if not video or not video[0].keyframe:
         raise UnavailableError("no keyframe has arrived yet; try again in a few seconds")
-    context = av.CodecContext.create(params.codec, "r")
-    if not isinstance(context, VideoCodecContext):
-        raise UnavailableError(f"{params.codec} is not a video codec")
-    if params.extradata:
-        context.extradata = params.extradata
-    wall_by_pts = {p.pts: p.wall_ms for p in video}
-    last: av.VideoFrame | None = None
     try:
-        for packet in video:
-            av_packet = av.Packet(packet.data)
-            av_packet.pts, av_packet.dts = packet.pts, packet.dts
-            av_packet.is_keyframe = packet.keyframe
-            last = _last_frame(context.decode(av_packet)) or last
-        last = _last_frame(context.decode(None)) or last
-    except av.error.FFmpegError as exc:
-        if last is None:
-            raise UnavailableError(f"the newest frames could not be decoded: {exc}") from None
+        decoder = VideoDecoder(params, threads=None)
+    except ValueError as exc:
+        raise UnavailableError(str(exc)) from None
+    last: tuple[av.VideoFrame, int] | None = None
+    for packet in video:
+        frames = decoder.decode(packet)
+        if decoder.errors:  # keep the newest frame decoded before the trouble
+            break
+        last = frames[-1] if frames else last
+    else:
+        last = _newest(decoder.flush()) or last
     if last is None:
-        raise UnavailableError("the newest frames could not be decoded")
-    wall_ms = wall_by_pts.get(last.pts if last.pts is not None else -1, video[-1].wall_ms)
-    frame = scaled_to_width(last, width)
+        detail = f": {decoder.last_error}" if decoder.last_error else ""
+        raise UnavailableError(f"the newest frames could not be decoded{detail}")
+    newest, wall_ms = last
+    frame = scaled_to_width(newest, width)
     jpeg = encode_jpeg(frame)
     if jpeg is None:
         raise UnavailableError("the frame could not be encoded as JPEG")
     return Snapshot(jpeg, wall_ms, frame.width, frame.height)
 
 
-def _last_frame(frames: list[av.VideoFrame]) -> av.VideoFrame | None:
+def _newest(frames: list[tuple[av.VideoFrame, int]]) -> tuple[av.VideoFrame, int] | None:
     return frames[-1] if frames else None
 
 

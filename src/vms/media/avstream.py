@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from fractions import Fraction
 
 import av
@@ -46,6 +47,31 @@ def codec_params_from_stream(stream: av.stream.Stream) -> CodecParams:
             template=template,
         )
     raise ValueError(f"unsupported stream type {stream.type!r}")
+
+
+def codec_params_from_annexb(codec: str, sample: bytes, time_base: Fraction) -> CodecParams:
+    """Codec parameters of an H.264 (`"h264"`) or H.265 (`"hevc"`) track read from an Annex B
+    sample: its parameter sets and a keyframe, which is all FFmpeg needs to know the picture.
+
+    Used by the RTSP client's ingest, which has no demuxer to ask; `time_base` is the RTP clock.
+    """
+    if codec not in ("h264", "hevc"):
+        raise ValueError(f"no raw bitstream format for {codec!r}")
+    with av.open(io.BytesIO(sample), "r", format=codec) as container:
+        if not container.streams.video:
+            raise ValueError(f"no {codec} picture in the sample")
+        params = codec_params_from_stream(container.streams.video[0])
+    if not params.width or not params.height:
+        raise ValueError(f"the {codec} parameter sets give no picture size")
+    return with_time_base(params, time_base)
+
+
+def with_time_base(params: CodecParams, time_base: Fraction) -> CodecParams:
+    """`params` in another time base, its template too: muxers (MP4 timescales) copy it from
+    there, and a probe's time base (the raw H.264 demuxer's 1/1200000) is not the stream's."""
+    if params.template is not None:
+        params.template.time_base = time_base
+    return replace(params, time_base=time_base)
 
 
 def add_output_stream(

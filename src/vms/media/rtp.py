@@ -1,4 +1,4 @@
-"""RTP packetisers (H.264 RFC 6184, H.265 RFC 7798, AAC RFC 3640, PCMU RFC 3551) and RTCP SR.
+"""RTP packetisers (H.264 RFC 6184, H.265 RFC 7798, AAC RFC 3640, PCMU RFC 3551), RTCP SRs.
 
 Hand-written because they serve the hand-written RTSP server (see `vms.media.rtsp`): FFmpeg's
 RTP muxer packetises inside its own muxer and cannot hand back payloads that one packetisation
@@ -27,6 +27,7 @@ NTP_UNIX_OFFSET_S = 2_208_988_800
 _HEADER = struct.Struct("!BBHII")
 _H264_FU_A = 28
 _H265_FU = 49
+_RTCP_SENDER_REPORT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +179,7 @@ def sender_report(
     sr = struct.pack(
         "!BBHIIIIII",
         0x80,
-        200,
+        _RTCP_SENDER_REPORT,
         6,
         ssrc,
         ntp >> 32,
@@ -192,3 +193,30 @@ def sender_report(
     chunk += b"\x00" * (-len(chunk) % 4)
     sdes = struct.pack("!BBH", 0x81, 202, len(chunk) // 4) + chunk
     return sr + sdes
+
+
+@dataclass(frozen=True, slots=True)
+class SenderReport:
+    """An RTCP SR's mapping of an RTP timestamp to the wall clock (µs since the Unix epoch)."""
+
+    rtp_timestamp: int
+    wall_us: int
+
+
+def parse_sender_reports(data: bytes) -> list[tuple[int, SenderReport]]:
+    """(SSRC, report) of each sender report in a compound RTCP packet; junk is skipped."""
+    reports: list[tuple[int, SenderReport]] = []
+    pos = 0
+    while pos + 4 <= len(data):
+        if data[pos] >> 6 != 2:
+            break
+        length = (int.from_bytes(data[pos + 2 : pos + 4], "big") + 1) * 4
+        if data[pos + 1] == _RTCP_SENDER_REPORT and pos + 28 <= len(data) and length >= 28:
+            ssrc = int.from_bytes(data[pos + 4 : pos + 8], "big")
+            seconds = int.from_bytes(data[pos + 8 : pos + 12], "big")
+            fraction = int.from_bytes(data[pos + 12 : pos + 16], "big")
+            rtp_timestamp = int.from_bytes(data[pos + 16 : pos + 20], "big")
+            wall_us = (seconds - NTP_UNIX_OFFSET_S) * 1_000_000 + (fraction * 1_000_000 >> 32)
+            reports.append((ssrc, SenderReport(rtp_timestamp, wall_us)))
+        pos += length
+    return reports

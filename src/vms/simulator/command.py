@@ -55,6 +55,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--gop-seconds", type=float, default=2.0)
     parser.add_argument("--bitrate", type=_bitrate, default=2_000_000, help="main stream, e.g. 2M")
+    parser.add_argument(
+        "--motion-period",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="move the bar only in bursts, one every SECONDS (default: always moving)",
+    )
+    parser.add_argument(
+        "--motion-on", type=float, default=3.0, metavar="SECONDS", help="length of each burst"
+    )
     parser.add_argument("--write-sample", metavar="PATH", default=None, help="write an MP4; exit")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of --write-sample")
 
@@ -77,6 +87,8 @@ def options_from_args(args: argparse.Namespace) -> SimulatorOptions:
         auth_schemes=schemes[args.auth],
         gop_seconds=args.gop_seconds,
         bitrate=args.bitrate,
+        motion_period_s=args.motion_period,
+        motion_on_s=args.motion_on,
     )
 
 
@@ -85,6 +97,12 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     if options.cameras < 1 or options.fps <= 0 or options.gop_seconds <= 0:
         print("vms simulate: --cameras, --fps and --gop-seconds must be positive", file=sys.stderr)
+        return 2
+    period = options.motion_period_s
+    if period is not None and not 0 < options.motion_on_s < period:
+        print(
+            "vms simulate: --motion-on must be positive and below --motion-period", file=sys.stderr
+        )
         return 2
     if args.write_sample is not None:
         write_sample(args.write_sample, options, args.seconds)

@@ -14,7 +14,7 @@ from vms.media.rtp import VideoPacketizer, packetize_audio
 from vms.media.sdp import TrackDescription
 from vms.simulator.audio import ToneEncoder
 from vms.simulator.options import AudioMode, SimulatorOptions
-from vms.simulator.pattern import PatternRenderer, VideoEncoder
+from vms.simulator.pattern import MotionBursts, PatternRenderer, VideoEncoder
 from vms.simulator.unit import Emit, SourceUnit
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,9 @@ class PatternSource:
         track = TrackDescription.video(codec, encoder.extradata)
         assert track.parameter_sets is not None
         packetizer = VideoPacketizer(track.parameter_sets)
-        renderer = PatternRenderer(*encoder.size, label=variant)
+        renderer = PatternRenderer(
+            *encoder.size, label=variant, motion=MotionBursts.of(self._options)
+        )
         period = 1.0 / self._options.fps
         index = 0
         while self._wait_until(index * period):

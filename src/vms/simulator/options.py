@@ -43,6 +43,10 @@ class SimulatorOptions:
     auth_schemes: tuple[str, ...] = ("digest", "basic")
     gop_seconds: float = 2.0
     bitrate: int = 2_000_000
+    # None: the bar never stops. Else it moves only for the first `motion_on_s` of every
+    # `motion_period_s` (wall clock), so motion detection sees motion begin and end.
+    motion_period_s: float | None = None
+    motion_on_s: float = 3.0
 
     @property
     def gop_frames(self) -> int:

@@ -17,16 +17,45 @@ import numpy as np
 import numpy.typing as npt
 
 from vms.media.clockcode import code_box, encode_clock
-from vms.simulator.options import VideoCodecName
+from vms.simulator.options import SimulatorOptions, VideoCodecName
 
 Planes = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True)
+class MotionBursts:
+    """The bar moves for the first `on_ms` of every `period_ms` of the wall clock, else stands.
+
+    Timed by the wall clock (not the frame index) so a camera's main and sub streams, and every
+    camera, move together, and a test knows when motion starts and stops.
+    """
+
+    period_ms: int
+    on_ms: int
+
+    @classmethod
+    def of(cls, options: SimulatorOptions) -> MotionBursts | None:
+        if options.motion_period_s is None:
+            return None
+        return cls(round(options.motion_period_s * 1000), round(options.motion_on_s * 1000))
+
+    def moving(self, unix_ms: int) -> bool:
+        return unix_ms % self.period_ms < self.on_ms
+
+    def moved_ms(self, unix_ms: int) -> int:
+        """Milliseconds of movement from the epoch up to `unix_ms`."""
+        bursts, into = divmod(unix_ms, self.period_ms)
+        return bursts * self.on_ms + min(into, self.on_ms)
 
 
 class PatternRenderer:
     """Draws frame `n` of a moving pattern at one size; reuses one buffer (not thread-safe)."""
 
-    def __init__(self, width: int, height: int, label: str) -> None:
+    def __init__(
+        self, width: int, height: int, label: str, motion: MotionBursts | None = None
+    ) -> None:
         self.width = width
+        self._motion = motion
         self.height = height
         self._label = label
         rows = np.arange(height, dtype=np.uint16)[:, None]
@@ -53,7 +82,7 @@ class PatternRenderer:
         shift = (index * 7) % 64
         y += self._grain[:, shift : shift + width]
         bar_w = max(4, width // 16)
-        x = (index * max(2, width // 100)) % (width + bar_w) - bar_w
+        x = self._bar_x(index, unix_ms, bar_w)
         y[:, max(0, x) : max(0, x + bar_w)] = 220
         encode_clock(y, unix_ms)
         text = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(unix_ms / 1000))
@@ -74,6 +103,13 @@ class PatternRenderer:
         chroma[:quarter] = self._u.reshape(-1)
         chroma[quarter : 2 * quarter] = self._v.reshape(-1)
         return self._buffer
+
+    def _bar_x(self, index: int, unix_ms: int, bar_w: int) -> int:
+        """The bar's left edge: a step per frame, or a crossing per 4 s of burst time."""
+        if self._motion is None:
+            return (index * max(2, self.width // 100)) % (self.width + bar_w) - bar_w
+        travelled = self._motion.moved_ms(unix_ms) * self.width // 4000
+        return travelled % (self.width + bar_w) - bar_w
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from vms.core.redact import redact_text
 from vms.telemetry.providers import (
+    AnalyticsStatsProvider,
     CameraStatsProvider,
     LiveStatsProvider,
     MetricsProviders,
@@ -58,6 +59,10 @@ LIVE_SESSIONS = "vms_live_sessions_total"
 LIVE_ERRORS = "vms_live_session_errors_total"
 LIVE_BYTES = "vms_live_bytes_sent_total"
 LIVE_FIRST_FRAME = "vms_live_first_frame_seconds"
+MOTION_FRAMES = "vms_motion_frames_compared_total"
+MOTION_EVENTS = "vms_motion_events_total"
+MOTION_DECODE_ERRORS = "vms_motion_decode_errors_total"
+MOTION_DROPPED = "vms_motion_packets_dropped_total"
 SOURCE_UP = "vms_metrics_source_up"
 
 METRIC_NAMES = (
@@ -85,6 +90,10 @@ METRIC_NAMES = (
     LIVE_ERRORS,
     LIVE_BYTES,
     LIVE_FIRST_FRAME,
+    MOTION_FRAMES,
+    MOTION_EVENTS,
+    MOTION_DECODE_ERRORS,
+    MOTION_DROPPED,
     SOURCE_UP,
 )
 
@@ -197,6 +206,24 @@ def _live_metrics(provider: LiveStatsProvider) -> list[Metric]:
     return [viewers, sessions, errors, sent, first_frame]
 
 
+def _analytics_metrics(provider: AnalyticsStatsProvider) -> list[Metric]:
+    frames = CounterMetricFamily(MOTION_FRAMES, "Frames compared for motion", labels=_STREAM)
+    events = CounterMetricFamily(MOTION_EVENTS, "Motion events opened", labels=_STREAM)
+    errors = CounterMetricFamily(
+        MOTION_DECODE_ERRORS, "Packets motion detection could not decode", labels=_STREAM
+    )
+    dropped = CounterMetricFamily(
+        MOTION_DROPPED, "Packets motion detection fell behind on and skipped", labels=_STREAM
+    )
+    for s in provider.analytics_samples():
+        values = [_label(s.camera_id), _label(s.stream.value)]
+        frames.add_metric(values, s.frames_compared_total)
+        events.add_metric(values, s.events_total)
+        errors.add_metric(values, s.decode_errors_total)
+        dropped.add_metric(values, s.packets_dropped_total)
+    return [frames, events, errors, dropped]
+
+
 class VmsCollector(Collector):
     """Reads every registered provider at scrape time; a failing provider is reported, not fatal."""
 
@@ -212,6 +239,8 @@ class VmsCollector(Collector):
             self._sources.append(("retention", partial(_retention_metrics, providers.retention)))
         if providers.live is not None:
             self._sources.append(("live", partial(_live_metrics, providers.live)))
+        if providers.analytics is not None:
+            self._sources.append(("analytics", partial(_analytics_metrics, providers.analytics)))
 
     def collect(self) -> Iterable[Metric]:
         source_up = GaugeMetricFamily(

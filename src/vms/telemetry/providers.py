@@ -88,6 +88,18 @@ class LiveSample:
     first_frame_count: int
 
 
+@dataclass(frozen=True, slots=True)
+class AnalyticsSample:
+    """Motion detection on one camera stream, since its tap started (a restart resets)."""
+
+    camera_id: CameraId
+    stream: StreamName
+    frames_compared_total: int
+    events_total: int
+    decode_errors_total: int
+    packets_dropped_total: int  # the tap fell behind; it resumed at the next keyframe
+
+
 class CameraStatsProvider(Protocol):
     """Reads connection health of every camera stream; must be quick and must not block."""
 
@@ -120,6 +132,12 @@ class LiveStatsProvider(Protocol):
     def live_samples(self) -> Sequence[LiveSample]: ...
 
 
+class AnalyticsStatsProvider(Protocol):
+    """Reads motion detection totals per watched camera stream."""
+
+    def analytics_samples(self) -> Sequence[AnalyticsSample]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class MetricsProviders:
     """The providers registered by the app; a missing one simply exports nothing."""
@@ -129,6 +147,7 @@ class MetricsProviders:
     storage: StorageStatsProvider | None = None
     retention: RetentionStatsProvider | None = None
     live: LiveStatsProvider | None = None
+    analytics: AnalyticsStatsProvider | None = None
 
 
 class RetentionTally:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Iterator
+from fractions import Fraction
 
+import av
 import pytest
 
 from tests.support.gst import GstCamera, wait_until
@@ -72,6 +75,7 @@ def test_packets_flow_from_a_real_rtsp_server(
     assert (video.codec, video.width, video.height) == (codec, 320, 240)
     assert video.extradata  # parameter sets from the SDP
     assert info.tracks[1].codec == "opus"
+    assert not source.uses_rtsp_client  # Opus audio: FFmpeg's demuxer reads this camera
     packets = [i for i in items if isinstance(i, Packet)]
     assert packets[0].track == 0 and packets[0].keyframe
     assert all(p.generation == info.generation for p in packets)
@@ -88,6 +92,44 @@ def test_packets_flow_from_a_real_rtsp_server(
     assert wait_until(lambda: source.health().wallclock_source == "rtcp", 30)
     late = [i for i in collect(hub, 10) if isinstance(i, Packet)]
     assert all(abs(p.wall_ms - clock.now_ms()) < 5_000 for p in late)
+
+
+@pytest.fixture(scope="module")
+def silent_camera(_gst_ok: None) -> Iterator[GstCamera]:
+    """A camera without audio: every track is one the project's RTSP client reads itself."""
+    camera = GstCamera()
+    camera.start()
+    yield camera
+    camera.stop()
+
+
+@pytest.mark.parametrize(("path", "codec"), [("h264", "h264"), ("h265", "hevc")])
+def test_the_rtsp_client_reads_gstreamer(
+    silent_camera: GstCamera, make_source: list[Source], path: str, codec: str
+) -> None:
+    clock = SystemClock()
+    hub = StreamHub(f"cam/{path}")
+    source = Source(CameraId("cam"), StreamName.MAIN, silent_camera.url(path), hub, clock=clock)
+    make_source.append(source)
+    source.start()
+    items = collect(hub, 60)
+    assert source.uses_rtsp_client
+    info = items[0]
+    assert isinstance(info, StreamInfo)
+    assert [(t.codec, t.width, t.height) for t in info.tracks] == [(codec, 320, 240)]
+    assert info.tracks[0].time_base == Fraction(1, 90_000)
+    packets = [i for i in items if isinstance(i, Packet)]
+    assert packets[0].keyframe and sum(p.keyframe for p in packets) >= 2  # GOP of 25 frames
+    pts = [p.pts for p in packets]
+    assert pts[0] == 0 and all(b - a == 3600 for a, b in itertools.pairwise(pts))  # 25 fps
+    decoder = av.CodecContext.create(codec, "r")
+    assert isinstance(decoder, av.VideoCodecContext)
+    decoder.extradata = info.tracks[0].extradata
+    frames = [f for p in packets for f in decoder.decode(av.Packet(p.data))]
+    assert len(frames) >= len(packets) - 2 and frames[0].width == 320
+    assert wait_until(lambda: source.health().wallclock_source == "rtcp", 30)
+    late = [i for i in collect(hub, 10) if isinstance(i, Packet)]
+    assert all(abs(p.wall_ms - clock.now_ms()) < 1_000 for p in late)
 
 
 def test_late_subscriber_starts_on_a_keyframe(

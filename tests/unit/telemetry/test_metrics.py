@@ -11,6 +11,7 @@ from vms.core.bus import Bus, SegmentsDeleted
 from vms.core.ids import CameraId, StreamName
 from vms.telemetry.metrics import METRIC_NAMES, build_registry, render_metrics
 from vms.telemetry.providers import (
+    AnalyticsSample,
     CameraStorageSample,
     CameraStreamSample,
     LiveSample,
@@ -42,6 +43,9 @@ class FakeStats:
 
     def recorder_samples(self) -> Sequence[RecorderSample]:
         return [RecorderSample(GATE, StreamName.MAIN, "recording", 1000, 4, 0.5, 20, 0.1)]
+
+    def analytics_samples(self) -> Sequence[AnalyticsSample]:
+        return [AnalyticsSample(GATE, StreamName.SUB, 1500, 3, 1, 40)]
 
     def pool_samples(self) -> Sequence[PoolSample]:
         return [PoolSample("disk1", 1000, 400, 500)]
@@ -143,6 +147,15 @@ def test_live_metrics_per_camera_stream_and_protocol() -> None:
     assert value(samples, "vms_live_first_frame_seconds_count", **labels) == 4
 
 
+def test_motion_metrics_per_watched_camera_stream() -> None:
+    samples = scrape(MetricsProviders(analytics=FakeStats()))
+    labels = {"camera": "gate", "stream": "sub"}
+    assert value(samples, "vms_motion_frames_compared_total", **labels) == 1500
+    assert value(samples, "vms_motion_events_total", **labels) == 3
+    assert value(samples, "vms_motion_decode_errors_total", **labels) == 1
+    assert value(samples, "vms_motion_packets_dropped_total", **labels) == 40
+
+
 def test_every_declared_name_is_exported_and_prefixed() -> None:
     everything = MetricsProviders(
         cameras=FakeStats(),
@@ -150,6 +163,7 @@ def test_every_declared_name_is_exported_and_prefixed() -> None:
         storage=FakeStats(),
         retention=RetentionTally(),
         live=FakeStats(),
+        analytics=FakeStats(),
     )
     body, _ = render_metrics(build_registry(everything, process_metrics=False))
     families = {f.name for f in text_string_to_metric_families(body.decode())}

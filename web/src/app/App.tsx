@@ -9,6 +9,8 @@ const LiveGrid = lazy(() => import("../live/LiveGrid"));
 const LiveCamera = lazy(() => import("../live/LiveCamera"));
 const PlaybackPage = lazy(() => import("../playback/PlaybackPage"));
 const SettingsPage = lazy(() => import("../settings/SettingsPage"));
+const EventsPage = lazy(() => import("../events/EventsPage"));
+const EventDetailPage = lazy(() => import("../events/EventDetailPage"));
 
 /** Pages need a session: wait for the first check, then send signed-out users to sign in. */
 function Guarded(props: ParentProps) {
@@ -37,6 +39,8 @@ export default function App() {
         <Route path="/live" component={LiveGrid} />
         <Route path="/live/:cameraId" component={LiveCamera} />
         <Route path="/playback/:cameraId?" component={PlaybackPage} />
+        <Route path="/events" component={EventsPage} />
+        <Route path="/events/:eventId" component={EventDetailPage} />
         <Route path="/settings/*section" component={SettingsPage} />
         <Route path="*" component={() => <p class="empty">This page does not exist.</p>} />
       </Route>

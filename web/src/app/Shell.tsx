@@ -18,6 +18,7 @@ export default function Shell(props: ParentProps) {
         <nav aria-label="Main">
           <A href="/live">Live</A>
           <A href="/playback">Playback</A>
+          <A href="/events">Events</A>
           <A href="/settings">Settings</A>
         </nav>
         <div class="user">

@@ -1,7 +1,8 @@
 // One camera's playback: video, transport, timeline and export, wired to shared state and keys.
-import { createEffect, createSignal, onCleanup, onMount, Show, untrack } from "solid-js";
+import { createEffect, createMemo, createSignal, onCleanup, onMount, Show, untrack } from "solid-js";
 import type { components } from "../api/schema";
 import { hasRole, session } from "../auth/session";
+import { createEventMarkers } from "./eventMarkers";
 import ExportPanel from "./ExportPanel";
 import { containing } from "./intervals";
 import { keyAction, type Action } from "./keyboard";
@@ -21,7 +22,7 @@ export type Camera = components["schemas"]["CameraView"];
 export interface CameraPlaybackProps {
   camera: Camera;
   initialAtMs: number | null;
-  /** Events to mark on the timeline (none until the API has events). */
+  /** More to mark on the timeline besides the camera's events (bookmarks, say). */
   markers?: readonly TimelineMarker[];
 }
 
@@ -46,7 +47,8 @@ export default function CameraPlayback(props: CameraPlaybackProps) {
     player.dispose();
     thumbs.dispose();
   });
-  const markers = () => props.markers ?? [];
+  const events = createEventMarkers(cameraId, view, () => Date.now());
+  const markers = createMemo(() => [...(props.markers ?? []), ...events.markers()]);
   const [selStart, setSelStart] = createSignal<number | null>(null);
   const [selEnd, setSelEnd] = createSignal<number | null>(null);
   const [help, setHelp] = createSignal(false);
@@ -162,6 +164,9 @@ export default function CameraPlayback(props: CameraPlaybackProps) {
       </div>
       <Show when={timeline.error()}>
         <p class="error" role="alert">The timeline could not be loaded: {timeline.error()}</p>
+      </Show>
+      <Show when={events.error()}>
+        <p class="error" role="alert">The events could not be loaded: {events.error()}</p>
       </Show>
       <Timeline
         view={view()}

@@ -23,7 +23,8 @@ vi.mock("../api/client", () => {
     api: {
       GET: vi.fn(async (path: string, options?: { params?: { query?: Query } }) => {
         calls.push({ path, query: options?.params?.query });
-        const data = path === "/api/v1/cameras" ? cameras : timeline;
+        const events = { events: [], next_cursor: null };
+        const data = path === "/api/v1/cameras" ? cameras : path === "/api/v1/events" ? events : timeline;
         return { data, response: { ok: true, status: 200 } };
       }),
     },
@@ -65,6 +66,7 @@ describe("<PlaybackPage>", () => {
       return call!;
     });
     expect(timeline.query).toMatchObject({ stream: "sub", bucket: "none" });
+    expect(calls.find((c) => c.path === "/api/v1/events")?.query).toMatchObject({ camera: ["cam1"] });
     const track = screen.getByTestId("timeline-track");
     await waitFor(() => expect(track.getAttribute("aria-valuenow")).not.toBeNull());
     const cursor = Number(track.getAttribute("aria-valuenow"));

@@ -5,10 +5,14 @@ import { api, unwrap } from "../api/client";
 import type { Gap, Interval } from "./intervals";
 import { viewEnd, type View } from "./time";
 
-export interface TimelineData {
+/** A window of data loaded for a view: its range and when it was fetched. */
+export interface LoadedWindow {
   startMs: number;
   endMs: number;
   fetchedAtMs: number;
+}
+
+export interface TimelineData extends LoadedWindow {
   recorded: Interval[];
   gaps: Gap[];
 }
@@ -23,7 +27,7 @@ export function fetchRange(view: View): Interval {
 }
 
 /** Whether the loaded data no longer serves the view (outside it, or stale near now). */
-export function needsFetch(data: TimelineData | null, view: View, nowMs: number): boolean {
+export function needsFetch(data: LoadedWindow | null, view: View, nowMs: number): boolean {
   if (!data) return true;
   if (view.startMs < data.startMs || viewEnd(view) > data.endMs) return true;
   const holdsRecent = data.endMs >= data.fetchedAtMs - REFRESH_MS;
@@ -53,15 +57,17 @@ export async function fetchTimeline(
   };
 }
 
-/** The timeline data for `view`, fetched when needed (checked every `checkMs`), and its error. */
-export function createTimelineData(
-  cameraId: string,
-  stream: "main" | "sub",
+/**
+ * Data for `view` from `load`, fetched again when `needsFetch` says so (checked every `checkMs`;
+ * after a failure, not for 5 s), with the last error. Timeline and event markers share it.
+ */
+export function createWindowLoader<T extends LoadedWindow>(
+  load: (range: Interval, nowMs: number) => Promise<T>,
   view: Accessor<View>,
   now: () => number,
   checkMs = 500,
-): { data: Accessor<TimelineData | null>; error: Accessor<string | null> } {
-  const [data, setData] = createSignal<TimelineData | null>(null);
+): { data: Accessor<T | null>; error: Accessor<string | null> } {
+  const [data, setData] = createSignal<T | null>(null);
   const [error, setError] = createSignal<string | null>(null);
   let busy = false;
   let failedAt = -Infinity;
@@ -70,7 +76,8 @@ export function createTimelineData(
     if (busy || nowMs - failedAt < 5_000 || !needsFetch(data(), view(), nowMs)) return;
     busy = true;
     try {
-      setData(await fetchTimeline(cameraId, stream, fetchRange(view()), nowMs));
+      const loaded = await load(fetchRange(view()), nowMs);
+      setData(() => loaded);
       setError(null);
     } catch (problem) {
       failedAt = nowMs;
@@ -83,4 +90,16 @@ export function createTimelineData(
   const timer = setInterval(() => void check(), checkMs);
   onCleanup(() => clearInterval(timer));
   return { data, error };
+}
+
+/** The timeline data for `view`, fetched when needed (checked every `checkMs`), and its error. */
+export function createTimelineData(
+  cameraId: string,
+  stream: "main" | "sub",
+  view: Accessor<View>,
+  now: () => number,
+  checkMs = 500,
+): { data: Accessor<TimelineData | null>; error: Accessor<string | null> } {
+  const load = (range: Interval, nowMs: number) => fetchTimeline(cameraId, stream, range, nowMs);
+  return createWindowLoader(load, view, now, checkMs);
 }

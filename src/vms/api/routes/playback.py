@@ -24,20 +24,31 @@ AUTO_HOUR_FROM_MS = 6 * 3_600_000
 AUTO_DAY_FROM_MS = 7 * 86_400_000
 
 
-def parse_range(start: str, end: str) -> tuple[int, int]:
-    """Both bounds parsed (every bad one reported); end must be after start."""
+def parse_bounds(start: str | None, end: str | None) -> tuple[int | None, int | None]:
+    """The bounds that are given, parsed (every bad one reported); with both, end must be after
+    start. InvalidFieldsError otherwise."""
     issues: list[FieldIssue] = []
-    values: dict[str, int] = {}
+    values: dict[str, int | None] = {"start": None, "end": None}
     for name, text in (("start", start), ("end", end)):
+        if text is None:
+            continue
         try:
             values[name] = parse_time_ms(text)
         except ValueError as exc:
             issues.append(FieldIssue("query", name, str(exc)))
-    if not issues and values["end"] <= values["start"]:
+    first, last = values["start"], values["end"]
+    if not issues and first is not None and last is not None and last <= first:
         issues.append(FieldIssue("query", "end", "end must be after start"))
     if issues:
         raise InvalidFieldsError(issues)
-    return values["start"], values["end"]
+    return first, last
+
+
+def parse_range(start: str, end: str) -> tuple[int, int]:
+    """Both bounds parsed (every bad one reported); end must be after start."""
+    first, last = parse_bounds(start, end)
+    assert first is not None and last is not None  # both were given
+    return first, last
 
 
 def _bucket_ms(bucket: str, span_ms: int) -> int | None:

@@ -28,6 +28,7 @@ class CameraView(ApiModel):
     record_stream: Literal["main", "sub"]
     retention_days: int | None = None
     retention_max_bytes: int | None = None
+    motion: bool = Field(description="motion detection records events for this camera")
 
     @classmethod
     def from_config(cls, camera: CameraConfig) -> CameraView:
@@ -47,6 +48,7 @@ class CameraView(ApiModel):
             record_stream=camera.record_stream,
             retention_days=camera.retention_days,
             retention_max_bytes=camera.retention_max_bytes,
+            motion=camera.motion,
         )
 
 
@@ -68,6 +70,7 @@ class CameraUpdate(ApiModel):
     record_stream: Literal["main", "sub"] | None = None
     retention_days: int | None = None
     retention_max_bytes: int | None = None
+    motion: bool | None = None
 
     def apply(self, current: CameraConfig) -> CameraConfig:
         """The camera with these changes, validated as a whole; InvalidFieldsError if invalid."""

@@ -104,6 +104,7 @@ describe("editing a camera", () => {
     enabled: true,
     record: true,
     record_stream: "main",
+    motion: false,
     retention_days: null,
     retention_max_bytes: null,
   };
@@ -122,6 +123,18 @@ describe("editing a camera", () => {
     fireEvent.click(screen.getByTestId("save-camera"));
     await waitFor(() => expect(history.get()).toBe("/settings/cameras"));
     expect(server.calls("PATCH", "/api/v1/cameras/yard")[0]?.body).toEqual({ name: "Back yard", record: false });
+  });
+
+  it("turns motion detection on", async () => {
+    server.on("PATCH", "/api/v1/cameras/yard", ({ body }) => ({ body: { ...view, ...(body as object) } }));
+    const { history } = await renderSettings("/settings/cameras/edit/yard");
+    await waitFor(() => expect((screen.getByLabelText("Name") as HTMLInputElement).value).toBe("Yard"));
+    const motion = screen.getByLabelText("Detect motion") as HTMLInputElement;
+    expect(motion.checked).toBe(false);
+    fireEvent.click(motion);
+    fireEvent.click(screen.getByTestId("save-camera"));
+    await waitFor(() => expect(history.get()).toBe("/settings/cameras"));
+    expect(server.calls("PATCH", "/api/v1/cameras/yard")[0]?.body).toEqual({ motion: true });
   });
 
   it("removes after a confirmation", async () => {

@@ -1,7 +1,10 @@
-// The inputs of the camera form: connection, credentials, recording and retention, with the
-// message for each field shown under it.
+// The inputs of the camera form: connection, credentials, recording and retention, motion
+// detection, with the message for each field shown under it.
 import { Show, type JSX } from "solid-js";
 import type { CameraFormValues, FieldErrors, FieldName } from "./cameraForm";
+
+/** The form's yes/no fields, drawn as checkboxes. */
+type BooleanField = { [K in FieldName]: CameraFormValues[K] extends boolean ? K : never }[FieldName];
 
 interface Props {
   values: CameraFormValues;
@@ -41,6 +44,17 @@ export default function CameraFields(props: Props) {
       {...extra}
     />
   );
+  const check = (name: BooleanField, label: string) => (
+    <label class="check">
+      <input
+        type="checkbox"
+        name={name}
+        checked={props.values[name]}
+        onChange={(event) => props.set(name, event.currentTarget.checked)}
+      />
+      {label}
+    </label>
+  );
   return (
     <>
       <fieldset>
@@ -51,14 +65,7 @@ export default function CameraFields(props: Props) {
         <Field name="name" label="Name" errors={props.errors}>
           {text("name", { placeholder: "Front door" })}
         </Field>
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={props.values.enabled}
-            onChange={(event) => props.set("enabled", event.currentTarget.checked)}
-          />
-          Enabled (pull its streams)
-        </label>
+        {check("enabled", "Enabled (pull its streams)")}
       </fieldset>
       <fieldset>
         <legend>Streams</legend>
@@ -93,27 +100,12 @@ export default function CameraFields(props: Props) {
           {text("password", { type: "password", autocomplete: "new-password", disabled: props.values.clear_password })}
         </Field>
         <Show when={props.editing && props.hasPassword}>
-          <label class="check">
-            <input
-              type="checkbox"
-              checked={props.values.clear_password}
-              onChange={(event) => props.set("clear_password", event.currentTarget.checked)}
-            />
-            Remove the stored password
-          </label>
+          {check("clear_password", "Remove the stored password")}
         </Show>
       </fieldset>
       <fieldset>
         <legend>Recording and retention</legend>
-        <label class="check">
-          <input
-            type="checkbox"
-            name="record"
-            checked={props.values.record}
-            onChange={(event) => props.set("record", event.currentTarget.checked)}
-          />
-          Record continuously
-        </label>
+        {check("record", "Record continuously")}
         <Field name="record_stream" label="Recorded stream" errors={props.errors}>
           <select
             id="camera-record_stream"
@@ -132,6 +124,14 @@ export default function CameraFields(props: Props) {
         <Field name="retention_gb" label="Keep at most (GB)" errors={props.errors} hint="Empty: the server default">
           {text("retention_gb", { inputMode: "decimal", placeholder: "default" })}
         </Field>
+      </fieldset>
+      <fieldset>
+        <legend>Events</legend>
+        {check("motion", "Detect motion")}
+        <span class="muted small">
+          Motion in the camera's zones (anywhere when it has none) is recorded as an event; the sub
+          stream is analysed when there is one.
+        </span>
       </fieldset>
     </>
   );

@@ -4,7 +4,7 @@ import { renderSettings } from "../testRender";
 
 vi.mock("../../api/client", async (importOriginal) => (await import("../fakeServer")).withFakeClient(await importOriginal()));
 
-const camera = (id: string, enabled = true) => ({
+const camera = (id: string, enabled = true, motion = false) => ({
   id,
   name: id.toUpperCase(),
   main_url: `rtsp://192.0.2.1/${id}`,
@@ -13,6 +13,7 @@ const camera = (id: string, enabled = true) => ({
   enabled,
   record: true,
   record_stream: "main",
+  motion,
 });
 
 const status = (id: string, state: string) => ({
@@ -25,7 +26,7 @@ beforeEach(() => server.reset());
 
 describe("the camera list", () => {
   it("shows each camera's state and video", async () => {
-    server.on("GET", "/api/v1/cameras", { body: [camera("door"), camera("yard"), camera("old", false)] });
+    server.on("GET", "/api/v1/cameras", { body: [camera("door", true, true), camera("yard"), camera("old", false)] });
     server.on("GET", "/api/v1/cameras/door/status", { body: status("door", "streaming") });
     server.on("GET", "/api/v1/cameras/yard/status", { body: { ...status("yard", "reconnecting"), streams: [{ stream: "main", state: "reconnecting", reconnects: 3, last_error: "connection refused" }] } });
     server.on("GET", "/api/v1/cameras/old/status", { body: { camera_id: "old", enabled: false, streams: [] } });
@@ -36,6 +37,8 @@ describe("the camera list", () => {
     expect(screen.getByText("connection refused")).toBeTruthy();
     expect(screen.getByTestId("camera-state-old").textContent).toBe("disabled");
     expect(screen.getByTestId("camera-row-door").textContent).toContain("h264 1280×720 · 25.0 fps · 2 Mbit/s");
+    expect(screen.getByTestId("camera-motion-door").textContent).toBe("on");
+    expect(screen.getByTestId("camera-motion-yard").textContent).toBe("off");
     expect(screen.getByTestId("add-camera").getAttribute("href")).toBe("/settings/cameras/new");
     expect(screen.getByTestId("edit-camera-door").getAttribute("href")).toBe("/settings/cameras/edit/door");
   });

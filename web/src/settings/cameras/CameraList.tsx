@@ -59,6 +59,7 @@ export default function CameraList() {
                 { label: "State" },
                 { label: "Video", wideOnly: true },
                 { label: "Recording", wideOnly: true },
+                { label: "Motion", wideOnly: true },
               ]}
               items={list()}
               row={(camera) => <CameraRow camera={camera()} status={statuses()[camera().id]} />}
@@ -97,6 +98,9 @@ function CameraRow(props: { camera: CameraView; status: CameraStatus | undefined
       </td>
       <td class="wide-only">{video()}</td>
       <td class="wide-only">{props.camera.record ? `on (${props.camera.record_stream})` : "off"}</td>
+      <td class="wide-only" data-testid={`camera-motion-${props.camera.id}`}>
+        {props.camera.motion ? "on" : "off"}
+      </td>
       <td class="actions">
         <Show when={hasRole("admin")}>
           <A href={sectionPath("cameras", "edit", props.camera.id)} data-testid={`edit-camera-${props.camera.id}`}>

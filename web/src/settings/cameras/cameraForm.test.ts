@@ -28,6 +28,7 @@ const view: CameraView = {
   enabled: true,
   record: true,
   record_stream: "main",
+  motion: false,
   retention_days: 30,
   retention_max_bytes: 250_000_000_000,
 };
@@ -108,6 +109,7 @@ describe("toCreate", () => {
       enabled: true,
       record: true,
       record_stream: "main",
+      motion: false,
       retention_days: 14,
       retention_max_bytes: 1_500_000_000,
     });
@@ -130,6 +132,12 @@ describe("toUpdate", () => {
   it("sends only the changed fields; emptied optional fields become null", () => {
     const update = toUpdate(initial, { ...initial, name: "Back yard", retention_days: "", record: false });
     expect(update).toEqual({ name: "Back yard", retention_days: null, record: false });
+  });
+
+  it("turns motion detection on and off", () => {
+    expect(initial.motion).toBe(false);
+    expect(toUpdate(initial, { ...initial, motion: true })).toEqual({ motion: true });
+    expect(toCreate(filled({ motion: true })).motion).toBe(true);
   });
 
   it("keeps the password when blank, replaces it when typed, clears it on request", () => {

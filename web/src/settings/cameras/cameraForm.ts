@@ -20,6 +20,8 @@ export interface CameraFormValues {
   enabled: boolean;
   record: boolean;
   record_stream: "main" | "sub";
+  /** Motion detection records events for this camera. */
+  motion: boolean;
   retention_days: string;
   /** Gigabytes (10^9 bytes), decimal allowed. */
   retention_gb: string;
@@ -60,6 +62,7 @@ export function emptyValues(): CameraFormValues {
     enabled: true,
     record: true,
     record_stream: "main",
+    motion: false,
     retention_days: "",
     retention_gb: "",
   };
@@ -78,6 +81,7 @@ export function valuesFromView(view: CameraView): CameraFormValues {
     enabled: view.enabled,
     record: view.record,
     record_stream: view.record_stream,
+    motion: view.motion,
     retention_days: view.retention_days == null ? "" : String(view.retention_days),
     retention_gb: view.retention_max_bytes == null ? "" : String(view.retention_max_bytes / GB),
   };
@@ -170,6 +174,7 @@ export function toCreate(values: CameraFormValues): CameraCreate {
     enabled: values.enabled,
     record: values.record,
     record_stream: values.record_stream,
+    motion: values.motion,
     retention_days: values.retention_days.trim() === "" ? null : Number(values.retention_days),
     retention_max_bytes: retentionBytes(values.retention_gb),
   };
@@ -192,6 +197,7 @@ export function toUpdate(initial: CameraFormValues, values: CameraFormValues): C
   if (changed("enabled")) update.enabled = values.enabled;
   if (changed("record")) update.record = values.record;
   if (changed("record_stream")) update.record_stream = values.record_stream;
+  if (changed("motion")) update.motion = values.motion;
   if (changed("retention_days")) {
     update.retention_days = values.retention_days.trim() === "" ? null : Number(values.retention_days);
   }

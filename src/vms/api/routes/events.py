@@ -1,0 +1,165 @@
+"""Event routes: search, one event, its snapshot, and the live stream (server-sent events)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
+
+from vms.api.problems import problem_responses
+from vms.api.routes.playback import parse_bounds
+from vms.api.schemas.events import EventPageView, EventView
+from vms.core.errors import NotFoundError
+from vms.core.ids import CameraId
+from vms.events.feed import FeedListener
+from vms.events.models import MAX_PAGE, EventQuery, EventRecord
+from vms.events.service import EventService
+
+JPEG = "image/jpeg"
+EVENT_STREAM = "text/event-stream"
+KEEPALIVE_S = 15.0
+_TIME = "ISO-8601 with an offset, or unix milliseconds"
+
+Cameras = Annotated[list[str] | None, Query(description="only these cameras (repeatable)")]
+Labels = Annotated[list[str] | None, Query(description="only these labels (repeatable)")]
+Zones = Annotated[list[str] | None, Query(description="only events in these zones (repeatable)")]
+MinScore = Annotated[float | None, Query(ge=0, le=1, description="only events scoring this much")]
+
+
+def _query(
+    *,
+    cameras: list[str] | None,
+    labels: list[str] | None,
+    zones: list[str] | None,
+    start: str | None = None,
+    end: str | None = None,
+    min_score: float | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+    oldest_first: bool = False,
+) -> EventQuery:
+    start_ms, end_ms = parse_bounds(start, end)
+    return EventQuery(
+        cameras=tuple(CameraId(c) for c in cameras or ()),
+        labels=tuple(labels or ()),
+        zones=tuple(zones or ()),
+        start_ms=start_ms,
+        end_ms=end_ms,
+        min_score=min_score,
+        limit=limit,
+        cursor=cursor,
+        oldest_first=oldest_first,
+    )
+
+
+def events_router(service: EventService) -> APIRouter:
+    """Routes under /events."""
+    router = APIRouter(prefix="/events", tags=["events"])
+
+    def view(event: EventRecord) -> EventView:
+        return EventView.of(event, service.clip_range(event.start_ms, event.end_ms))
+
+    @router.get(
+        "",
+        summary="Search events, newest first or oldest first (filters combine; repeated values "
+        "mean any of)",
+        responses=problem_responses(401, 403, 422),
+    )
+    async def search_events(
+        *,
+        camera: Cameras = None,
+        label: Labels = None,
+        zone: Zones = None,
+        start: Annotated[str | None, Query(description=f"began at or after: {_TIME}")] = None,
+        end: Annotated[str | None, Query(description=f"began before: {_TIME}")] = None,
+        min_score: MinScore = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+        cursor: Annotated[str | None, Query(description="next_cursor of the page before")] = None,
+        order: Annotated[
+            Literal["newest", "oldest"], Query(description="newest first (default) or oldest")
+        ] = "newest",
+    ) -> EventPageView:
+        query = _query(
+            cameras=camera,
+            labels=label,
+            zones=zone,
+            start=start,
+            end=end,
+            min_score=min_score,
+            limit=limit,
+            cursor=cursor,
+            oldest_first=order == "oldest",
+        )
+        page = await asyncio.to_thread(service.store.search, query)
+        return EventPageView(events=[view(e) for e in page.events], next_cursor=page.next_cursor)
+
+    @router.get(
+        "/labels", summary="Every label events have, sorted", responses=problem_responses(401, 403)
+    )
+    async def event_labels() -> list[str]:
+        return await asyncio.to_thread(service.store.labels)
+
+    @router.get(
+        "/stream",
+        summary="Events as they open, change and close (server-sent events: opened/updated/closed)",
+        response_class=StreamingResponse,
+        responses={200: {"content": {EVENT_STREAM: {}}}, **problem_responses(401, 403, 422)},
+    )
+    async def event_stream(
+        *,
+        camera: Cameras = None,
+        label: Labels = None,
+        zone: Zones = None,
+        min_score: MinScore = None,
+    ) -> StreamingResponse:
+        query = _query(cameras=camera, labels=label, zones=zone, min_score=min_score)
+        listener = service.feed.listen(query)
+        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        return StreamingResponse(
+            _messages(listener, view), media_type=EVENT_STREAM, headers=headers
+        )
+
+    @router.get("/{event_id}", summary="One event", responses=problem_responses(401, 403, 404))
+    async def get_event(event_id: str) -> EventView:
+        event = await asyncio.to_thread(service.store.get, event_id)
+        if event is None:
+            raise NotFoundError(f"event {event_id!r} does not exist")
+        return view(event)
+
+    @router.get(
+        "/{event_id}/snapshot.jpg",
+        summary="The event's picture: the frame where it was strongest",
+        response_class=Response,
+        responses={200: {"content": {JPEG: {}}}, **problem_responses(401, 403, 404)},
+    )
+    async def event_snapshot(event_id: str) -> Response:
+        jpeg = await asyncio.to_thread(service.store.snapshot, event_id)
+        if jpeg is None:
+            raise NotFoundError(f"event {event_id!r} has no snapshot")
+        # the picture changes while the event grows; it is small, so caching is left out
+        return Response(jpeg, media_type=JPEG, headers={"Cache-Control": "no-cache"})
+
+    return router
+
+
+async def _messages(
+    listener: FeedListener, view: Callable[[EventRecord], EventView]
+) -> AsyncIterator[str]:
+    """The SSE body: a message per change, a comment line while quiet; ends when cut off."""
+    try:
+        yield "retry: 3000\n: connected\n\n"
+        while True:
+            try:
+                message = await listener.next(KEEPALIVE_S)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            if message is None:
+                return
+            data = view(message.event).model_dump_json()
+            yield f"event: {message.phase}\nid: {message.event.id}\ndata: {data}\n\n"
+    finally:
+        listener.close()

@@ -1,0 +1,287 @@
+"""One RTSP connection read by the project's own client: RTP frames in, `RawPacket`s out.
+
+Why not FFmpeg's demuxer: it completes an access unit only when the next one begins (a frame of
+added delay for live viewers) and its per-packet path costs more CPU than this one (ADR 0010).
+Here the depacketisers complete each access unit at its RTP marker bit. What this module adds
+on top of `vms.media.rtsp.client` and `vms.media.rtp_depay`:
+
+- the tracks' codec parameters, probed by FFmpeg from the first keyframe (and its parameter
+  sets, from the SDP when the camera sends none in-band): so nothing is published before the
+  picture size is known, as with the demuxer;
+- one media timeline for all tracks: each track's 32-bit RTP timestamps are unwrapped and
+  rebased so that 0 is the first keyframe, aligned by RTCP sender reports when the camera sends
+  them and by arrival time otherwise (the recorder muxes tracks on this timeline);
+- the wall clock of each packet from the sender reports, as the 'prft' side data FFmpeg gave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fractions import Fraction
+
+from vms.core.clock import Clock
+from vms.ingest.normalise import RawPacket
+from vms.media.avstream import codec_params_from_annexb
+from vms.media.h26x import to_annexb
+from vms.media.mpegts import aac_params_from_config
+from vms.media.packet import CodecParams, MediaKind
+from vms.media.rtp import SenderReport, parse_sender_reports
+from vms.media.rtp_depay import AccessUnit, Depacketizer, depacketizer_for
+from vms.media.rtsp.client import RtspClient, RtspConnectionClosedError, RtspProtocolError
+from vms.media.sdp_parse import SdpMedia, parse_sdp
+
+_MAX_WAIT_FOR_KEYFRAME_S = 20.0
+_RTP_HEADER_BYTES = 12
+
+
+class UnsupportedStreamError(Exception):
+    """The camera's SDP has a track this client cannot read (Opus, MJPEG, ...): use FFmpeg."""
+
+
+def _payload_bounds(packet: bytes) -> tuple[int, int]:
+    """Where the payload of an RTP packet begins and ends (CSRCs, extension and padding
+    skipped); (0, 0) for a packet that is not RTP version 2 or is too short."""
+    if len(packet) < _RTP_HEADER_BYTES or packet[0] >> 6 != 2:
+        return 0, 0
+    header = _RTP_HEADER_BYTES + 4 * (packet[0] & 0x0F)
+    if packet[0] & 0x10 and len(packet) >= header + 4:
+        header += 4 + 4 * int.from_bytes(packet[header + 2 : header + 4], "big")
+    end = len(packet) - (packet[-1] if packet[0] & 0x20 else 0)
+    return header, end
+
+
+def _signed32(value: int) -> int:
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+class _Track:
+    """One set-up SDP media: its depacketiser, timeline and latest sender report."""
+
+    __slots__ = (
+        "base",
+        "clock_rate",
+        "depay",
+        "extended",
+        "index",
+        "last_arrival_mono",
+        "last_timestamp",
+        "media",
+        "report",
+        "report_extended",
+    )
+
+    def __init__(self, media: SdpMedia, index: int) -> None:
+        self.media = media
+        self.index = index
+        self.clock_rate = media.clock_rate
+        self.depay: Depacketizer = depacketizer_for(media.codec, media.fmtp)
+        self.last_timestamp: int | None = None
+        self.extended = 0  # the last RTP timestamp, unwrapped
+        self.base: int | None = None  # extended timestamp of media time 0
+        self.last_arrival_mono = 0.0
+        self.report: SenderReport | None = None
+        self.report_extended = 0
+
+    def unwrap(self, timestamp: int) -> None:
+        """Take the RTP timestamp of a new packet: `extended` follows it across wrap-arounds."""
+        self.extended = self.unwrap_near(timestamp)
+        self.last_timestamp = timestamp
+
+    def unwrap_near(self, timestamp: int) -> int:
+        """An RTP timestamp of this track (e.g. of a sender report) on the unwrapped scale."""
+        if self.last_timestamp is None:
+            return timestamp
+        return self.extended + _signed32(timestamp - self.last_timestamp)
+
+    def wall_us(self, extended: int) -> int | None:
+        if self.report is None:
+            return None
+        return (
+            self.report.wall_us + (extended - self.report_extended) * 1_000_000 // self.clock_rate
+        )
+
+
+class RtspPull:
+    """Open with `open()` (returns the tracks), then iterate `batches()`; `close()` always."""
+
+    def __init__(self, url: str, *, io_timeout_s: float, clock: Clock) -> None:
+        self._client = RtspClient(url, timeout_s=io_timeout_s)
+        self._clock = clock
+        self._by_channel: dict[int, _Track] = {}
+        self._tracks: list[_Track] = []
+        self._video: _Track | None = None
+        self._first: list[RawPacket] = []
+        self.tracks: tuple[CodecParams, ...] = ()
+
+    def open(self) -> tuple[CodecParams, ...]:
+        """Connect, set every supported track up, play, and wait for the first keyframe."""
+        client = self._client
+        client.connect()
+        sdp, base = client.describe()
+        medias = parse_sdp(sdp, base)
+        if not medias:
+            raise RtspProtocolError("the camera describes no video or audio track")
+        for media in medias:
+            try:
+                track = _Track(media, len(self._tracks))
+            except ValueError as exc:
+                raise UnsupportedStreamError(f"{media.encoding or media.codec}: {exc}") from None
+            channel = 2 * track.index
+            client.setup(media.control, channel)
+            self._by_channel[channel] = self._by_channel[channel + 1] = track
+            self._tracks.append(track)
+            if self._video is None and media.kind is MediaKind.VIDEO:
+                self._video = track
+        client.play()
+        self.tracks = self._wait_for_keyframe()
+        return self.tracks
+
+    def _wait_for_keyframe(self) -> tuple[CodecParams, ...]:
+        """Read until the video track's first keyframe (or any audio frame for an audio-only
+        camera), build the codec parameters from it, and keep it (and whatever came with it
+        in the same receive) as the first packets."""
+        deadline = self._clock.monotonic() + _MAX_WAIT_FOR_KEYFRAME_S
+        samples: dict[int, AccessUnit] = {}
+        while True:
+            units = self._units()
+            for position, (track, unit) in enumerate(units):
+                if track is self._video and unit.keyframe:
+                    samples[track.index] = unit
+                elif self._video is None or track is not self._video:
+                    samples.setdefault(track.index, unit)
+                if self._video is None or self._video.index in samples:
+                    return self._start(track, samples, units[position:])
+            if self._clock.monotonic() > deadline:
+                wanted = "keyframe" if self._video is not None else "audio frame"
+                limit = f"{_MAX_WAIT_FOR_KEYFRAME_S:g} s"
+                raise RtspProtocolError(f"no {wanted} within {limit} of PLAY")
+
+    def _start(
+        self,
+        first: _Track,
+        samples: dict[int, AccessUnit],
+        units: list[tuple[_Track, AccessUnit]],
+    ) -> tuple[CodecParams, ...]:
+        params = tuple(self._params(track, samples.get(track.index)) for track in self._tracks)
+        first.base = first.unwrap_near(units[0][1].timestamp)
+        for track in self._tracks:
+            if track is not first:
+                self._align(track, first)
+        self._first = self._batch(units)
+        return params
+
+    def _align(self, track: _Track, reference: _Track) -> None:
+        """Set `track.base` so that its media time 0 is the reference's first keyframe."""
+        assert reference.base is not None
+        ref_wall = reference.wall_us(reference.base)
+        if ref_wall is not None and track.report is not None:
+            offset = (ref_wall - track.report.wall_us) * track.clock_rate // 1_000_000
+            track.base = track.report_extended + offset
+        elif track.last_timestamp is not None:
+            elapsed_s = track.last_arrival_mono - reference.last_arrival_mono
+            track.base = track.extended - round(elapsed_s * track.clock_rate)
+        # else: set at the track's first packet (see `_units`)
+
+    def _params(self, track: _Track, unit: AccessUnit | None) -> CodecParams:
+        media = track.media
+        time_base = Fraction(1, track.clock_rate)
+        if media.kind is MediaKind.VIDEO:
+            assert unit is not None
+            sets = getattr(track.depay, "parameter_sets", None) or media.parameter_sets
+            prefix = to_annexb(list(sets.all_units())) if sets is not None else b""
+            return codec_params_from_annexb(media.codec, prefix + unit.data, time_base)
+        if media.codec == "aac":
+            if not media.audio_config:
+                raise RtspProtocolError("AAC track without config= in the SDP")
+            frame = None if unit is None else unit.data
+            return aac_params_from_config(media.audio_config, frame, time_base)
+        return CodecParams(
+            kind=MediaKind.AUDIO,
+            codec=media.codec,
+            time_base=time_base,
+            sample_rate=media.sample_rate or track.clock_rate,
+            channels=media.channels or 1,
+        )
+
+    def batches(self) -> Iterator[list[RawPacket]]:
+        """The packets of each receive, in order; ends only by an exception (or `interrupt`)."""
+        if self._first:
+            first, self._first = self._first, []
+            yield first
+        while True:
+            try:
+                units = self._units()
+            except RtspConnectionClosedError:
+                return
+            if units:
+                yield self._batch(units)
+
+    def _batch(self, units: list[tuple[_Track, AccessUnit]]) -> list[RawPacket]:
+        arrival_ms, arrival_mono = self._clock.now_ms(), self._clock.monotonic()
+        batch: list[RawPacket] = []
+        for track, unit in units:
+            if track.base is None:  # a track whose first packet came after the first keyframe
+                track.base = track.extended - self._since_start(track, arrival_mono)
+            batch.append(self._raw(track, unit, arrival_ms, arrival_mono))
+        return batch
+
+    def _since_start(self, track: _Track, arrival_mono: float) -> int:
+        """Ticks of `track`'s clock from media time 0 to `arrival_mono`, by the reference."""
+        reference = self._video if self._video is not None else self._tracks[0]
+        assert reference.base is not None
+        media_s = (reference.extended - reference.base) / reference.clock_rate
+        return round((media_s + arrival_mono - reference.last_arrival_mono) * track.clock_rate)
+
+    def _raw(self, track: _Track, unit: AccessUnit, arrival_ms: int, mono: float) -> RawPacket:
+        extended = track.unwrap_near(unit.timestamp)
+        assert track.base is not None
+        wall_us = track.wall_us(extended)
+        return RawPacket(
+            track=track.index,
+            data=unit.data,
+            pts=extended - track.base,
+            dts=extended - track.base,
+            duration=None,
+            keyframe=unit.keyframe,
+            arrival_ms=arrival_ms,
+            arrival_mono=mono,
+            prft_us=wall_us,
+        )
+
+    def _units(self) -> list[tuple[_Track, AccessUnit]]:
+        """Depacketise one receive's frames; RTCP updates the sender reports."""
+        units: list[tuple[_Track, AccessUnit]] = []
+        now = self._clock.monotonic()
+        for channel, data in self._client.read():
+            track = self._by_channel.get(channel)
+            if track is None:
+                continue
+            if channel & 1:
+                self._take_reports(track, data)
+                continue
+            if len(data) > _RTP_HEADER_BYTES and data[0] == 0x80:  # no padding, extension, CSRC
+                header, end = _RTP_HEADER_BYTES, len(data)
+            else:
+                header, end = _payload_bounds(data)
+            if end <= header:
+                continue
+            timestamp = (data[4] << 24) | (data[5] << 16) | (data[6] << 8) | data[7]
+            if timestamp != track.last_timestamp:
+                track.unwrap(timestamp)
+            track.last_arrival_mono = now
+            seq = (data[2] << 8) | data[3]
+            for unit in track.depay.push(data[header:end], timestamp, data[1] > 0x7F, seq):
+                units.append((track, unit))
+        return units
+
+    def _take_reports(self, track: _Track, data: bytes) -> None:
+        for _ssrc, report in parse_sender_reports(data):
+            track.report = report
+            track.report_extended = track.unwrap_near(report.rtp_timestamp)
+
+    def interrupt(self) -> None:
+        self._client.interrupt()
+
+    def close(self) -> None:
+        self._client.close()
