@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages VMS and its tests need, idempotently: nothing is fetched when
-# everything is already there. ffmpeg/ffprobe and GStreamer are independent peers for the tests,
-# PostgreSQL is the second database the storage tests run on. Chromium (with its proprietary codecs,
-# so H.264 in MSE) is the browser the browser tests drive through Playwright.
+# everything is already there. ffmpeg/ffprobe and GStreamer are independent peers for the tests
+# (gstreamer1.0-x holds the pango plugin, whose timeoverlay burns the clock into the GStreamer test
+# camera's picture). PostgreSQL is the second database the storage tests run on. Chromium (with its
+# proprietary codecs, so H.264 in MSE) is the browser the browser tests drive through Playwright.
 set -euo pipefail
 
 packages=(
   ffmpeg
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  gir1.2-gst-rtsp-server-1.0 python3-gi
+  gstreamer1.0-x gir1.2-gst-rtsp-server-1.0 python3-gi
   postgresql-15
   chromium
 )
