@@ -110,7 +110,9 @@ class MotionTap:
             self._detector = None
 
     def _run(self) -> None:
-        subscription = self.hub.subscribe(f"motion-{self.camera_id}", max_items=_QUEUE_ITEMS)
+        subscription = self.hub.subscribe(
+            f"motion-{self.camera_id}", max_items=_QUEUE_ITEMS, realtime=False
+        )
         self._subscription = subscription
         try:
             while not self._stop.is_set():

@@ -201,7 +201,9 @@ class CameraManager:
         if hub is None:
             log.error("camera %s has no %s stream to record", running.config.id, stream.value)
             return
-        feed = hub.subscribe(f"recorder:{stream.value}", max_items=RECORDER_QUEUE_ITEMS)
+        feed = hub.subscribe(
+            f"recorder:{stream.value}", max_items=RECORDER_QUEUE_ITEMS, realtime=False
+        )
         recorder = self._make_recorder(running.config.camera_id, stream, feed)
         recorder.start()
         running.recorder = recorder

@@ -5,6 +5,11 @@ bounded queue: a slow one drops its own packets (and resyncs on the next video k
 recorder and the other sinks carry on. One lock per hub guards everything; the per-packet path is
 a lock, a few deque appends and, only when a reader is actually waiting, a notify
 (see bench/hub_overhead.py).
+
+Subscribers say whether they need each packet the moment it arrives (`realtime`: live viewers)
+or take them in batches (the recorder, analytics). While no realtime subscriber is there, the
+publisher may read its camera in batches too (`pause_publisher`): a thread woken a few times a
+second instead of once a frame costs a fraction of the CPU (docs/decisions/0011).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class Subscription:
         "_max_items",
         "_on_ready",
         "_pending_drop",
+        "_realtime",
         "_resync",
         "_starting",
         "_waiting",
@@ -58,9 +64,12 @@ class Subscription:
         lock: threading.Lock,
         max_items: int,
         on_ready: Callable[[], None] | None,
+        *,
+        realtime: bool,
     ) -> None:
         self.name = name
         self._hub = hub
+        self._realtime = realtime
         self._cond = threading.Condition(lock)
         self._items: deque[HubItem] = deque()
         self._max_items = max_items
@@ -169,6 +178,9 @@ class StreamHub:
         self._packets_in = 0
         self._bytes_in = 0
         self._dropped_total = 0
+        self._realtime_subscribers = 0
+        self._publisher_wake = threading.Condition(self._lock)
+        self._wake_pending = False
 
     @property
     def info(self) -> StreamInfo | None:
@@ -227,16 +239,22 @@ class StreamHub:
         *,
         max_items: int = 256,
         on_ready: Callable[[], None] | None = None,
+        realtime: bool = True,
     ) -> Subscription:
         """A new bounded queue that starts with the current info and the cached GOP.
 
         Those first items are queued when this returns and do not trigger ``on_ready``: drain
-        the subscription once after subscribing, then wait for ``on_ready``.
+        the subscription once after subscribing, then wait for ``on_ready``. ``realtime=False``
+        is for sinks that take packets in batches (a quarter second late is nothing to them);
+        a realtime subscriber ends the publisher's pause at once.
         """
         if max_items < 2:
             raise ValueError("max_items must be at least 2 (a PacketsDropped and a keyframe)")
         with self._lock:
-            sub = Subscription(self, name, self._lock, max_items, on_ready)
+            sub = Subscription(self, name, self._lock, max_items, on_ready, realtime=realtime)
+            if realtime:
+                self._realtime_subscribers += 1
+                self._publisher_wake.notify_all()
             if self._info is not None:
                 sub._items.append(self._info)
                 if self._gop_valid:
@@ -258,8 +276,33 @@ class StreamHub:
                 generation=None if self._info is None else self._info.generation,
             )
 
+    @property
+    def realtime_subscribers(self) -> int:
+        """Subscribers that need each packet as it arrives (live viewers)."""
+        with self._lock:
+            return self._realtime_subscribers
+
+    def pause_publisher(self, seconds: float) -> None:
+        """Block the publisher up to `seconds`, unless a realtime subscriber is (or becomes)
+        subscribed or `wake_publisher` is called. A publisher that can let its input wait (a
+        TCP socket) calls this between reads; one that cannot (UDP) never does."""
+        with self._lock:
+            if not self._realtime_subscribers and not self._wake_pending:
+                self._publisher_wake.wait(seconds)
+            self._wake_pending = False
+
+    def wake_publisher(self) -> None:
+        """End the publisher's current (or next) pause now: it is being stopped."""
+        with self._lock:
+            self._wake_pending = True
+            self._publisher_wake.notify_all()
+
     def _unsubscribe(self, sub: Subscription) -> None:
         with self._lock:
+            if sub._closed:
+                return
+            if sub._realtime:
+                self._realtime_subscribers -= 1
             self._subs = tuple(s for s in self._subs if s is not sub)
             sub._closed = True
             sub._items.clear()

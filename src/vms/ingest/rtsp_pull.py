@@ -16,7 +16,7 @@ on top of `vms.media.rtsp.client` and `vms.media.rtp_depay`:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 
 from vms.core.clock import Clock
@@ -105,9 +105,18 @@ class _Track:
 class RtspPull:
     """Open with `open()` (returns the tracks), then iterate `batches()`; `close()` always."""
 
-    def __init__(self, url: str, *, io_timeout_s: float, clock: Clock) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        io_timeout_s: float,
+        clock: Clock,
+        pause: Callable[[], None] | None = None,
+    ) -> None:
+        """`pause` is called between reads that emptied the socket (see `batches`)."""
         self._client = RtspClient(url, timeout_s=io_timeout_s)
         self._clock = clock
+        self._pause = pause
         self._by_channel: dict[int, _Track] = {}
         self._tracks: list[_Track] = []
         self._video: _Track | None = None
@@ -205,10 +214,15 @@ class RtspPull:
         )
 
     def batches(self) -> Iterator[list[RawPacket]]:
-        """The packets of each receive, in order; ends only by an exception (or `interrupt`)."""
+        """The packets of each receive, in order; ends only by an exception (or `interrupt`).
+
+        After a receive that emptied the socket, `pause` (if given) may hold the next one back:
+        the camera's packets wait in the kernel's TCP buffer meanwhile, and the next receives
+        take them all at once."""
         if self._first:
             first, self._first = self._first, []
             yield first
+        client, pause = self._client, self._pause
         while True:
             try:
                 units = self._units()
@@ -216,6 +230,8 @@ class RtspPull:
                 return
             if units:
                 yield self._batch(units)
+            if pause is not None and client.drained:
+                pause()
 
     def _batch(self, units: list[tuple[_Track, AccessUnit]]) -> list[RawPacket]:
         arrival_ms, arrival_mono = self._clock.now_ms(), self._clock.monotonic()

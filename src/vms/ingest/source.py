@@ -1,13 +1,19 @@
-"""One camera stream's connection: a PyAV demux thread that feeds a hub and reconnects forever.
+"""One camera stream's connection: a reader thread that feeds a hub and reconnects forever.
 
-Why it is shaped like this: PyAV's ``timeout=`` argument installs an interrupt callback that takes
-the GIL on every read (20-30 % more CPU with 64 cameras), so reads are bounded by FFmpeg's own
-socket ``timeout`` option instead, and stop() sets a flag that the thread checks after every
-packet and during backoff; a blocked read therefore ends within ``io_timeout_s`` at worst (at
-once while packets flow, and a closed connection is noticed at once). The packet rules live in
-the pure `PacketNormaliser`; this module only does I/O, health and retries. SRT cameras
-(`srt://`, MPEG-TS) are read through libsrt (`vms.media.srt`, PyAV's FFmpeg has no SRT) and
-handed to PyAV as a file object whose reads are bounded the same way.
+RTSP over TCP is read by the project's own client (`vms.ingest.rtsp_pull`, ADR 0010); RTP over
+UDP, rtsps and SRT by FFmpeg's demuxer through PyAV. Why the PyAV path is shaped like this: PyAV's
+``timeout=`` argument installs an interrupt callback that takes the GIL on every read (20-30 %
+more CPU with 64 cameras), so reads are bounded by FFmpeg's own socket ``timeout`` option instead,
+and stop() sets a flag that the thread checks after every packet and during backoff; a blocked
+read therefore ends within ``io_timeout_s`` at worst. SRT cameras (`srt://`, MPEG-TS) are read
+through libsrt (`vms.media.srt`, PyAV's FFmpeg has no SRT) and handed to PyAV as a file object
+whose reads are bounded the same way. The packet rules live in the pure `PacketNormaliser`; this
+module only does I/O, health and retries.
+
+While nobody watches the stream live (the hub has no realtime subscriber), the RTSP client reads
+every `BATCH_READ_S` instead of at every frame: the recorder takes packets in batches anyway,
+and a thread woken four times a second instead of 25 costs about a third of the CPU (ADR 0011).
+A live viewer's subscription ends the pause at once.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ log = logging.getLogger(__name__)
 Transport = Literal["tcp", "udp"]
 _ENDED_BY_CAMERA = "the camera closed the stream"
 _FOREVER_S = 365 * 86_400.0
+BATCH_READ_S = 0.25  # the recorder's own batch; the camera's TCP buffer holds far more
 
 
 class Source:
@@ -133,6 +140,7 @@ class Source:
     def signal_stop(self) -> None:
         """Ask the thread to stop without waiting (stop() many sources, then join each)."""
         self._stop.set()
+        self.hub.wake_publisher()
         with self._lock:
             reader = self._reader
         if reader is not None:
@@ -269,7 +277,9 @@ class Source:
         """The reader of one connection: the project's RTSP client for RTSP over TCP, FFmpeg's
         demuxer for RTP over UDP, rtsps and SRT (see `vms.ingest.rtsp_pull`)."""
         if self._uses_rtsp_client:
-            pull = RtspPull(self._url, io_timeout_s=self._io_timeout_s, clock=self._clock)
+            pull = RtspPull(
+                self._url, io_timeout_s=self._io_timeout_s, clock=self._clock, pause=self._pause
+            )
             with self._lock:
                 self._reader = pull  # stop() interrupts the wait for the first keyframe too
             try:
@@ -284,6 +294,11 @@ class Source:
                 raise
         container, close_transport = self._open()
         return _DemuxReader(container, close_transport, self._clock, self._label, self._is_srt)
+
+    def _pause(self) -> None:
+        """Between reads of the RTSP client: wait while nobody watches live (module docstring)."""
+        if not self._stop.is_set():
+            self.hub.pause_publisher(BATCH_READ_S)
 
     def _open(self) -> tuple[av.container.InputContainer, Callable[[], None]]:
         """The demuxer of one connection, and what closes its transport afterwards."""

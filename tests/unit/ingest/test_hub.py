@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from fractions import Fraction
 
 import pytest
@@ -239,3 +240,52 @@ def test_audio_only_stream_syncs_on_any_keyframe() -> None:
 def test_max_items_below_two_is_rejected() -> None:
     with pytest.raises(ValueError, match="max_items"):
         StreamHub("cam/main").subscribe("s", max_items=1)
+
+
+# --- the publisher's pause while nobody watches live ---------------------------------------
+
+
+def _paused_for(hub: StreamHub, seconds: float) -> float:
+    started = time.monotonic()
+    hub.pause_publisher(seconds)
+    return time.monotonic() - started
+
+
+def test_publisher_pauses_only_while_no_subscriber_is_realtime() -> None:
+    hub = StreamHub("cam/main")
+    assert 0.15 <= _paused_for(hub, 0.2) < 2  # nobody subscribed
+    batched = hub.subscribe("recorder", realtime=False)
+    assert 0.15 <= _paused_for(hub, 0.2) < 2
+    live = hub.subscribe("viewer")  # realtime by default
+    assert hub.realtime_subscribers == 1
+    assert _paused_for(hub, 10) < 0.5
+    live.close()
+    live.close()  # closing twice counts once
+    assert hub.realtime_subscribers == 0
+    assert 0.15 <= _paused_for(hub, 0.2) < 2
+    batched.close()
+
+
+def test_a_realtime_subscriber_ends_a_pause_at_once() -> None:
+    hub = StreamHub("cam/main")
+    elapsed: list[float] = []
+    thread = threading.Thread(target=lambda: elapsed.append(_paused_for(hub, 30)))
+    thread.start()
+    time.sleep(0.2)  # the publisher is paused now
+    hub.subscribe("viewer", realtime=True)
+    thread.join(10)
+    assert elapsed and elapsed[0] < 5
+
+
+def test_wake_publisher_ends_the_current_or_the_next_pause() -> None:
+    hub = StreamHub("cam/main")
+    elapsed: list[float] = []
+    thread = threading.Thread(target=lambda: elapsed.append(_paused_for(hub, 30)))
+    thread.start()
+    time.sleep(0.2)
+    hub.wake_publisher()
+    thread.join(10)
+    assert elapsed and elapsed[0] < 5
+    hub.wake_publisher()  # before the pause: the next one returns at once, then pauses work
+    assert _paused_for(hub, 30) < 0.5
+    assert 0.15 <= _paused_for(hub, 0.2) < 2

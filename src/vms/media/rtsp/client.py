@@ -158,6 +158,13 @@ class RtspClient:
         self._next_keepalive = 0.0
         self._playing = False
         self._garbage = 0  # bytes skipped by `_resync` since the last frame
+        self._drained = True
+
+    @property
+    def drained(self) -> bool:
+        """Whether the last receive took all the socket held (it filled less than it asked):
+        a reader that pauses between reads pauses only then, so a backlog never builds up."""
+        return self._drained
 
     # --- set-up ---------------------------------------------------------------------------
 
@@ -288,6 +295,7 @@ class RtspClient:
         chunk = self._socket().recv(_RECV_BYTES)
         if not chunk:
             raise RtspConnectionClosedError("the camera closed the connection")
+        self._drained = len(chunk) < _RECV_BYTES
         self._buffer += chunk
 
     def _take_answer(self) -> RtspAnswer | None:
