@@ -7,6 +7,11 @@ cost one subscription and one packetisation. Mounts are made on DESCRIBE from th
 StreamInfo (404 for an unknown camera, 503 while it is offline, never a hang), re-made when the
 camera comes back with other parameters (its clients are disconnected and can reconnect), and
 removed with the camera. New clients start on the mount's cached GOP (see `RtspMount.play_start`).
+
+The feed is drained on the camera's reader thread, right after it publishes (ADR 0012): that
+thread is awake for the frame anyway, and waking the event loop for every frame cost more CPU
+than packetising and sending it. Only the drain touches a fed mount's packets (under the
+entry's `drain_lock`); what changes the server's mount table is handed to the loop.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from dataclasses import dataclass, field
 
 from vms.core.clock import Clock
@@ -53,6 +59,7 @@ class _Entry:
     offline_since: float | None = None
     waiting_first_frame: list[float] = field(default_factory=list)  # SETUP times (monotonic)
     bad_packets: int = 0
+    drain_lock: threading.RLock = field(default_factory=threading.RLock)
 
 
 class RtspRestream:
@@ -75,6 +82,7 @@ class RtspRestream:
         self._clock = clock
         self._offline_grace_s = offline_grace_s
         self._entries: dict[tuple[CameraId, StreamName], _Entry] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._binder: asyncio.Task[None] | None = None
         self.server = RtspServer(
@@ -94,6 +102,7 @@ class RtspRestream:
 
     async def start(self) -> None:
         """Listen; a port in use is logged and retried in the background (recording goes on)."""
+        self._loop = asyncio.get_running_loop()
         self._sweeper = asyncio.create_task(self._sweep_loop(), name="rtsp-restream-sweep")
         try:
             await self.server.start()
@@ -187,58 +196,70 @@ class RtspRestream:
     def _sessions_changed(self, entry: _Entry, count: int) -> None:
         for _ in range(count, entry.sessions):
             self._metrics.session_closed(entry.camera, entry.stream, LiveProtocol.RTSP)
-        for _ in range(entry.sessions, count):
-            self._metrics.session_opened(entry.camera, entry.stream, LiveProtocol.RTSP)
-            entry.waiting_first_frame.append(self._clock.monotonic())
+        with entry.drain_lock:
+            for _ in range(entry.sessions, count):
+                self._metrics.session_opened(entry.camera, entry.stream, LiveProtocol.RTSP)
+                entry.waiting_first_frame.append(self._clock.monotonic())
         entry.sessions = count
         current = self._entries.get((entry.camera, entry.stream)) is entry
         if count > 0 and entry.feed is None and current:
             self._start_feed(entry)
         elif count == 0:
             self._stop_feed(entry)
-        if entry.waiting_first_frame and entry.mount.has_keyframe:
-            self._first_frames(entry)
+        with entry.drain_lock:
+            if entry.waiting_first_frame and entry.mount.has_keyframe:
+                self._first_frames(entry)
 
     def _start_feed(self, entry: _Entry) -> None:
-        """Subscribe; the demux thread's "queue no longer empty" drains it on the event loop.
+        """Subscribe; the camera's thread drains the feed each time it queues something.
 
-        A direct callback rather than `AsyncFeed` and a task: one loop wake-up per access unit
-        instead of three (the restream's largest per-frame cost, see bench/live_rtsp.py).
+        Not `AsyncFeed` and a task, nor a callback scheduled on the loop: those woke the loop
+        once (or three times) per access unit, the restream's largest per-frame cost
+        (bench/live_rtsp.py, ADR 0012).
         """
-        loop = asyncio.get_running_loop()
-
-        def wake() -> None:  # on the demux thread
-            call_in_loop(loop, self._drain, entry)
-
         name = f"rtsp-restream {entry.mount.path}"
-        entry.feed = entry.hub.subscribe(name, max_items=FEED_MAX_ITEMS, on_ready=wake)
-        # The info and cached GOP are queued already: push them now, so the PLAY that follows
-        # this SETUP finds a keyframe to start the client on.
-        self._drain(entry)
+        with entry.drain_lock:
+            entry.feed = entry.hub.subscribe(
+                name, max_items=FEED_MAX_ITEMS, on_ready=lambda: self._drain(entry)
+            )
+            # The info and cached GOP are queued already: push them now, so the PLAY that
+            # follows this SETUP finds a keyframe to start the client on.
+            self._drain(entry)
 
     def _stop_feed(self, entry: _Entry) -> None:
-        feed, entry.feed = entry.feed, None
-        if feed is not None:
-            feed.close()
-        entry.mount.clear_gop_cache()
+        with entry.drain_lock:
+            feed, entry.feed = entry.feed, None
+            if feed is not None:
+                feed.close()
+            entry.mount.clear_gop_cache()
 
     def _drain(self, entry: _Entry) -> None:
-        """Handle everything queued now; count the bytes of the batch once."""
-        feed = entry.feed
-        sent = 0
-        try:
-            while entry.feed is feed and feed is not None:
-                item = feed.get_nowait()
-                if item is None:
-                    break
-                sent += self._handle(entry, item)
-        except Exception:  # a bug here must end this mount only, visibly
-            log.exception("rtsp restream %s: feed failed", entry.mount.path)
-            self._drop(entry, "internal error")
-            return
-        if sent and entry.mount.clients:
-            total = sent * entry.mount.clients
-            self._metrics.bytes_sent(entry.camera, entry.stream, LiveProtocol.RTSP, total)
+        """Handle everything queued now (on the camera's thread, or the loop's at subscribe);
+        count the bytes of the batch once."""
+        with entry.drain_lock:
+            feed = entry.feed
+            sent = 0
+            try:
+                while entry.feed is feed and feed is not None:
+                    item = feed.get_nowait()
+                    if item is None:
+                        break
+                    sent += self._handle(entry, item)
+            except Exception:  # a bug here must end this mount only, visibly
+                log.exception("rtsp restream %s: feed failed", entry.mount.path)
+                self._drop_later(entry, "internal error")
+                return
+        clients = entry.mount.clients
+        if sent and clients:
+            self._metrics.bytes_sent(entry.camera, entry.stream, LiveProtocol.RTSP, sent * clients)
+
+    def _drop_later(self, entry: _Entry, reason: str) -> None:
+        """Unmount on the loop (the mount table is the loop's); the feed stops at once."""
+        with entry.drain_lock:
+            if entry.feed is not None:
+                entry.feed.close()  # the drain loop ends: `entry.feed is feed` holds no more
+        if self._loop is not None:
+            call_in_loop(self._loop, self._drop, entry, reason)
 
     def _handle(self, entry: _Entry, item: HubItem) -> int:
         """Apply one hub item to the mount; returns the media bytes pushed."""
@@ -249,9 +270,15 @@ class RtspRestream:
         elif isinstance(item, StreamEnded):
             entry.offline_since = self._clock.monotonic()
             entry.mount.clear_gop_cache()
-            if not self._hub_is_current(entry):
-                self._drop(entry, item.reason)
+            if self._loop is not None:  # the camera may be gone: the loop checks
+                call_in_loop(self._loop, self._drop_if_removed, entry, item.reason)
         return 0
+
+    def _drop_if_removed(self, entry: _Entry, reason: str) -> None:
+        if self._entries.get((entry.camera, entry.stream)) is entry and not self._hub_is_current(
+            entry
+        ):
+            self._drop(entry, reason)
 
     def _new_info(self, entry: _Entry, info: StreamInfo) -> None:
         try:
@@ -259,7 +286,7 @@ class RtspRestream:
         except UnsupportedStreamError:
             same = False
         if not same:
-            self._drop(entry, "the camera came back with other parameters")
+            self._drop_later(entry, "the camera came back with other parameters")
             return
         entry.info = info
         entry.offline_since = None

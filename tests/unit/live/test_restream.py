@@ -6,6 +6,8 @@ import asyncio
 import base64
 import socket
 import struct
+import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -341,3 +343,54 @@ async def test_the_rtsp_auth_it_is_given_guards_every_stream() -> None:
         await asyncio.to_thread(run)
     finally:
         await restream.stop()
+
+
+async def test_packets_reach_clients_while_the_event_loop_is_busy(rig: Rig) -> None:
+    """The camera's thread sends (ADR 0012): a busy event loop delays no packet."""
+    rig.hub.publish_info(video_info())
+    rig.hub.publish(frame(0, keyframe=True))
+    viewer, seq, _ = await asyncio.to_thread(play, rig.port)
+    first = await asyncio.to_thread(read_rtp, viewer)
+    assert seq_of(first) == seq
+    while first[1] >> 7 == 0:  # the rest of the cached keyframe
+        first = await asyncio.to_thread(read_rtp, viewer)
+    got: list[int] = []
+
+    def camera_and_viewer() -> None:
+        for index in range(1, 6):
+            rig.hub.publish(frame(index, keyframe=False))
+        while len(got) < 5:
+            got.append(seq_of(read_rtp(viewer)))
+
+    thread = threading.Thread(target=camera_and_viewer)
+    thread.start()
+    thread.join(10)  # blocks the event loop the whole time
+    assert not thread.is_alive()
+    assert got == [(seq_of(first) + n) & 0xFFFF for n in range(1, 6)]
+    viewer.close()
+
+
+async def test_clients_joining_while_frames_flow_get_unbroken_sequences(rig: Rig) -> None:
+    """A PLAY holds the mount's lock from its RTP-Info to joining the live packets: no packet
+    pushed meanwhile by the camera's thread is lost or sent twice."""
+    rig.hub.publish_info(video_info())
+    stop = threading.Event()
+
+    def camera() -> None:
+        index = 0
+        while not stop.is_set():
+            rig.hub.publish(frame(index, keyframe=index % 10 == 0))
+            index += 1
+            time.sleep(0.001)
+
+    publisher = threading.Thread(target=camera)
+    publisher.start()
+    try:
+        for _ in range(6):
+            viewer, seq, _ = await asyncio.to_thread(play, rig.port)
+            seqs = [seq_of(await asyncio.to_thread(read_rtp, viewer)) for _ in range(60)]
+            assert seqs == [(seq + n) & 0xFFFF for n in range(60)]
+            viewer.close()
+    finally:
+        stop.set()
+        publisher.join(10)

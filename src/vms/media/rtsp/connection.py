@@ -4,11 +4,15 @@ Hand-written with the server (see `vms.media.rtsp.server` for why). Requests are
 time in arrival order, so media can never overtake a PLAY response on the same connection. Handling
 is synchronous on the event loop, except a password check against VMS's users (a deliberately slow
 hash), which runs on a worker thread while this connection's later requests wait their turn.
+Everything the connection sends (responses and media) goes through one `SocketWriter`, because
+media may be sent from a camera's thread; a PLAY is answered under its mount's lock, so no packet
+falls between the RTP-Info it announces, the cached GOP and the live packets that follow.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections import deque
@@ -28,7 +32,7 @@ from vms.media.rtsp.message import (
 )
 from vms.media.rtsp.mount import MountRefusedError, PlayStart, RtspMount
 from vms.media.rtsp.session import RtspSession, SessionTable
-from vms.media.rtsp.sinks import TcpSink, UdpPortPair, UdpSink
+from vms.media.rtsp.sinks import SocketWriter, TcpSink, UdpPortPair, UdpSink
 from vms.media.sdp import control_url
 
 log = logging.getLogger(__name__)
@@ -62,7 +66,7 @@ class RtspConnection(asyncio.Protocol):
         self._ctx = context
         self._reader = RtspReader()
         self._transport: asyncio.Transport | None = None
-        self._tcp_sink: TcpSink | None = None
+        self._writer: SocketWriter | None = None
         self._peer_ip = ""
         self._local_ip = "0.0.0.0"
         self._after_response: Callable[[], None] | None = None
@@ -82,6 +86,7 @@ class RtspConnection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        self._writer = SocketWriter.for_transport(transport, asyncio.get_running_loop())
         peer = transport.get_extra_info("peername")
         local = transport.get_extra_info("sockname")
         self._peer_ip = str(peer[0]) if peer else ""
@@ -93,8 +98,12 @@ class RtspConnection(asyncio.Protocol):
         self._ctx.connections.discard(self)
         self._ctx.sessions.remove_owned_by(self, tcp_only=True)
         self._transport = None
+        if self._writer is not None:
+            self._writer.close()
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()  # first: the connection stays open while the duplicate is
         if self._transport is not None:
             self._transport.close()
 
@@ -135,19 +144,29 @@ class RtspConnection(asyncio.Protocol):
         self._pump()
 
     def _answer(self, request: RtspRequest, checked: AuthResult | None) -> None:
-        try:
-            response = self._handle(request, checked)
-        except Exception:  # a handler bug answers 500 and keeps the server alive
-            log.exception("rtsp: %s %s failed", request.method, request.uri)
-            response = RtspResponse(500)
-        self._send(response, request.cseq)
-        after, self._after_response = self._after_response, None
-        if after is not None:
-            after()
+        with self._media_lock(request):
+            try:
+                response = self._handle(request, checked)
+            except Exception:  # a handler bug answers 500 and keeps the server alive
+                log.exception("rtsp: %s %s failed", request.method, request.uri)
+                response = RtspResponse(500)
+            self._send(response, request.cseq)
+            after, self._after_response = self._after_response, None
+            if after is not None:
+                after()
+
+    def _media_lock(self, request: RtspRequest) -> contextlib.AbstractContextManager[object]:
+        """The mount's lock for a PLAY (see the module docstring), else nothing."""
+        if request.method != "PLAY":
+            return contextlib.nullcontext()
+        value = request.header("session")
+        session = None if value is None else self._ctx.sessions.get(value.split(";")[0].strip())
+        return contextlib.nullcontext() if session is None else session.mount.lock
 
     def _send(self, response: RtspResponse, cseq: str | None) -> None:
         if self._transport is not None and not self._transport.is_closing():
-            self._transport.write(response.encode(cseq))
+            assert self._writer is not None
+            self._writer.write(response.encode(cseq))
 
     def _touch_tcp_sessions(self) -> None:
         for session in self._ctx.sessions.all():
@@ -280,8 +299,8 @@ class RtspConnection(asyncio.Protocol):
         return RtspResponse(200, headers)
 
     def _new_tcp_sink(self) -> TcpSink:
-        assert self._transport is not None
-        return TcpSink(self._transport, self._ctx.max_buffer_bytes)
+        assert self._writer is not None
+        return TcpSink(self._writer, self._ctx.max_buffer_bytes)
 
     def _play(self, request: RtspRequest) -> RtspResponse:
         session = self._session(request)

@@ -2,7 +2,9 @@
 
 Hand-written with the server (see `vms.media.rtsp`). A feeder pushes access units; the mount
 packetises each once, adds the RTP headers once (one SSRC and sequence per track, shared by every
-client), and hands the same bytes to every sink. It must be fed on the server's event loop thread.
+client), and hands the same bytes to every sink. It may be fed from any one thread at a time (the
+restream feeds it from the camera's reader thread, ADR 0012): `lock` guards its state against the
+server's event loop, which adds and removes clients and sends the sender reports.
 A mount may keep the payloads since the last video keyframe (`gop_cache_max_bytes`), so a client
 that starts playing mid-GOP first gets that GOP, numbered to end just before the shared sequence.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 import random
 import struct
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -114,6 +117,9 @@ class RtspMount:
         self._gop_bytes = 0
         self._gop_valid = False
         self._sessions = 0
+        self.lock = threading.RLock()
+        """Held while packets are pushed, and by a PLAY from its RTP-Info to joining the live
+        packets; the session callbacks below run without it."""
         self.on_sessions_changed: Callable[[int], None] | None = None
         """Called with the new session count when a client sets up or leaves (feed on demand)."""
 
@@ -163,6 +169,12 @@ class RtspMount:
         self, track: int, payloads: RtpPayloads, *, rtp_time: int, keyframe: bool, wall_ms: int
     ) -> None:
         """Send an access unit packetised elsewhere; only the RTP headers are made here."""
+        with self.lock:
+            self._push_payloads(track, payloads, rtp_time, keyframe, wall_ms)
+
+    def _push_payloads(
+        self, track: int, payloads: RtpPayloads, rtp_time: int, keyframe: bool, wall_ms: int
+    ) -> None:
         state = self._state[track]
         timestamp = (state.base + rtp_time) & 0xFFFFFFFF
         state.anchor = (timestamp, wall_ms)
@@ -195,9 +207,10 @@ class RtspMount:
 
     def clear_gop_cache(self) -> None:
         """Forget the cached GOP (the feed stopped or jumped): new clients wait for a keyframe."""
-        self._gop = []
-        self._gop_bytes = 0
-        self._gop_valid = False
+        with self.lock:
+            self._gop = []
+            self._gop_bytes = 0
+            self._gop_valid = False
 
     def play_start(self, tracks: Sequence[int]) -> PlayStart:
         """RTP-Info and catch-up packets for a client starting to play `tracks` now.
@@ -206,6 +219,10 @@ class RtspMount:
         before each track's shared next sequence number: its first frame is a keyframe at once
         and the live packets that follow continue its sequence without a gap.
         """
+        with self.lock:
+            return self._play_start(tracks)
+
+    def _play_start(self, tracks: Sequence[int]) -> PlayStart:
         now_ms = self._clock.now_ms()
         wanted = sorted(set(tracks))
         cached = [unit for unit in self._gop if unit.track in wanted]
@@ -263,7 +280,8 @@ class RtspMount:
     @property
     def has_keyframe(self) -> bool:
         """True when the GOP cache holds a keyframe a new client can start on."""
-        return self._gop_valid and bool(self._gop)
+        with self.lock:
+            return self._gop_valid and bool(self._gop)
 
     def _sessions_changed(self) -> None:
         callback = self.on_sessions_changed
@@ -276,8 +294,9 @@ class RtspMount:
 
     def rtp_info(self, track: int) -> tuple[int, int]:
         """(next sequence number, current RTP time) of a track, for a PLAY's RTP-Info."""
-        state = self._state[track]
-        return state.sequencer.next_seq, self._rtp_now(state, self._clock.now_ms())
+        with self.lock:
+            state = self._state[track]
+            return state.sequencer.next_seq, self._rtp_now(state, self._clock.now_ms())
 
     def _rtp_now(self, state: _TrackState, now_ms: int) -> int:
         if state.anchor is None:
@@ -288,6 +307,10 @@ class RtspMount:
 
     def sender_report(self, track: int) -> bytes | None:
         """An RTCP SR mapping now (wall clock) to the track's RTP time; None before any media."""
+        with self.lock:
+            return self._sender_report(track)
+
+    def _sender_report(self, track: int) -> bytes | None:
         state = self._state[track]
         if state.anchor is None:
             return None
@@ -303,29 +326,33 @@ class RtspMount:
         )
 
     def add_sink(self, sink: RtpSink) -> None:
-        if sink not in self._sinks:
-            self._sinks.append(sink)
+        with self.lock:
+            if sink not in self._sinks:
+                self._sinks = [*self._sinks, sink]
 
     def remove_sink(self, sink: RtpSink) -> None:
-        if sink in self._sinks:
-            self._sinks.remove(sink)
+        with self.lock:
+            if sink in self._sinks:
+                self._sinks = [s for s in self._sinks if s is not sink]
 
     def send_sender_reports(self, sinks: Sequence[RtpSink] | None = None) -> None:
         """Send one SR per track to `sinks` (default: every playing client)."""
-        targets = self._sinks if sinks is None else sinks
-        if not targets:
-            return
-        for track in range(len(self.tracks)):
-            report = self.sender_report(track)
-            if report is None:
-                continue
-            for sink in targets:
-                sink.send_rtcp(track, report)
+        with self.lock:
+            targets = self._sinks if sinks is None else sinks
+            if not targets:
+                return
+            for track in range(len(self.tracks)):
+                report = self._sender_report(track)
+                if report is None:
+                    continue
+                for sink in targets:
+                    sink.send_rtcp(track, report)
 
     def stats(self) -> MountStats:
-        return MountStats(
-            clients=len(self._sinks),
-            packets=tuple(s.sequencer.packet_count for s in self._state),
-            octets=tuple(s.sequencer.octet_count for s in self._state),
-            dropped_packets=sum(sink.dropped_packets for sink in self._sinks),
-        )
+        with self.lock:
+            return MountStats(
+                clients=len(self._sinks),
+                packets=tuple(s.sequencer.packet_count for s in self._state),
+                octets=tuple(s.sequencer.octet_count for s in self._state),
+                dropped_packets=sum(sink.dropped_packets for sink in self._sinks),
+            )
