@@ -159,8 +159,7 @@ class RtspConnection(asyncio.Protocol):
         """The mount's lock for a PLAY (see the module docstring), else nothing."""
         if request.method != "PLAY":
             return contextlib.nullcontext()
-        value = request.header("session")
-        session = None if value is None else self._ctx.sessions.get(value.split(";")[0].strip())
+        session = self._named_session(request)
         return contextlib.nullcontext() if session is None else session.mount.lock
 
     def _send(self, response: RtspResponse, cseq: str | None) -> None:
@@ -201,11 +200,16 @@ class RtspConnection(asyncio.Protocol):
             return None
         return mount, int(match.group(1))
 
-    def _session(self, request: RtspRequest) -> RtspSession | None:
+    def _named_session(self, request: RtspRequest) -> RtspSession | None:
+        """The session the request's Session header names, if it exists."""
         value = request.header("session")
         if value is None:
             return None
-        session = self._ctx.sessions.get(value.split(";", 1)[0].strip())
+        return self._ctx.sessions.get(value.split(";", 1)[0].strip())
+
+    def _session(self, request: RtspRequest) -> RtspSession | None:
+        """`_named_session`, which the request also keeps alive."""
+        session = self._named_session(request)
         if session is not None:
             self._ctx.sessions.touch(session)
         return session
