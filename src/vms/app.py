@@ -55,6 +55,7 @@ from vms.playback.signing import SiteKey
 from vms.recording.recorder import PacketFeed, Recorder
 from vms.storage.index import SegmentIndex
 from vms.storage.locks import EvidenceLocks
+from vms.storage.open_segments import OpenSegments
 from vms.storage.pools import StoragePool, StoragePools
 from vms.storage.repair import FileOutcome, RepairReport, repair_index
 from vms.storage.retention import Retention, RetentionPolicy
@@ -104,11 +105,22 @@ def _playback(
     pools: StoragePools,
     locks: EvidenceLocks,
     marks: RetentionMarks,
+    open_segments: OpenSegments,
+    run: RunHeartbeat,
 ) -> PlaybackFacade:
     limits = PlaybackLimits(
         settings.playback.max_range_s * 1000, settings.playback.max_timeline_range_s * 1000
     )
-    service = PlaybackService(engine, index, pools, clock, marks=marks, limits=limits)
+    service = PlaybackService(
+        engine,
+        index,
+        pools,
+        clock,
+        marks=marks,
+        limits=limits,
+        open_segments=open_segments,
+        run=run,
+    )
     key = SiteKey.load_or_create(settings.storage.data_dir)
     exports_dir = settings.playback.exports_dir or settings.storage.data_dir / "exports"
     jobs = ExportJobs(
@@ -162,6 +174,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     pools = _pools(settings, index)
     supervisor = CameraSupervisor(clock=clock, bus=bus)
     wakeup = threading.Event()
+    open_segments = OpenSegments()  # recorders publish their open files here, playback reads
+    heartbeat = RunHeartbeat(engine, clock, __version__)
 
     def make_recorder(camera_id: CameraId, stream: StreamName, feed: PacketFeed) -> Recorder:
         return Recorder(
@@ -175,6 +189,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
             segment_duration_s=settings.recording.segment_duration_s,
             fragment_ms=settings.recording.fragment_ms,
             on_storage_error=lambda _message: wakeup.set(),
+            open_segments=open_segments,
         )
 
     default_policy = RetentionPolicy(
@@ -221,9 +236,19 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
         cameras,
         retention,
         wakeup,
-        _playback(settings, engine, clock, index=index, pools=pools, locks=locks, marks=marks),
+        _playback(
+            settings,
+            engine,
+            clock,
+            index=index,
+            pools=pools,
+            locks=locks,
+            marks=marks,
+            open_segments=open_segments,
+            run=heartbeat,
+        ),
         outages,
-        RunHeartbeat(engine, clock, __version__),
+        heartbeat,
         LiveService(
             settings.live,
             supervisor,

@@ -167,6 +167,7 @@ def _cmd_camera(args: argparse.Namespace) -> int:
         }
         if args.sub_url:
             body["sub_url"] = args.sub_url
+        body.update(_camera_credentials(args))
         result = _api_request(args, "POST", "/cameras", body)
     elif args.camera_command == "status":
         result = _api_request(args, "GET", f"/cameras/{args.id}/status")
@@ -177,6 +178,22 @@ def _cmd_camera(args: argparse.Namespace) -> int:
     return 0
 
 
+def _camera_credentials(args: argparse.Namespace) -> dict[str, str]:
+    """The camera's user name and password, taken exactly as given (never percent-decoded: VMS
+    percent-encodes them when it puts them into the URL). With --password-stdin the password is
+    the first line of standard input without its line ending, so it is neither in the shell's
+    history nor in the process list."""
+    out: dict[str, str] = {}
+    if args.username is not None:
+        out["username"] = args.username
+    password = args.password
+    if args.password_stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    if password is not None:
+        out["password"] = password
+    return out
+
+
 def _camera_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     camera = sub.add_parser("camera", help="list, add, inspect or remove cameras (via the API)")
     _add_api_arguments(camera)
@@ -184,7 +201,23 @@ def _camera_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     actions.add_parser("list", help="list cameras")
     add = actions.add_parser("add", help="add a camera; recording starts at once")
     add.add_argument("id", help="camera id: lowercase letters, digits, '-' or '_'")
-    add.add_argument("main_url", help="RTSP URL of the main stream (credentials allowed)")
+    add.add_argument(
+        "main_url",
+        help="RTSP URL of the main stream; credentials in it are percent-decoded (write @ : / %% #"
+        " and space in a password as %%40 %%3A %%2F %%25 %%23 %%20), or use --username/--password",
+    )
+    add.add_argument("--username", help="camera user name (taken as written, not decoded)")
+    secret = add.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password",
+        help="camera password, taken as written (visible to other users in the process list:"
+        " prefer --password-stdin)",
+    )
+    secret.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the camera password from the first line of standard input",
+    )
     add.add_argument("--sub-url", help="RTSP URL of the sub stream")
     add.add_argument("--name", help="display name")
     add.add_argument("--transport", choices=["tcp", "udp"], default="tcp")

@@ -4,6 +4,9 @@ Modes: ``garbage`` (answers any connection with random bytes), ``unauthorized`` 
 request), ``mid_gop`` (a valid H.264 session over interleaved TCP that sends a keyframe and a few
 delta frames, then closes the connection in the middle of the GOP). Each runs on its own event loop
 in a background thread so the synchronous Source under test can connect to it.
+
+`JumpingRtspProxy` goes in front of a real camera (the GStreamer one) and makes its RTP clock jump
+on demand, with or without the sender reports following the jump.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import fractions
 import os
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from typing import Literal
 
@@ -182,3 +186,150 @@ class FaultyRtspServer:
 
 def _reply(cseq: str, status: str, headers: str) -> bytes:
     return f"RTSP/1.0 {status}\r\nCSeq: {cseq}\r\n{headers}\r\n".encode()
+
+
+RtcpMode = Literal["follow", "keep"]
+
+
+class JumpingRtspProxy:
+    """An RTSP proxy (interleaved TCP) in front of a real camera whose clock jumps on `jump()`.
+
+    From the first RTP packet of a new frame after `jump()` on, every RTP timestamp is moved by
+    `offset_s` (at `clock_rate`), as a camera restart, an NTP step or a wrong camera clock does.
+    Sender reports (RTCP SR) are moved with it (`rtcp="follow"`: the camera's NTP time jumped
+    too, the reported case) or left alone (`rtcp="keep"`: RTCP keeps the old mapping). Everything
+    else is relayed as it is, both ways; `reports_after_jump` counts the SRs relayed after it.
+    """
+
+    def __init__(
+        self,
+        upstream_port: int,
+        *,
+        offset_s: float,
+        rtcp: RtcpMode = "follow",
+        clock_rate: int = 90_000,
+    ) -> None:
+        self.port = 0
+        self.reports_after_jump = 0
+        self.jumped_at: float | None = None  # time.time() of the first moved packet
+        self._upstream_port = upstream_port
+        self._offset_s = offset_s
+        self._offset_ticks = round(offset_s * clock_rate)
+        self._rtcp = rtcp
+        self._armed = False
+        self._jumping = False
+        self._last_timestamp: dict[int, int] = {}
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="jumping-proxy")
+        self._server: asyncio.Server | None = None
+
+    def url(self, path: str = "h264") -> str:
+        return f"rtsp://127.0.0.1:{self.port}/{path}"
+
+    def start(self) -> None:
+        self._thread.start()
+        future = asyncio.run_coroutine_threadsafe(self._listen(), self._loop)
+        self.port = future.result(timeout=10)
+
+    def jump(self) -> None:
+        """Move the timestamps from the next frame on (called from the test's thread)."""
+        self._loop.call_soon_threadsafe(setattr, self, "_armed", True)
+
+    def stop(self) -> None:
+        async def close() -> None:
+            if self._server is not None:
+                self._server.close()
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    async def _listen(self) -> int:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._upstream_port)
+        upward = asyncio.ensure_future(_relay(reader, up_writer))
+        try:
+            await self._downward(up_reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            upward.cancel()
+            writer.close()
+            up_writer.close()
+
+    async def _downward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Camera to client: RTSP answers as they are, interleaved frames rewritten."""
+        while True:
+            first = await reader.readexactly(1)
+            if first != b"$":
+                head = first + await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.decode("latin-1").split("\r\n"):
+                    if line.lower().startswith("content-length:"):
+                        length = int(line.split(":", 1)[1])
+                writer.write(head + await reader.readexactly(length))
+                await writer.drain()
+                continue
+            header = await reader.readexactly(3)
+            channel, size = header[0], struct.unpack("!H", header[1:])[0]
+            packet = bytearray(await reader.readexactly(size))
+            if channel % 2 == 0:
+                self._rtp(channel, packet)
+            elif self._jumping and self._rtcp == "follow":
+                self._sender_reports(packet)
+            elif self._jumping:
+                self.reports_after_jump += packet[1:2] == b"\xc8"  # an SR, relayed as it was
+            writer.write(b"$" + header + bytes(packet))
+            await writer.drain()
+
+    def _rtp(self, channel: int, packet: bytearray) -> None:
+        if len(packet) < 12:
+            return
+        (timestamp,) = struct.unpack_from("!I", packet, 4)
+        if self._armed and self._last_timestamp.get(channel) != timestamp:
+            self._armed, self._jumping = False, True  # a frame boundary: jump here
+            self.jumped_at = time.time()
+        self._last_timestamp[channel] = timestamp
+        if self._jumping:
+            moved = (timestamp + self._offset_ticks) & 0xFFFFFFFF
+            struct.pack_into("!I", packet, 4, moved)
+
+    def _sender_reports(self, compound: bytearray) -> None:
+        """Move the NTP time and RTP timestamp of each SR in a compound RTCP packet."""
+        at = 0
+        while at + 4 <= len(compound) and compound[at] >> 6 == 2:
+            length = 4 * (struct.unpack_from("!H", compound, at + 2)[0] + 1)
+            if compound[at + 1] == 200 and at + 20 <= len(compound):
+                seconds, fraction, timestamp = struct.unpack_from("!III", compound, at + 8)
+                ntp = seconds + fraction / 2**32 + self._offset_s
+                whole = int(ntp)
+                struct.pack_into(
+                    "!III",
+                    compound,
+                    at + 8,
+                    whole & 0xFFFFFFFF,
+                    int((ntp - whole) * 2**32) & 0xFFFFFFFF,
+                    (timestamp + self._offset_ticks) & 0xFFFFFFFF,
+                )
+                self.reports_after_jump += 1
+            at += length
+
+
+async def _relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Client to camera, byte for byte (requests, RTCP receiver reports)."""
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()

@@ -43,6 +43,7 @@ class GstCamera:
         *,
         audio: bool = False,
         gop: int = 25,
+        bframes: int = 0,
         username: str | None = None,
         password: str | None = None,
     ) -> None:
@@ -50,6 +51,8 @@ class GstCamera:
         self._args = [SYSTEM_PYTHON, str(SCRIPT), "--port", str(self.port), "--gop", str(gop)]
         if audio:
             self._args.append("--audio")
+        if bframes:
+            self._args += ["--bframes", str(bframes)]
         if username is not None:
             self._args += ["--username", username, "--password", password or ""]
         self._proc: subprocess.Popen[bytes] | None = None

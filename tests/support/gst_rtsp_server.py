@@ -4,7 +4,9 @@ Run with the SYSTEM Python (it needs `gi` and GstRtspServer, which the project's
 have): ``/usr/bin/python3 tests/support/gst_rtsp_server.py --port 8554``. It serves
 ``/h264`` and ``/h265`` (videotestsrc with a burnt-in clock), prints ``ready`` on stdout once it
 listens, and runs until SIGTERM/SIGINT. ``--audio`` adds an Opus track; ``--username`` and
-``--password`` require HTTP Basic authentication.
+``--password`` require HTTP Basic authentication; ``--bframes N`` makes both encoders put up to N
+B-frames between reference frames (so frames arrive out of presentation order, as from many
+real cameras).
 """
 
 from __future__ import annotations
@@ -26,14 +28,31 @@ _ENCODERS = {
     "h265": "x265enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=600"
     " ! rtph265pay name=pay0 pt=96 config-interval=-1",
 }
+# With B-frames: `tune=zerolatency` turns them off in both encoders and the baseline profile
+# forbids them, so these drop the tune and use the main profile. b-adapt=0 keeps every run of
+# B-frames at the full N (a fixed IBB..P pattern, the deepest reordering the setting allows).
+_BFRAME_ENCODERS = {
+    "h264": "x264enc speed-preset=ultrafast key-int-max={gop} bitrate=600 bframes={bframes}"
+    " b-adapt=false rc-lookahead={lookahead} sync-lookahead=0 threads=1"
+    " ! video/x-h264,profile=main ! rtph264pay name=pay0 pt=96 config-interval=-1",
+    "h265": "x265enc speed-preset=ultrafast key-int-max={gop} bitrate=600"
+    ' option-string="bframes={bframes}:b-adapt=0:rc-lookahead={lookahead}:frame-threads=1"'
+    " ! rtph265pay name=pay0 pt=96 config-interval=-1",
+}
+
+
+def _encoder(codec: str, args: argparse.Namespace) -> str:
+    if args.bframes <= 0:
+        return _ENCODERS[codec].format(gop=args.gop)
+    lookahead = args.bframes + 1  # the least look-ahead that lets the encoder place N B-frames
+    return _BFRAME_ENCODERS[codec].format(gop=args.gop, bframes=args.bframes, lookahead=lookahead)
 
 
 def _launch(codec: str, args: argparse.Namespace) -> str:
     video = (
         f"videotestsrc is-live=true pattern=ball"
         f" ! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1"
-        ' ! timeoverlay font-desc="Sans 24" ! videoconvert ! '
-        + _ENCODERS[codec].format(gop=args.gop)
+        ' ! timeoverlay font-desc="Sans 24" ! videoconvert ! ' + _encoder(codec, args)
     )
     audio = (
         " audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample"
@@ -50,6 +69,7 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=320)
     parser.add_argument("--height", type=int, default=240)
     parser.add_argument("--audio", action="store_true")
+    parser.add_argument("--bframes", type=int, default=0, help="B-frames between P-frames")
     parser.add_argument("--username")
     parser.add_argument("--password")
     return parser.parse_args()

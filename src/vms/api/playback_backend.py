@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from vms.core.ids import CameraId, SegmentId, StreamName
 from vms.playback.jobs import ExportJob
-from vms.playback.service import Playlist, Timeline
+from vms.playback.service import Playlist, RecordingFile, Timeline
 from vms.playback.signing import FileFacts, Verification
 
 
@@ -31,7 +31,13 @@ class PlaybackBackend(Protocol):
         start_ms: int,
         end_ms: int,
         uri: Callable[[SegmentId], str],
+        *,
+        open_uri: Callable[[StreamName, int], str] | None = None,
     ) -> Playlist: ...
+
+    async def recording_file(
+        self, camera: CameraId, stream: StreamName, start_ms: int
+    ) -> RecordingFile: ...
 
     async def frame(
         self, camera: CameraId, stream: StreamName, at_ms: int, width: int | None

@@ -24,7 +24,7 @@ from vms.config.cameras import CameraConfig
 from vms.core.errors import NotFoundError
 from vms.core.ids import CameraId, SegmentId, StreamName
 from vms.core.redact import redact_text
-from vms.ingest.health import SourceState
+from vms.ingest.health import UP_STATES
 from vms.storage.index import SegmentIndex
 from vms.storage.pools import StoragePools
 
@@ -139,7 +139,7 @@ class ServiceBackend:
         up = sum(
             1
             for streams in health.values()
-            if any(h.state is SourceState.STREAMING for h in streams.values())
+            if any(h.state in UP_STATES for h in streams.values())
         )
         return ReadinessView(
             database=database, pools=pools, cameras_up=up, cameras_total=len(health)
@@ -168,6 +168,8 @@ def _status_view(status: CameraStatus) -> CameraStatusView:
                 bitrate_bps=health.bitrate_bps,
                 last_packet_ms=health.last_packet_ms,
                 reconnects=health.reconnects,
+                failed_attempts=health.failed_attempts,
+                degraded_reason=health.degraded_reason,
                 last_error=health.last_error,
                 codec=health.video_codec,
                 width=health.width or None,

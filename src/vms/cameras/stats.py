@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from vms.cameras.manager import CameraManager
 from vms.core.clock import Clock
-from vms.ingest.health import SourceState
+from vms.ingest.health import UP_STATES
 from vms.ingest.supervisor import CameraSupervisor
 from vms.storage.index import SegmentIndex
 from vms.storage.pools import StoragePools
@@ -47,7 +47,7 @@ class CameraMetrics:
                         camera_id=camera_id,
                         stream=stream,
                         state=health.state.value,
-                        up=health.state is SourceState.STREAMING,
+                        up=health.state in UP_STATES,
                         fps=health.fps,
                         bitrate_bps=health.bitrate_bps,
                         reconnects_total=health.reconnects,

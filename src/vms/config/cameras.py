@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Annotated, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -27,8 +28,17 @@ _URL_FIX = (
 )
 
 
+# A '%' that does not start a %XX escape: RFC 3986 has no meaning for it, and readers disagree
+_BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def check_stream_url(value: str) -> str:
-    """Validate a camera stream URL; the message never shows its password."""
+    """Validate a camera stream URL; the message never shows its password.
+
+    Credentials in a URL are read as RFC 3986 says: percent-decoded (`%41` is `A`, and a `%`
+    itself is written `%25`), by VMS's RTSP client and by FFmpeg alike. A `%` that starts no
+    escape is refused rather than guessed at.
+    """
     url = value.strip()
     shown = redact_text(url)
     try:
@@ -36,6 +46,13 @@ def check_stream_url(value: str) -> str:
         _ = parts.port  # raises ValueError for a port that is not a number in range
     except ValueError:
         raise invalid(f"{shown!r} is not a valid URL", _URL_FIX) from None
+    userinfo = parts.netloc.rpartition("@")[0]
+    if _BARE_PERCENT.search(userinfo):
+        raise invalid(
+            f"the credentials in {shown!r} hold a '%' that starts no %XX escape",
+            "credentials in a URL are percent-decoded: write '%' as %25 (and @ : / # space as"
+            " %40 %3A %2F %23 %20), or give them in username/password, which are taken as written",
+        )
     if parts.scheme.lower() not in URL_SCHEMES:
         scheme = parts.scheme or "(none)"
         raise invalid(f"unsupported URL scheme {scheme!r} in {shown!r}", _URL_FIX)
@@ -96,6 +113,11 @@ class CameraConfig(Section):
     def _credentials_once(cls, value: object, info: ValidationInfo) -> object:
         if value is None:
             return value
+        if info.field_name == "username" and ":" in str(value):
+            raise invalid(
+                "a user name cannot contain ':'",
+                "RTSP authentication separates the user name from the password with ':'",
+            )
         urls = (info.data.get("main_url"), info.data.get("sub_url"))
         if any(_has_userinfo(url) for url in urls):
             raise invalid(

@@ -20,9 +20,25 @@ class SourceState(StrEnum):
     IDLE = "idle"  # created, not started
     CONNECTING = "connecting"  # first connection attempt
     STREAMING = "streaming"  # packets flow
+    DEGRADED = "degraded"  # packets flow, but video is lost, thrown away or broken (see reason)
     RECONNECTING = "reconnecting"  # lost or never reached; retrying with backoff
     FAILED = "failed"  # configuration error (bad URL): no retry until reconfigured
     STOPPED = "stopped"  # stop() was called
+
+
+UP_STATES = frozenset({SourceState.STREAMING, SourceState.DEGRADED})
+"""States in which the camera delivers packets (degraded ones too: they are recorded)."""
+
+AUDIO_ONLY_REFUSED = "the camera sends no video track; audio-only streams are not recorded"
+"""Why a stream without video is refused, by the probe, the Source and the API (ADR 0013)."""
+
+
+class NoVideoTrackError(Exception):
+    """The camera describes no video track (audio only): refused for good, not retried."""
+
+
+class NoMediaError(Exception):
+    """The camera answered (DESCRIBE, SETUP, PLAY) but sent no usable video; says for how long."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +49,15 @@ class SourceHealth:
     fps: float
     bitrate_bps: float
     last_packet_ms: int | None
-    reconnects: int  # times the stream came back after being lost
+    reconnects: int  # connection attempts after the first one, failed ones included
     last_error: str | None
     connected_since_ms: int | None
     video_codec: str | None
     width: int
     height: int
     wallclock_source: str  # "rtcp" | "arrival"
+    failed_attempts: int = 0  # connection attempts that delivered no packet, since the start
+    degraded_reason: str | None = None  # what is wrong, while the state is DEGRADED
 
 
 IDLE_HEALTH = SourceHealth(
@@ -118,6 +136,8 @@ def url_password(url: str) -> str | None:
 
 def describe_error(exc: BaseException, *, io_timeout_s: float, secrets: tuple[str, ...]) -> str:
     """A short, actionable, redacted message for a failed open or read."""
+    if isinstance(exc, NoMediaError | NoVideoTrackError):
+        return redact_text(str(exc), secrets)  # already in words; not "no answer" (it answered)
     return redact_text(_describe(exc, io_timeout_s), secrets)
 
 

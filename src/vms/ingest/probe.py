@@ -28,7 +28,7 @@ from vms.core.clock import Clock
 from vms.core.errors import InvalidInputError, UnavailableError, VmsError
 from vms.core.redact import redact_text
 from vms.core.threads import call_in_loop
-from vms.ingest.health import check_url, url_password
+from vms.ingest.health import AUDIO_ONLY_REFUSED, check_url, url_password
 from vms.media.jpeg import encode_jpeg, scaled_to_width
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ def _describe(
     container: av.container.InputContainer,
 ) -> tuple[VideoStream, VideoInfo, AudioInfo | None]:
     if not container.streams.video:
-        raise ProbeFailedError("the stream has no video track")
+        raise ProbeFailedError(AUDIO_ONLY_REFUSED)  # as the Source says (ADR 0013)
     stream = container.streams.video[0]
     context = stream.codec_context
     rate = stream.average_rate or stream.guessed_rate

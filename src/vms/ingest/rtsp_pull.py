@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterator
 from fractions import Fraction
 
 from vms.core.clock import Clock
+from vms.ingest.health import AUDIO_ONLY_REFUSED, NoMediaError, NoVideoTrackError
 from vms.ingest.normalise import RawPacket
 from vms.media.avstream import codec_params_from_annexb
-from vms.media.h26x import to_annexb
+from vms.media.h26x import ParameterSets, to_annexb
 from vms.media.mpegts import aac_params_from_config
 from vms.media.packet import CodecParams, MediaKind
+from vms.media.reorder import DecodeOrder
 from vms.media.rtp import SenderReport, parse_sender_reports
 from vms.media.rtp_depay import AccessUnit, Depacketizer, depacketizer_for
 from vms.media.rtsp.client import RtspClient, RtspConnectionClosedError, RtspProtocolError
@@ -32,6 +34,12 @@ from vms.media.sdp_parse import SdpMedia, parse_sdp
 
 _MAX_WAIT_FOR_KEYFRAME_S = 20.0
 _RTP_HEADER_BYTES = 12
+_NOMINAL_FPS = 25  # frame step of the first DTS of a B-frame stream (any positive step is sound)
+# A sender report maps this track's RTP timestamps to wall time only while they stay within
+# this of its own (beyond the time elapsed since it came): RTP timestamps that jump (a camera
+# restart, a wrong clock) make it stale, and a report whose RTP timestamp is that far from
+# the stream's belongs to another timeline (see "The trust rule for sender reports").
+_REPORT_STALE_S = 2.0
 
 
 class UnsupportedStreamError(Exception):
@@ -67,8 +75,10 @@ class _Track:
         "last_arrival_mono",
         "last_timestamp",
         "media",
+        "order",
         "report",
         "report_extended",
+        "report_mono",
     )
 
     def __init__(self, media: SdpMedia, index: int) -> None:
@@ -76,12 +86,21 @@ class _Track:
         self.index = index
         self.clock_rate = media.clock_rate
         self.depay: Depacketizer = depacketizer_for(media.codec, media.fmtp)
+        self.order: DecodeOrder | None = None  # video: DTS from PTS (see `reordered`)
         self.last_timestamp: int | None = None
         self.extended = 0  # the last RTP timestamp, unwrapped
         self.base: int | None = None  # extended timestamp of media time 0
         self.last_arrival_mono = 0.0
         self.report: SenderReport | None = None
         self.report_extended = 0
+        self.report_mono = 0.0  # when the report came (monotonic s)
+
+    def reordered(self, depth: int) -> None:
+        """Take the reorder depth the video's parameter sets declare: the units come in decode
+        order with PTS only, and `order` gives them DTS (vms.media.reorder). A new declared
+        depth (new parameter sets) starts a new sequence; the same one keeps what was learned."""
+        if self.order is None or self.order.declared != depth:
+            self.order = DecodeOrder(depth, max(1, self.clock_rate // _NOMINAL_FPS))
 
     def unwrap(self, timestamp: int) -> None:
         """Take the RTP timestamp of a new packet: `extended` follows it across wrap-arounds."""
@@ -95,11 +114,31 @@ class _Track:
         return self.extended + _signed32(timestamp - self.last_timestamp)
 
     def wall_us(self, extended: int) -> int | None:
+        """The wall clock of an (unwrapped) RTP timestamp by the latest sender report; None
+        without one, or once the timestamps jumped away from it: the report is then dropped
+        (never mapped through) until the camera sends a new one."""
         if self.report is None:
+            return None
+        media_s = (extended - self.report_extended) / self.clock_rate
+        elapsed_s = self.last_arrival_mono - self.report_mono
+        if media_s < -_REPORT_STALE_S or media_s - max(elapsed_s, 0.0) > _REPORT_STALE_S:
+            self.report = None
             return None
         return (
             self.report.wall_us + (extended - self.report_extended) * 1_000_000 // self.clock_rate
         )
+
+    def take_report(self, report: SenderReport, now_mono: float) -> bool:
+        """Keep a new sender report unless its RTP timestamp is off the stream's timeline (an
+        old mapping sent after a jump, or a camera that stamps reports from another clock)."""
+        extended = self.unwrap_near(report.rtp_timestamp)
+        if self.last_timestamp is not None:
+            ahead_s = (extended - self.extended) / self.clock_rate
+            since_s = max(now_mono - self.last_arrival_mono, 0.0)
+            if ahead_s < -_REPORT_STALE_S or ahead_s > since_s + _REPORT_STALE_S:
+                return False
+        self.report, self.report_extended, self.report_mono = report, extended, now_mono
+        return True
 
 
 class RtspPull:
@@ -115,12 +154,14 @@ class RtspPull:
     ) -> None:
         """`pause` is called between reads that emptied the socket (see `batches`)."""
         self._client = RtspClient(url, timeout_s=io_timeout_s)
+        self._io_timeout_s = io_timeout_s
         self._clock = clock
         self._pause = pause
         self._by_channel: dict[int, _Track] = {}
         self._tracks: list[_Track] = []
         self._video: _Track | None = None
         self._first: list[RawPacket] = []
+        self._video_sets: ParameterSets | None = None  # what the video track's params came from
         self.tracks: tuple[CodecParams, ...] = ()
 
     def open(self) -> tuple[CodecParams, ...]:
@@ -147,24 +188,35 @@ class RtspPull:
         return self.tracks
 
     def _wait_for_keyframe(self) -> tuple[CodecParams, ...]:
-        """Read until the video track's first keyframe (or any audio frame for an audio-only
-        camera), build the codec parameters from it, and keep it (and whatever came with it
-        in the same receive) as the first packets."""
+        """Read until the video track's first keyframe, build the codec parameters from it, and
+        keep it (and whatever came with it in the same receive) as the first packets.
+
+        A camera without video is refused here, before waiting (ADR 0013); one that answered
+        PLAY but sends no usable video is told apart from one that does not answer at all."""
+        video = self._video
+        if video is None:
+            raise NoVideoTrackError(AUDIO_ONLY_REFUSED)
         deadline = self._clock.monotonic() + _MAX_WAIT_FOR_KEYFRAME_S
         samples: dict[int, AccessUnit] = {}
         while True:
-            units = self._units()
+            try:
+                units = self._units()
+            except TimeoutError:
+                raise NoMediaError(self._no_video(self._io_timeout_s)) from None
             for position, (track, unit) in enumerate(units):
-                if track is self._video and unit.keyframe:
+                if track is video and unit.keyframe:
                     samples[track.index] = unit
-                elif self._video is None or track is not self._video:
-                    samples.setdefault(track.index, unit)
-                if self._video is None or self._video.index in samples:
                     return self._start(track, samples, units[position:])
+                if track is not video:
+                    samples.setdefault(track.index, unit)
             if self._clock.monotonic() > deadline:
-                wanted = "keyframe" if self._video is not None else "audio frame"
-                limit = f"{_MAX_WAIT_FOR_KEYFRAME_S:g} s"
-                raise RtspProtocolError(f"no {wanted} within {limit} of PLAY")
+                raise NoMediaError(self._no_video(_MAX_WAIT_FOR_KEYFRAME_S))
+
+    def _no_video(self, waited_s: float) -> str:
+        """Why no first keyframe came: no video packet at all, or video without a keyframe."""
+        if self._video is not None and self._video.last_timestamp is not None:
+            return f"the camera answered but sent no keyframe for {waited_s:g} s"
+        return f"the camera answered but sent no video for {waited_s:g} s"
 
     def _start(
         self,
@@ -173,6 +225,7 @@ class RtspPull:
         units: list[tuple[_Track, AccessUnit]],
     ) -> tuple[CodecParams, ...]:
         params = tuple(self._params(track, samples.get(track.index)) for track in self._tracks)
+        self._video_sets = self._in_band_sets(first)
         first.base = first.unwrap_near(units[0][1].timestamp)
         for track in self._tracks:
             if track is not first:
@@ -197,9 +250,11 @@ class RtspPull:
         time_base = Fraction(1, track.clock_rate)
         if media.kind is MediaKind.VIDEO:
             assert unit is not None
-            sets = getattr(track.depay, "parameter_sets", None) or media.parameter_sets
+            sets = self._in_band_sets(track) or media.parameter_sets
             prefix = to_annexb(list(sets.all_units())) if sets is not None else b""
-            return codec_params_from_annexb(media.codec, prefix + unit.data, time_base)
+            params = codec_params_from_annexb(media.codec, prefix + unit.data, time_base)
+            track.reordered(params.reorder_depth)
+            return params
         if media.codec == "aac":
             if not media.audio_config:
                 raise RtspProtocolError("AAC track without config= in the SDP")
@@ -218,7 +273,9 @@ class RtspPull:
 
         After a receive that emptied the socket, `pause` (if given) may hold the next one back:
         the camera's packets wait in the kernel's TCP buffer meanwhile, and the next receives
-        take them all at once."""
+        take them all at once. When the camera changes its parameter sets (a new picture size,
+        say), the receive is split at that keyframe and `tracks` changes before the batch that
+        begins with it: the reader's owner starts a new generation there."""
         if self._first:
             first, self._first = self._first, []
             yield first
@@ -228,10 +285,51 @@ class RtspPull:
                 units = self._units()
             except RtspConnectionClosedError:
                 return
+            except TimeoutError:
+                waited = f"{self._io_timeout_s:g} s"
+                raise NoMediaError(f"the camera stopped sending media for {waited}") from None
             if units:
-                yield self._batch(units)
+                yield from self._batches_of(units)
             if pause is not None and client.drained:
                 pause()
+
+    def _batches_of(self, units: list[tuple[_Track, AccessUnit]]) -> Iterator[list[RawPacket]]:
+        """One receive's packets: one batch, or two or more split at keyframes whose parameter
+        sets changed (with `tracks` updated between them)."""
+        video, start = self._video, 0
+        for position, (track, unit) in enumerate(units):
+            if track is video and unit.keyframe and self._parameters_changed(track, unit):
+                if position > start:
+                    yield self._batch(units[start:position])
+                start = position
+        yield self._batch(units[start:])
+
+    def _parameters_changed(self, track: _Track, keyframe: AccessUnit) -> bool:
+        """Whether the keyframe's in-band parameter sets differ from those `tracks` came from;
+        if they do, `tracks` is rebuilt from this keyframe (the picture size may differ)."""
+        sets = self._in_band_sets(track)
+        if sets is None or sets is self._video_sets:
+            return False
+        old, self._video_sets = self._video_sets, sets
+        if old is not None and old.all_units() == sets.all_units():
+            return False
+        try:
+            params = self._params(track, keyframe)
+        except ValueError:  # FFmpeg cannot read a picture from them: keep what we had
+            return False
+        current = self.tracks[track.index]
+        if params.same_format(current):
+            return False
+        self.tracks = tuple(
+            params if index == track.index else other for index, other in enumerate(self.tracks)
+        )
+        return True
+
+    @staticmethod
+    def _in_band_sets(track: _Track) -> ParameterSets | None:
+        """The latest parameter sets the camera sent in-band on this track (video only)."""
+        sets: ParameterSets | None = getattr(track.depay, "parameter_sets", None)
+        return sets
 
     def _batch(self, units: list[tuple[_Track, AccessUnit]]) -> list[RawPacket]:
         arrival_ms, arrival_mono = self._clock.now_ms(), self._clock.monotonic()
@@ -253,11 +351,12 @@ class RtspPull:
         extended = track.unwrap_near(unit.timestamp)
         assert track.base is not None
         wall_us = track.wall_us(extended)
+        pts = extended - track.base
         return RawPacket(
             track=track.index,
             data=unit.data,
-            pts=extended - track.base,
-            dts=extended - track.base,
+            pts=pts,
+            dts=pts if track.order is None else track.order.dts(pts),
             duration=None,
             keyframe=unit.keyframe,
             arrival_ms=arrival_ms,
@@ -292,9 +391,14 @@ class RtspPull:
         return units
 
     def _take_reports(self, track: _Track, data: bytes) -> None:
+        now = self._clock.monotonic()
         for _ssrc, report in parse_sender_reports(data):
-            track.report = report
-            track.report_extended = track.unwrap_near(report.rtp_timestamp)
+            track.take_report(report, now)
+
+    @property
+    def lost(self) -> int:
+        """Access units the depacketisers dropped (sequence gaps, damaged payloads)."""
+        return sum(track.depay.lost for track in self._tracks)
 
     def interrupt(self) -> None:
         self._client.interrupt()

@@ -20,22 +20,29 @@ from __future__ import annotations
 
 import logging
 import random
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 from urllib.parse import urlsplit
-
-import av
-import av.container
 
 from vms.core.clock import Clock
 from vms.core.ids import CameraId, StreamName
 from vms.core.redact import redact_text, redact_url
 from vms.core.service import Backoff
+from vms.ingest.degrade import Counters, DegradeMonitor, LogLimiter
+from vms.ingest.demux_reader import (
+    DemuxReader,
+    Reader,
+    check_srt_url,
+    open_demuxer,
+    srt_passphrase,
+)
 from vms.ingest.health import (
+    AUDIO_ONLY_REFUSED,
     IDLE_HEALTH,
+    UP_STATES,
+    NoVideoTrackError,
     RateWindow,
     SourceHealth,
     SourceState,
@@ -44,18 +51,14 @@ from vms.ingest.health import (
     url_password,
 )
 from vms.ingest.hub import StreamHub
-from vms.ingest.normalise import WALLCLOCK_ARRIVAL, PacketNormaliser, RawPacket
+from vms.ingest.normalise import WALLCLOCK_ARRIVAL, PacketNormaliser
 from vms.ingest.rtsp_pull import RtspPull, UnsupportedStreamError
-from vms.media.avstream import codec_params_from_stream
-from vms.media.mpegts import adts_payload, raw_aac_params
 from vms.media.packet import CodecParams, MediaKind, Packet, StreamInfo
-from vms.media.srt import SrtReader, SrtSocket, parse_srt_url
 
 log = logging.getLogger(__name__)
 
 Transport = Literal["tcp", "udp"]
 _ENDED_BY_CAMERA = "the camera closed the stream"
-_FOREVER_S = 365 * 86_400.0
 BATCH_READ_S = 0.25  # the recorder's own batch; the camera's TCP buffer holds far more
 
 
@@ -88,7 +91,7 @@ class Source:
         self._secrets: tuple[str, ...] = (password,) if password else ()
         self._is_srt = urlsplit(url).scheme.lower() == "srt"
         if self._is_srt:
-            self._secrets += _srt_passphrase(url)
+            self._secrets += srt_passphrase(url)
         self._label = f"{camera_id}/{stream}"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -102,7 +105,11 @@ class Source:
         self._wallclock_source = WALLCLOCK_ARRIVAL
         self._generation_delivered = False  # the current connection published a packet
         self._hub_open = False  # StreamInfo published and no StreamEnded yet
-        self._reader: _Reader | None = None  # the connection being read, for signal_stop
+        self._reader: Reader | None = None  # the connection being read, for signal_stop
+        self._monitor = DegradeMonitor()
+        self._warnings = LogLimiter()
+        self._frames = 0  # video frames published by the current connection
+        self._next_check = 0.0  # monotonic time of the next degradation check
         scheme = urlsplit(url).scheme.lower()
         self._uses_rtsp_client = scheme == "rtsp" and transport == "tcp"
 
@@ -124,7 +131,7 @@ class Source:
         with self._lock:
             if self._thread is not None:
                 return
-            problem = _check_srt_url(self._url) if self._is_srt else check_url(self._url)
+            problem = check_srt_url(self._url) if self._is_srt else check_url(self._url)
             if problem is None:
                 self._stop.clear()
                 self._thread = threading.Thread(
@@ -174,30 +181,52 @@ class Source:
 
     def _run(self) -> None:
         attempt = 0
+        refused = False
         try:
             while not self._stop.is_set():
+                if attempt or self._ever_streamed:
+                    self._count(reconnects=1)
                 try:
-                    delivered, error = self._session()
+                    delivered, error, refused = self._session()
                 except Exception as exc:  # a bug here must not kill the camera for good
                     log.exception("%s: unexpected error in the demux loop", self._label)
                     delivered, error = False, self._describe(exc)
                 if self._stop.is_set():
                     break
+                if refused:  # e.g. no video track: retrying cannot help (ADR 0013)
+                    self._set_state(SourceState.FAILED, error=error)
+                    return
                 if delivered:
                     attempt = 0
+                else:
+                    self._count(failed_attempts=1)
                 delay = self._backoff.delay(attempt, self._rng)
                 attempt += 1
                 self._set_state(SourceState.RECONNECTING, error=error, retry_s=delay)
                 self._stop.wait(delay)
         finally:
-            self._set_state(SourceState.STOPPED)
+            if not refused:
+                self._set_state(SourceState.STOPPED)
 
-    def _session(self) -> tuple[bool, str]:
-        """One connection: open, publish, read until it ends. Returns (delivered, why it ended)."""
+    def _count(self, *, reconnects: int = 0, failed_attempts: int = 0) -> None:
+        with self._lock:
+            old = self._health
+            self._health = replace(
+                old,
+                reconnects=old.reconnects + reconnects,
+                failed_attempts=old.failed_attempts + failed_attempts,
+            )
+
+    def _session(self) -> tuple[bool, str, bool]:
+        """One connection: open, publish, read until it ends.
+
+        Returns (delivered, why it ended, refused: the stream is one we never record)."""
         try:
             reader = self._open_reader()
+        except NoVideoTrackError as exc:
+            return False, str(exc), True
         except Exception as exc:
-            return False, self._describe(exc)
+            return False, self._describe(exc), False
         with self._lock:
             self._reader = reader
         reason = "stopped"
@@ -205,8 +234,11 @@ class Source:
             tracks = reader.tracks
             if not tracks:
                 reason = "the stream has no video or audio track"
-                return False, reason
-            normaliser = PacketNormaliser(tracks, self._generation + 1)
+                return False, reason, False
+            if not any(track.kind is MediaKind.VIDEO for track in tracks):
+                reason = AUDIO_ONLY_REFUSED
+                return False, reason, True
+            normaliser = PacketNormaliser(tracks, self._generation + 1, label=self._label)
             self._generation = normaliser.info.generation
             with self._lock:
                 self._hub_open = True
@@ -217,7 +249,7 @@ class Source:
             except Exception as exc:
                 reason = "stopped" if self._stop.is_set() else self._describe(exc)
             self._generation = normaliser.info.generation
-            return self._generation_delivered, reason
+            return self._generation_delivered, reason, False
         finally:
             self._end_hub("stopped" if self._stop.is_set() else reason)
             with self._lock:
@@ -225,18 +257,78 @@ class Source:
                 self._reader = None
             reader.close()
 
-    def _pump(self, reader: _Reader, normaliser: PacketNormaliser) -> str:
+    def _pump(self, reader: Reader, normaliser: PacketNormaliser) -> str:
         """Read until the connection ends; returns why it ended."""
         self._generation_delivered = False
+        tracks = reader.tracks
         for batch in reader.batches():
             if self._stop.is_set():
                 return "stopped"
+            if reader.tracks is not tracks:  # new parameter sets from this batch on
+                tracks = self._new_parameters(normaliser, tracks, reader.tracks)
+            breaks = normaliser.discontinuities
             for raw in batch:
                 for item in normaliser.push(raw):
                     self._publish(item, normaliser)
+            if normaliser.discontinuities != breaks:
+                self._warn_break(normaliser)
+            if self._generation_delivered:
+                self._check_degraded(reader, normaliser)
         for item in normaliser.flush():
             self._publish(item, normaliser)
         return _ENDED_BY_CAMERA
+
+    def _new_parameters(
+        self,
+        normaliser: PacketNormaliser,
+        old: tuple[CodecParams, ...],
+        new: tuple[CodecParams, ...],
+    ) -> tuple[CodecParams, ...]:
+        """The camera changed its parameter sets: a new generation (new segment, new live init)
+        with the new tracks, and the status shows the new picture size."""
+        for item in normaliser.new_tracks(new):
+            self._publish(item, normaliser)
+        self._generation = normaliser.info.generation
+        self._on_connected(new)
+        allowed, held = self._warnings.allow("parameters", self._clock.monotonic())
+        if allowed:
+            log.info(
+                "%s: the camera changed its video parameters (%s -> %s): new generation %d%s",
+                self._label,
+                _video_text(old),
+                _video_text(new),
+                normaliser.info.generation,
+                _held_text(held),
+            )
+        return new
+
+    def _warn_break(self, normaliser: PacketNormaliser) -> None:
+        """A timestamp discontinuity: one line per minute at most (some cameras break per GOP)."""
+        allowed, held = self._warnings.allow("timestamps", self._clock.monotonic())
+        if allowed:
+            log.warning(
+                "%s: timestamps broke (%s): new generation %d%s",
+                self._label,
+                normaliser.last_discontinuity,
+                normaliser.info.generation,
+                _held_text(held),
+            )
+
+    def _check_degraded(self, reader: Reader, normaliser: PacketNormaliser) -> None:
+        """About once a second: `degraded` (and why) or back to `streaming` (`DegradeMonitor`)."""
+        now = self._clock.monotonic()
+        if now < self._next_check:
+            return
+        self._next_check = now + 1.0
+        counters = Counters(
+            now, self._frames, normaliser.discarded, reader.lost, normaliser.discontinuities
+        )
+        reason = self._monitor.observe(counters)
+        state = self._health.state
+        if reason is not None and state in UP_STATES:
+            self._set_state(SourceState.DEGRADED, degraded_reason=reason)
+        elif reason is None and state is SourceState.DEGRADED:
+            self._set_state(SourceState.STREAMING)
 
     def _end_hub(self, reason: str) -> None:
         """StreamEnded once per connection, from whichever of stop() and the thread is first."""
@@ -255,11 +347,15 @@ class Source:
         is_frame = video is None or item.track == video
         with self._lock:
             self._rates.add(self._clock.monotonic(), len(item.data), is_frame)
+        self._frames += is_frame
         # Plain attributes, not a new SourceHealth per packet: health() assembles them.
         self._last_packet_ms = self._clock.now_ms()
         self._wallclock_source = normaliser.wallclock_source
         if not self._generation_delivered:
             self._generation_delivered = True
+            self._frames = 0
+            self._monitor.reset()
+            self._next_check = 0.0  # the first check is the baseline
             self._set_state(SourceState.STREAMING)
 
     def _on_connected(self, tracks: tuple[CodecParams, ...]) -> None:
@@ -273,7 +369,7 @@ class Source:
             )
             self._wallclock_source = WALLCLOCK_ARRIVAL
 
-    def _open_reader(self) -> _Reader:
+    def _open_reader(self) -> Reader:
         """The reader of one connection: the project's RTSP client for RTSP over TCP, FFmpeg's
         demuxer for RTP over UDP, rtsps and SRT (see `vms.ingest.rtsp_pull`)."""
         if self._uses_rtsp_client:
@@ -292,60 +388,38 @@ class Source:
             except BaseException:
                 pull.close()
                 raise
-        container, close_transport = self._open()
-        return _DemuxReader(container, close_transport, self._clock, self._label, self._is_srt)
+        container, close_transport = open_demuxer(
+            self._url, self._transport, self._io_timeout_s, self._stop
+        )
+        return DemuxReader(container, close_transport, self._clock, self._label, self._is_srt)
 
     def _pause(self) -> None:
         """Between reads of the RTSP client: wait while nobody watches live (module docstring)."""
         if not self._stop.is_set():
             self.hub.pause_publisher(BATCH_READ_S)
 
-    def _open(self) -> tuple[av.container.InputContainer, Callable[[], None]]:
-        """The demuxer of one connection, and what closes its transport afterwards."""
-        if not self._is_srt:
-            return av.open(self._url, options=self._options()), _nothing
-        target = parse_srt_url(self._url, connect_timeout_ms=int(self._io_timeout_s * 1000))
-        if target.listener:  # the camera calls us: listen until it does (or until stop)
-            with SrtSocket.listen(target.host, target.port, target.options) as listener:
-                sock = listener.accept(_FOREVER_S, self._stop)
-            if sock is None:
-                raise TimeoutError(f"stopped while waiting for an SRT caller on {target.port}")
-        else:
-            sock = SrtSocket.connect(target.host, target.port, target.options, self._stop)
-        reader = SrtReader(sock, idle_timeout_s=self._io_timeout_s, should_stop=self._stop.is_set)
-        try:
-            options = {"analyzeduration": "1000000", "probesize": "500000"}
-            return av.open(reader, "r", format="mpegts", options=options), reader.close
-        except BaseException:
-            reader.close()
-            raise
-
-    def _options(self) -> dict[str, str]:
-        return {
-            "rtsp_transport": self._transport,
-            "timeout": str(int(self._io_timeout_s * 1_000_000)),  # µs, per socket operation
-            "analyzeduration": "1000000",  # µs: the SDP carries the parameter sets
-            "probesize": "500000",
-        }
-
     def _describe(self, exc: BaseException) -> str:
         return describe_error(exc, io_timeout_s=self._io_timeout_s, secrets=self._secrets)
 
     def _set_state(
-        self, state: SourceState, *, error: str | None = None, retry_s: float | None = None
+        self,
+        state: SourceState,
+        *,
+        error: str | None = None,
+        retry_s: float | None = None,
+        degraded_reason: str | None = None,
     ) -> None:
         """Record a state (and error); log and notify only when the state itself changes."""
         with self._lock:
             old = self._health
-            changes: dict[str, Any] = {"state": state}
+            changes: dict[str, Any] = {"state": state, "degraded_reason": degraded_reason}
             if error is not None:
                 changes["last_error"] = error
-            if state is SourceState.STREAMING:
-                changes["connected_since_ms"] = self._clock.now_ms()
-                if self._ever_streamed:
-                    changes["reconnects"] = old.reconnects + 1
+            if state in UP_STATES:
+                if old.state not in UP_STATES:
+                    changes["connected_since_ms"] = self._clock.now_ms()
                 self._ever_streamed = True
-            elif old.state is SourceState.STREAMING:
+            elif old.state in UP_STATES:
                 changes["connected_since_ms"] = None
             new = replace(old, **changes)
             self._health = new
@@ -362,7 +436,11 @@ class Source:
 
     def _log_change(self, old: SourceState, new: SourceHealth, retry_s: float | None) -> None:
         where = redact_url(self._url)
-        if new.state is SourceState.STREAMING:
+        if new.state is SourceState.DEGRADED:
+            log.warning("%s: %s -> degraded: %s", self._label, old, new.degraded_reason)
+        elif new.state is SourceState.STREAMING and old is SourceState.DEGRADED:
+            log.info("%s: degraded -> streaming (recovered)", self._label)
+        elif new.state is SourceState.STREAMING:
             log.info(
                 "%s: %s -> streaming (%s %dx%d) from %s",
                 self._label,
@@ -381,109 +459,10 @@ class Source:
             log.info("%s: %s -> %s", self._label, old, new.state)
 
 
-class _Reader(Protocol):
-    """One connection's packets: `batches` ends when the camera ends the stream."""
-
-    @property
-    def tracks(self) -> tuple[CodecParams, ...]: ...
-
-    def batches(self) -> Iterator[list[RawPacket]]: ...
-
-    def interrupt(self) -> None: ...
-
-    def close(self) -> None: ...
+def _video_text(tracks: tuple[CodecParams, ...]) -> str:
+    video = next((t for t in tracks if t.kind is MediaKind.VIDEO), None)
+    return "no video" if video is None else f"{video.codec} {video.width}x{video.height}"
 
 
-class _DemuxReader:
-    """FFmpeg's demuxer (PyAV) as a reader: RTP over UDP, rtsps, and SRT's MPEG-TS."""
-
-    def __init__(
-        self,
-        container: av.container.InputContainer,
-        close_transport: Callable[[], None],
-        clock: Clock,
-        label: str,
-        is_srt: bool,
-    ) -> None:
-        self._container = container
-        self._close_transport = close_transport
-        self._clock = clock
-        self._index_map: dict[int, int] = {}
-        self._adts: set[int] = set()  # AAC tracks whose ADTS headers are cut (SRT)
-        self.tracks = self._read_tracks(label, is_srt)
-
-    def _read_tracks(self, label: str, is_srt: bool) -> tuple[CodecParams, ...]:
-        tracks: list[CodecParams] = []
-        for stream in self._container.streams:
-            if stream.type not in ("video", "audio"):
-                continue
-            try:
-                params = codec_params_from_stream(stream)
-                if is_srt and params.codec == "aac" and not params.extradata:
-                    params = raw_aac_params(params, stream)  # ADTS in MPEG-TS: made raw
-                    self._adts.add(len(tracks))
-            except Exception as exc:  # e.g. a codec the muxers cannot carry
-                log.warning("%s: skipping %s track %d: %s", label, stream.type, stream.index, exc)
-                continue
-            self._index_map[stream.index] = len(tracks)
-            tracks.append(params)
-        return tuple(tracks)
-
-    def batches(self) -> Iterator[list[RawPacket]]:
-        clock = self._clock
-        index_map, adts = self._index_map, self._adts
-        streams = [self._container.streams[i] for i in index_map]
-        anchored = False  # a sender report has been seen: keyframes suffice to follow it
-        for av_packet in self._container.demux(*streams):
-            if av_packet.size == 0:
-                continue  # PyAV's end-of-stream flush packet
-            track = index_map[av_packet.stream_index]
-            prft_us = None
-            # Side-data look-ups are slow in PyAV; once anchored on RTCP, keyframes suffice to
-            # follow new sender reports (the anchor moves only when the mapping changes).
-            if (not anchored or av_packet.is_keyframe) and av_packet.has_sidedata("prft"):
-                side = bytes(av_packet.get_sidedata("prft"))
-                prft_us = int.from_bytes(side[:8], sys.byteorder, signed=True)
-                anchored = True
-            data = bytes(av_packet)
-            yield [
-                RawPacket(
-                    track=track,
-                    data=adts_payload(data) if track in adts else data,
-                    pts=av_packet.pts,
-                    dts=av_packet.dts,
-                    duration=av_packet.duration,
-                    keyframe=av_packet.is_keyframe,
-                    arrival_ms=clock.now_ms(),
-                    arrival_mono=clock.monotonic(),
-                    prft_us=prft_us,
-                )
-            ]
-
-    def interrupt(self) -> None:
-        """Reads end within the socket timeout; nothing interrupts FFmpeg sooner."""
-
-    def close(self) -> None:
-        self._container.close()
-        self._close_transport()
-
-
-def _nothing() -> None:
-    """An RTSP connection is closed with its container."""
-
-
-def _check_srt_url(url: str) -> str | None:
-    """Why `url` cannot be an SRT camera URL (never showing the passphrase), or None."""
-    try:
-        parse_srt_url(url)
-    except ValueError as exc:
-        return f"invalid SRT URL: {exc}"
-    return None
-
-
-def _srt_passphrase(url: str) -> tuple[str, ...]:
-    try:
-        passphrase = parse_srt_url(url).options.passphrase
-    except ValueError:
-        return ()
-    return (passphrase,) if passphrase else ()
+def _held_text(held: int) -> str:
+    return f" ({held} more like it in the last minute, not logged)" if held else ""

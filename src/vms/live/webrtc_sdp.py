@@ -77,13 +77,20 @@ def parse_offer(body: bytes) -> sdp.SessionDescription:
 
 
 def check_camera_video(video: CodecParams | None, camera_path: str) -> None:
-    """ConflictError unless the camera stream's video is H.264 (WebRTC here sends it as is)."""
+    """ConflictError unless the camera stream's video is H.264 without B-frames (WebRTC here
+    sends it as is, and browsers' WebRTC H.264 decoders show frames in arrival order: RTP has
+    no decoding time, so reordered pictures would play out of order or not at all)."""
     if video is None:
         raise ConflictError("WebRTC needs a video track; this camera stream has none")
     if video.codec != VideoCodec.H264.value:
         name = "H.265" if video.codec == VideoCodec.H265.value else video.codec
         raise ConflictError(
             f"WebRTC needs H.264; this camera sends {name} — use {camera_path}/live.m3u8 (LL-HLS)"
+        )
+    if video.has_b_frames:
+        raise ConflictError(
+            "WebRTC cannot carry H.264 with B-frames, which this camera sends — use"
+            f" {camera_path}/live.mp4 (MSE over WebSocket) or {camera_path}/live.m3u8 (LL-HLS)"
         )
 
 

@@ -156,10 +156,12 @@ class HubReader:
 
     def _use_info(self, info: StreamInfo) -> str | None:
         """Take a (new) stream's tracks; the reason to end the session if video is no longer
-        H.264."""
+        H.264 without B-frames (see `webrtc_sdp.check_camera_video`)."""
         video_index = info.video_track
         if video_index is None or info.tracks[video_index].codec != "h264":
             return "the camera no longer sends H.264 video"
+        if info.tracks[video_index].has_b_frames:
+            return "the camera now sends B-frames, which WebRTC cannot carry"
         self._video_index = video_index
         self._units = H264AccessUnits(info.tracks[video_index].extradata)
         self._time_bases = tuple(t.time_base for t in info.tracks)

@@ -33,6 +33,9 @@ def codec_params_from_stream(stream: av.stream.Stream) -> CodecParams:
             extradata=bytes(video.extradata or b""),
             width=int(video.width),
             height=int(video.height),
+            # FFmpeg's has_b_frames: the VUI's max_num_reorder_frames (H.264) or
+            # sps_max_num_reorder_pics (H.265), else what its probe saw reordered.
+            reorder_depth=int(video.reorder_depth),
             template=template,
         )
     if isinstance(stream, av.AudioStream):

@@ -25,6 +25,12 @@ class CodecParams:
     `template` is an independent PyAV stream holding a copy of the FFmpeg codec parameters (see
     `vms.media.avstream`); it lets a muxer create an output stream without an encoder and outlives
     the connection it was read from. It is not part of the value's identity.
+
+    `reorder_depth` is how many pictures the decoder may have to hold before the one it shows
+    next (0: pictures come in display order; more: B-frames, and PTS differs from DTS). It is
+    FFmpeg's reading of the parameter sets, so a different value comes with different extradata;
+    it decides which live protocols can carry the track (WebRTC cannot, docs/design/live-webrtc.md)
+    and is not a muxer's concern, hence not in `same_format`.
     """
 
     kind: MediaKind
@@ -35,7 +41,13 @@ class CodecParams:
     height: int = 0
     sample_rate: int = 0
     channels: int = 0
+    reorder_depth: int = 0
     template: av.stream.Stream | None = field(default=None, repr=False)
+
+    @property
+    def has_b_frames(self) -> bool:
+        """Pictures arrive out of display order (PTS != DTS): WebRTC cannot carry the track."""
+        return self.reorder_depth > 0
 
     def same_format(self, other: CodecParams) -> bool:
         """True when a muxer could go on writing `other` into a file opened for `self`."""

@@ -11,7 +11,7 @@ from typing import Any
 from vms.core.errors import InvalidInputError, NotFoundError
 from vms.core.ids import CameraId, SegmentId, StreamName
 from vms.playback.jobs import ExportJob, ExportJobs
-from vms.playback.service import PlaybackService, Playlist, Timeline
+from vms.playback.service import PlaybackService, Playlist, RecordingFile, Timeline
 from vms.playback.signing import FileFacts, SiteKey, Verification, sha256_file, verify_envelope
 
 
@@ -42,8 +42,17 @@ class PlaybackFacade:
         start_ms: int,
         end_ms: int,
         uri: Callable[[SegmentId], str],
+        *,
+        open_uri: Callable[[StreamName, int], str] | None = None,
     ) -> Playlist:
-        return await asyncio.to_thread(self.service.playlist, camera, stream, start_ms, end_ms, uri)
+        return await asyncio.to_thread(
+            self.service.playlist, camera, stream, start_ms, end_ms, uri, open_uri=open_uri
+        )
+
+    async def recording_file(
+        self, camera: CameraId, stream: StreamName, start_ms: int
+    ) -> RecordingFile:
+        return await asyncio.to_thread(self.service.recording_file, camera, stream, start_ms)
 
     async def frame(
         self, camera: CameraId, stream: StreamName, at_ms: int, width: int | None

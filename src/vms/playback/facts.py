@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 _O = cast(Table, SourceOutageTable.__table__)
 _R = cast(Table, VmsRunTable.__table__)
 OUTAGE_STATES = frozenset({"reconnecting", "failed"})
-HEALTHY_STATES = frozenset({"streaming", "stopped", "idle"})
+HEALTHY_STATES = frozenset({"streaming", "degraded", "stopped", "idle"})
 
 
 class OutageRecorder:
@@ -86,6 +86,7 @@ class RunHeartbeat:
         self._clock = clock
         self._version = version
         self._run_id: int | None = None
+        self.started_ms: int | None = None  # this run's start, once `begin` has run
 
     def last_seen_ms(self) -> int | None:
         with self._engine.connect() as conn:
@@ -94,6 +95,7 @@ class RunHeartbeat:
 
     def begin(self) -> None:
         now_ms = self._clock.now_ms()
+        self.started_ms = now_ms
         with self._engine.begin() as conn:
             self._run_id = int(
                 conn.execute(
@@ -102,6 +104,13 @@ class RunHeartbeat:
                     .returning(_R.c.id)
                 ).scalar_one()
             )
+
+    def current(self) -> Span | None:
+        """This run so far: it lasts until now, whatever its row's last heartbeat says (up to a
+        heartbeat interval behind), so the time since that heartbeat is never "VMS down"."""
+        if self.started_ms is None:
+            return None
+        return Span(self.started_ms, max(self.started_ms, self._clock.now_ms()))
 
     def beat(self) -> None:
         if self._run_id is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import struct
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -80,10 +81,14 @@ def decode(blob: bytes, init_size_bytes: int) -> tuple[Fragment, ...]:
     return tuple(out)
 
 
-def build_fragment_map(path: Path) -> FragmentMap:
-    """Scan a segment file's box headers: whole fragments only (a torn tail is left out)."""
+def build_fragment_map(path: Path, limit_bytes: int | None = None) -> FragmentMap:
+    """Scan a segment file's box headers: whole fragments only (a torn tail is left out), and
+    with `limit_bytes` only those within its first bytes (a file being written: the fsynced
+    part)."""
     with path.open("rb") as f:
         size = f.seek(0, 2)
+        if limit_bytes is not None:
+            size = min(size, limit_bytes)
         init_end = 0
         tracks: dict[int, fmp4.TrackTiming] = {}
         main: fmp4.TrackTiming | None = None
@@ -217,3 +222,30 @@ def load_or_build(
     else:
         pending[segment_id] = fmap
     return fmap
+
+
+class OpenFileMaps:
+    """Fragment maps of files being written, rebuilt only when more of a file is durable.
+
+    Not in the database: a file's map changes with every fragment until it is closed, and then
+    its segment id (the database's key) exists. Bounded, oldest dropped first.
+    """
+
+    def __init__(self, capacity: int = 512) -> None:
+        self._capacity = capacity
+        self._lock = threading.Lock()
+        self._maps: dict[Path, tuple[int, FragmentMap]] = {}
+
+    def get(self, path: Path, synced_bytes: int) -> FragmentMap:
+        """The map of `path` up to `synced_bytes`; OSError if the file cannot be read."""
+        with self._lock:
+            cached = self._maps.get(path)
+        if cached is not None and cached[0] == synced_bytes:
+            return cached[1]
+        fmap = build_fragment_map(path, synced_bytes)
+        with self._lock:
+            self._maps.pop(path, None)
+            self._maps[path] = (synced_bytes, fmap)
+            while len(self._maps) > self._capacity:
+                del self._maps[next(iter(self._maps))]
+        return fmap

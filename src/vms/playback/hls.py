@@ -4,6 +4,11 @@ Each recorded file keeps its own init section and decode times from 0 (ADR 0001)
 starts with EXT-X-DISCONTINUITY (after the first) and its own EXT-X-MAP; media segments are runs of
 whole GOPs (a keyframe fragment and the fragments up to the next keyframe) served as
 EXT-X-BYTERANGE slices of the file, so no byte is remuxed.
+
+Time never goes backwards in a playlist: the index keeps a stream's segments apart, but rows
+written before that rule (or while the server clock was set back) may overlap, so a file that
+starts inside the time already played is entered at its first keyframe after that time (or
+left out), and PROGRAM-DATE-TIME is non-decreasing (docs/design/storage.md).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from datetime import UTC, datetime
 from vms.playback.fragments import FragmentMap
 
 DEFAULT_TARGET_US = 6_000_000
+# Contiguous files meet within rounding (ms starts, µs media times): not an overlap.
+_OVERLAP_SLACK_MS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +59,11 @@ class VodPlan:
         return sum(p.duration_us for p in self.parts) / 1e6
 
 
-def _wanted(src: VodSource, start_ms: int, end_ms: int, first: bool) -> range:
-    """Indexes of the fragments of `src` to play: overlapping the range, from a keyframe."""
+def _wanted(
+    src: VodSource, start_ms: int, end_ms: int, first: bool, not_before_ms: int | None = None
+) -> range:
+    """Indexes of the fragments of `src` to play: overlapping the range, from a keyframe, and
+    (after the first file) none that starts before `not_before_ms`, the time already played."""
     fmap = src.fmap
     rel_start_us = (start_ms - src.start_ms) * 1000
     rel_end_us = (end_ms - src.start_ms) * 1000
@@ -61,7 +71,10 @@ def _wanted(src: VodSource, start_ms: int, end_ms: int, first: bool) -> range:
         return range(0)  # the file ends before the range starts
     begin = fmap.keyframe_at_or_before(max(rel_start_us, 0)) if first else 0
     if not first:
-        while begin < len(fmap.fragments) and not fmap.fragments[begin].keyframe:
+        floor_us = -1 if not_before_ms is None else (not_before_ms - src.start_ms) * 1000
+        while begin < len(fmap.fragments) and (
+            not fmap.fragments[begin].keyframe or fmap.fragments[begin].start_us < floor_us
+        ):
             begin += 1  # a file always starts on a keyframe; skip anything that does not
     stop = begin
     while stop < len(fmap.fragments) and fmap.fragments[stop].start_us < rel_end_us:
@@ -109,13 +122,22 @@ def _gop_end(fmap: FragmentMap, k: int, stop: int) -> int:
 def plan_vod(
     sources: list[VodSource], start_ms: int, end_ms: int, target_us: int = DEFAULT_TARGET_US
 ) -> VodPlan:
-    """The parts covering [start_ms, end_ms); `sources` ordered by start, one stream."""
+    """The parts covering [start_ms, end_ms) of one stream's files, in time order and never
+    going back in time (overlapping files: see the module's docstring)."""
+    sources = sorted(sources, key=lambda src: src.start_ms)
     parts: list[VodPart] = []
+    played_ms: int | None = None  # the wall time played up to, by the parts so far
     for n, src in enumerate(sources):
         if not src.fmap.fragments:
             continue
-        wanted = _wanted(src, start_ms, end_ms, first=not parts)
-        parts += _group(src.fmap, n, wanted, target_us)
+        wanted = _wanted(src, start_ms, end_ms, first=not parts, not_before_ms=played_ms)
+        added = _group(src.fmap, n, wanted, target_us)
+        if added:
+            last = added[-1]
+            end = last.wall_start_ms(sources) + (last.start_us % 1000 + last.duration_us) // 1000
+            played_ms = max(played_ms or end, end) - _OVERLAP_SLACK_MS
+            played_ms = max(played_ms, last.wall_start_ms(sources))
+            parts += added
     offset_s = 0.0
     if parts:
         offset_s = max(0.0, (start_ms - parts[0].wall_start_ms(sources)) / 1000)

@@ -18,10 +18,12 @@ from vms.core.ids import CameraId, SegmentId, StreamName
 from vms.media.jpeg import encode_jpeg, scaled_to_width
 from vms.playback import facts
 from vms.playback.export import ExportSource
-from vms.playback.fragments import FragmentMap, FragmentMapStore, load_or_build
+from vms.playback.facts import RunHeartbeat
+from vms.playback.fragments import FragmentMap, FragmentMapStore, OpenFileMaps, load_or_build
 from vms.playback.hls import VodSource, plan_vod, render_playlist
-from vms.playback.timeline import Bucket, Gap, GapFacts, Span, buckets, gaps_between, merge_pairs
+from vms.playback.timeline import Bucket, Gap, GapFacts, Span, buckets, recorded_in_range
 from vms.storage.index import SegmentIndex, SegmentRow
+from vms.storage.open_segments import OpenSegment, OpenSegments
 from vms.storage.pools import StoragePools
 from vms.storage.retention_marks import RetentionMarks
 
@@ -34,6 +36,17 @@ class Timeline:
     gaps: list[Gap]
     buckets: list[Bucket]
     bucket_ms: int | None
+    in_progress: Span | None = None  # the one of `recorded` still being written
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingFile:
+    """A recorded file by its stream and start: a closed segment's, or the one being written."""
+
+    camera_id: CameraId
+    stream: StreamName
+    start_ms: int
+    path: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +82,11 @@ class PlaybackService:
         *,
         marks: RetentionMarks,
         limits: PlaybackLimits,
+        open_segments: OpenSegments | None = None,
+        run: RunHeartbeat | None = None,
     ) -> None:
+        """`open_segments`: the files the recorders are writing (shown and played up to their
+        last fsynced fragment); `run`: this process's run, which lasts until now."""
         self._engine = engine
         self._index = index
         self._pools = pools
@@ -77,6 +94,9 @@ class PlaybackService:
         self._marks = marks
         self.limits = limits
         self.maps = FragmentMapStore(engine)
+        self._open = open_segments or OpenSegments()
+        self._open_maps = OpenFileMaps()
+        self._run = run
 
     def _path(self, row: SegmentRow) -> Path | None:
         pool = self._pools.get(row.pool)
@@ -93,19 +113,43 @@ class PlaybackService:
     ) -> Timeline:
         check_range(start_ms, end_ms, self.limits.max_timeline_range_ms)
         pairs = self._index.spans(camera, stream, start_ms, end_ms)
-        recorded = [Span(max(a, start_ms), min(b, end_ms)) for a, b in merge_pairs(pairs)]
+        live = self._live(camera, stream)
+        live_span = None
+        if live is not None and live[1].fragments:
+            live_span = Span(live[0].start_ms, live[0].start_ms + live[1].media_end_us // 1000)
+        elif live is not None:
+            live_span = Span(live[0].start_ms, live[0].start_ms)
         now_ms = self._clock.now_ms()
-        horizon_ms = min(end_ms, now_ms)
+        runs = facts.runs(self._engine, start_ms, end_ms)
+        current = self._run.current() if self._run is not None else None
         gap_facts = GapFacts(
             facts.outages(
                 self._engine, camera, stream, start_ms=start_ms, end_ms=end_ms, now_ms=now_ms
             ),
-            facts.runs(self._engine, start_ms, end_ms),
+            runs if current is None else [*runs, current],
             self._marks.get(camera),
         )
-        gaps = gaps_between(recorded, start_ms, max(horizon_ms, start_ms), gap_facts)
+        result = recorded_in_range(
+            pairs, live_span, start_ms, end_ms, now_ms=now_ms, facts=gap_facts
+        )
+        if live_span is not None and live_span.end_ms > live_span.start_ms:
+            pairs = sorted([*pairs, (live_span.start_ms, live_span.end_ms)])
         counted = buckets(pairs, start_ms, end_ms, bucket_ms) if bucket_ms else []
-        return Timeline(start_ms, end_ms, recorded, gaps, counted, bucket_ms)
+        return Timeline(
+            start_ms, end_ms, result.spans, result.gaps, counted, bucket_ms, result.in_progress
+        )
+
+    def _live(self, camera: CameraId, stream: StreamName) -> tuple[OpenSegment, FragmentMap] | None:
+        """The segment being written and the map of its fsynced part, unless it was indexed
+        meanwhile (its row then holds it) or cannot be read (it is shown once closed)."""
+        seg = self._open.get(camera, stream)
+        pool = None if seg is None else self._pools.get(seg.pool)
+        if seg is None or pool is None:
+            return None
+        try:
+            return seg, self._open_maps.get(pool.root / PurePosixPath(seg.path), seg.synced_bytes)
+        except (NotFoundError, OSError):
+            return None
 
     # -- VOD -----------------------------------------------------------------------------------
     def _sources(
@@ -135,35 +179,77 @@ class PlaybackService:
         start_ms: int,
         end_ms: int,
         uri: Callable[[SegmentId], str],
+        *,
+        open_uri: Callable[[StreamName, int], str] | None = None,
     ) -> Playlist:
+        """A VOD playlist of the range. With `open_uri` (where the bytes of a stream's file are
+        found by its start), the segment being written is in it too, up to its last fsynced
+        fragment: the playlist is a snapshot that ends there (a later request reaches further)."""
         check_range(start_ms, end_ms, self.limits.max_range_ms)
         rows = self._index.query(camera, stream, start_ms, end_ms)
         skipped: list[str] = []
-        plan = plan_vod(self._sources(rows, uri, skipped), start_ms, end_ms)
+        sources = self._sources(rows, uri, skipped)
+        live = self._live(camera, stream) if open_uri is not None else None
+        if live is not None and open_uri is not None and live[1].fragments:
+            seg, fmap = live
+            indexed = any(r.path == seg.path and r.pool == seg.pool for r in rows)
+            if not indexed and seg.start_ms < end_ms:
+                sources.append(VodSource(0, seg.start_ms, open_uri(stream, seg.start_ms), fmap))
+        plan = plan_vod(sources, start_ms, end_ms)
         if not plan.parts:
             why = f" ({'; '.join(skipped)})" if skipped else ""
             raise NotFoundError(f"{camera} has no playable recording in the range{why}")
         text = render_playlist(plan, [f"skipped {s}" for s in skipped])
         return Playlist(text, len(plan.parts), plan.duration_s, skipped)
 
+    def recording_file(self, camera: CameraId, stream: StreamName, start_ms: int) -> RecordingFile:
+        """The file of the stream's recording that starts at `start_ms`: the one being written,
+        else a closed one (a player may still fetch a file's bytes after it was closed)."""
+        seg = self._open.get(camera, stream)
+        pool = None if seg is None else self._pools.get(seg.pool)
+        if seg is not None and pool is not None and seg.start_ms == start_ms:
+            return RecordingFile(camera, stream, start_ms, pool.root / PurePosixPath(seg.path))
+        for row in self._index.query(camera, stream, start_ms, start_ms + 1):
+            path = self._path(row)
+            if row.start_ms == start_ms and path is not None:
+                return RecordingFile(camera, stream, start_ms, path)
+        raise NotFoundError(f"{camera} has no {stream.value} recording starting at {start_ms}")
+
     # -- frame ---------------------------------------------------------------------------------
     def frame_jpeg(
         self, camera: CameraId, stream: StreamName, at_ms: int, width: int | None
     ) -> bytes:
-        rows = self._index.query(camera, stream, at_ms, at_ms + 1, limit=1)
-        if not rows:
-            raise NotFoundError(f"{camera} has no recording at {at_ms}")
-        row = rows[0]
-        path = self._path(row)
-        if path is None:
-            raise NotFoundError(f"recording {row.id} is in an unknown pool")
-        fmap = load_or_build(self.maps, row.id, path, self.maps.get_many([row.id]).get(row.id))
-        rel_us = (at_ms - row.start_ms) * 1000
+        path, fmap, start_ms = self._file_at(camera, stream, at_ms)
+        rel_us = (at_ms - start_ms) * 1000
         data = _read_gop(path, fmap, rel_us)
         jpeg = encode_jpeg(scaled_to_width(_nearest_frame(data, rel_us), width))
         if jpeg is None:
             raise InvalidInputError("the frame could not be encoded as JPEG")
         return jpeg
+
+    def _file_at(
+        self, camera: CameraId, stream: StreamName, at_ms: int
+    ) -> tuple[Path, FragmentMap, int]:
+        """The file recorded at `at_ms`, its map and wall start: a closed segment's, else the
+        fsynced part of the one being written."""
+        rows = self._index.query(camera, stream, at_ms, at_ms + 1, limit=1)
+        if rows:
+            row = rows[0]
+            path = self._path(row)
+            if path is None:
+                raise NotFoundError(f"recording {row.id} is in an unknown pool")
+            cached = self.maps.get_many([row.id]).get(row.id)
+            return path, load_or_build(self.maps, row.id, path, cached), row.start_ms
+        live = self._live(camera, stream)
+        if live is not None and live[1].fragments:
+            seg, fmap = live
+            pool = self._pools.get(seg.pool)
+            if (
+                pool is not None
+                and seg.start_ms <= at_ms < seg.start_ms + fmap.media_end_us // 1000
+            ):
+                return pool.root / PurePosixPath(seg.path), fmap, seg.start_ms
+        raise NotFoundError(f"{camera} has no recording at {at_ms}")
 
     # -- export --------------------------------------------------------------------------------
     def export_sources(

@@ -110,6 +110,49 @@ def gaps_between(
     return gaps
 
 
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The recorded intervals of a range, its gaps, and the interval still being written."""
+
+    spans: list[Span]
+    gaps: list[Gap]
+    in_progress: Span | None  # the one of `spans` that grows: it ends at the last fsynced fragment
+
+
+def recorded_in_range(
+    pairs: Sequence[tuple[int, int]],
+    live: Span | None,
+    start_ms: int,
+    end_ms: int,
+    *,
+    now_ms: int,
+    facts: GapFacts,
+) -> Recorded:
+    """Closed segments (`pairs`, sorted by start) and `live`, the fsynced part of the segment
+    being written, as intervals clipped to the range, with the gaps before now.
+
+    Nothing after `live` ends is a gap: that time is being recorded and reaches the disk with the
+    next fragment, so only the time before it can have gaps (and causes).
+    """
+    growing = live is not None and live.end_ms > live.start_ms
+    if live is not None and growing:
+        pairs = sorted([*pairs, (live.start_ms, live.end_ms)])
+    spans: list[Span] = []
+    in_progress = None
+    for a, b in merge_pairs(pairs):
+        if b <= start_ms or a >= end_ms:
+            continue
+        span = Span(max(a, start_ms), min(b, end_ms))
+        spans.append(span)
+        if live is not None and growing and a <= live.end_ms <= b and live.end_ms <= end_ms:
+            in_progress = span
+    horizon_ms = min(end_ms, now_ms)
+    if live is not None:
+        horizon_ms = min(horizon_ms, live.end_ms)
+    gaps = gaps_between(spans, start_ms, max(horizon_ms, start_ms), facts)
+    return Recorded(spans, gaps, in_progress)
+
+
 def buckets(
     pairs: Sequence[tuple[int, int]], start_ms: int, end_ms: int, size_ms: int
 ) -> list[Bucket]:

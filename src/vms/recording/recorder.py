@@ -28,10 +28,17 @@ from vms.media.packet import HubItem, Packet, PacketsDropped, StreamEnded, Strea
 from vms.recording.segment_writer import ClosedSegment, SegmentWriter, fsync_dir
 from vms.storage.index import SegmentIndex, SegmentRecord
 from vms.storage.layout import SegmentKey, segment_relpath
+from vms.storage.open_segments import OpenSegment, OpenSegments
 from vms.storage.pools import StoragePool, StoragePools
 from vms.storage.repair import FileOutcome, index_segment_file
 
 log = logging.getLogger(__name__)
+
+# A new segment that would start before the end of its stream's previous one starts at that end
+# instead (no overlap, docs/design/storage.md), if that moves it by at most this: wall times are
+# bound to arrival, so only a server clock stepped back (or rows misfiled by older versions)
+# makes a larger overlap, and moving every later recording by as much would misfile them all.
+MAX_OVERLAP_SHIFT_MS = 60_000
 
 
 class PacketFeed(Protocol):
@@ -73,6 +80,7 @@ class _Open:
     key: SegmentKey
     relpath: str
     first_pts_s: float
+    published_bytes: int = -1  # synced bytes last told to `OpenSegments`
 
 
 @dataclass(slots=True)
@@ -112,9 +120,12 @@ class Recorder:
         poll_s: float = 0.25,
         batch_s: float = 0.25,
         min_free_bytes: int = 64 * 1024 * 1024,
+        open_segments: OpenSegments | None = None,
     ) -> None:
         """`min_free_bytes`: a new segment is opened only in a pool with this much free space,
-        so a full disk is not retried into every few freed bytes before retention has run."""
+        so a full disk is not retried into every few freed bytes before retention has run.
+        `open_segments`: where the file being written and its fsynced extent are published, so
+        playback shows the recording before the segment is closed and indexed."""
         self.camera_id = camera_id
         self.stream = stream
         self._feed = feed
@@ -130,6 +141,7 @@ class Recorder:
         self._poll_s = poll_s
         self._batch_s = batch_s
         self._min_free_bytes = min_free_bytes
+        self._open_segments = open_segments
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -142,6 +154,8 @@ class Recorder:
         self._last_dts: dict[int, int] = {}
         self._retry_at = 0.0
         self._retry_attempt = 0
+        self._previous_end_ms: int | None = None  # of this stream's latest segment
+        self._previous_loaded = False
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -253,7 +267,7 @@ class Recorder:
     def _open(self, packet: Packet, info: StreamInfo) -> bool:
         try:
             pool = self._pools.choose(self._min_free_bytes)
-            start_ms = packet.wall_ms
+            start_ms = self._start_after_previous(packet.wall_ms)
             while (pool.root / segment_relpath(self.camera_id, self.stream, start_ms)).exists():
                 start_ms += 1  # two segments in one millisecond (a reconnect): keep both
             relpath = segment_relpath(self.camera_id, self.stream, start_ms)
@@ -267,11 +281,39 @@ class Recorder:
         first_pts_s = packet.pts * self._tick_s[packet.track]
         with self._lock:
             self._seg = _Open(writer, pool, key, relpath.as_posix(), first_pts_s)
+        self._publish(self._seg)
         if self._state is RecorderState.STORAGE_ERROR:
             log.info("recorder %s/%s: storage works again, recording", self.camera_id, self.stream)
         self._retry_attempt = 0
         self._state = RecorderState.RECORDING
         return True
+
+    def _start_after_previous(self, wall_ms: int) -> int:
+        """The start of a new segment: its first packet's wall time, or the end of the stream's
+        previous segment when it would begin before it (see `MAX_OVERLAP_SHIFT_MS`)."""
+        if not self._previous_loaded:  # the latest segment of an earlier run, once
+            self._previous_loaded = True
+            try:
+                indexed = self._index.last_end_ms(self.camera_id, self.stream)
+            except SQLAlchemyError as exc:
+                who = f"{self.camera_id}/{self.stream}"
+                log.warning("recorder %s: cannot read the index: %s", who, exc)
+                indexed = None
+            if indexed is not None:
+                self._previous_end_ms = max(indexed, self._previous_end_ms or indexed)
+        previous = self._previous_end_ms
+        if previous is None or wall_ms >= previous:
+            return wall_ms
+        if previous - wall_ms > MAX_OVERLAP_SHIFT_MS:
+            log.warning(
+                "recorder %s/%s: the previous segment ends %.1f s after this one starts (was the "
+                "server clock set back?); filing the new one at its arrival time",
+                self.camera_id,
+                self.stream,
+                (previous - wall_ms) / 1000,
+            )
+            return wall_ms
+        return previous
 
     def _write(self, packet: Packet) -> None:
         seg = self._seg
@@ -288,6 +330,8 @@ class Recorder:
             self._end_segment(f"mux error: {exc}")
             return
         if written:
+            if seg.writer.size_bytes != seg.published_bytes:
+                self._publish(seg)
             self._last_dts[packet.track] = packet.dts
             with self._lock:
                 self._counters.packets_written += 1
@@ -306,6 +350,7 @@ class Recorder:
             return
         log.debug("segment %s closed: %s", seg.relpath, reason)
         self._commit(seg, closed)
+        self._unpublish(seg)
         if self._state is RecorderState.RECORDING:
             self._state = RecorderState.WAITING_KEYFRAME
 
@@ -325,6 +370,7 @@ class Recorder:
             frames=closed.frames,
         )
         self._account(seg, closed.size_bytes)
+        self._previous_end_ms = max(record.end_ms, self._previous_end_ms or record.end_ms)
         try:
             segment_id = self._index.add(record)
         except SQLAlchemyError as exc:
@@ -367,6 +413,8 @@ class Recorder:
             log.error("cannot index abandoned segment %s: %s (repair will)", seg.relpath, exc)
         else:
             row = self._index.get_by_path(seg.pool.name, seg.relpath)
+            if row is not None:
+                self._previous_end_ms = max(row.end_ms, self._previous_end_ms or row.end_ms)
             if result.outcome in (FileOutcome.INDEXED, FileOutcome.TRUNCATED) and row is not None:
                 self._bus.publish(
                     SegmentClosed(
@@ -379,6 +427,7 @@ class Recorder:
                         row.path,
                     )
                 )
+        self._unpublish(seg)
         self._storage_failed(message)
 
     def _storage_failed(self, message: str) -> None:
@@ -399,6 +448,27 @@ class Recorder:
                 self._on_storage_error(full)
             except Exception:
                 log.exception("on_storage_error callback failed")
+
+    def _publish(self, seg: _Open) -> None:
+        """Tell playback how far the open file is durable (in memory: a fragment a second)."""
+        seg.published_bytes = seg.writer.size_bytes
+        if self._open_segments is None:
+            return
+        if seg.published_bytes <= 0:
+            self._open_segments.begin(
+                OpenSegment(
+                    self.camera_id, self.stream, seg.key.start_ms, seg.pool.name, seg.relpath, 0
+                )
+            )
+        else:
+            self._open_segments.synced(
+                self.camera_id, self.stream, seg.relpath, seg.published_bytes
+            )
+
+    def _unpublish(self, seg: _Open) -> None:
+        """After the row is in the index (or left to repair): playback reads the index again."""
+        if self._open_segments is not None:
+            self._open_segments.end(self.camera_id, self.stream, seg.relpath)
 
     def _discard(self, count: int) -> None:
         with self._lock:

@@ -155,6 +155,19 @@ class SegmentIndex:
         with self.engine.connect() as conn:
             return [(a, b) for a, b in conn.execute(stmt.order_by(_C.start_ms)).tuples()]
 
+    def last_end_ms(self, camera_id: CameraId, stream: StreamName) -> int | None:
+        """End of the stream's latest segment (by start): where its next segment may begin, so
+        that no two segments of a stream overlap (docs/design/storage.md)."""
+        stmt = (
+            select(_C.end_ms)
+            .where(_C.camera_id == camera_id, _C.stream == str(stream), _C.state == COMPLETE)
+            .order_by(_C.start_ms.desc(), _C.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            end = conn.execute(stmt).scalar_one_or_none()
+        return None if end is None else int(end)
+
     def camera_totals(self) -> dict[CameraId, CameraTotals]:
         """Per camera: complete segments, their bytes and the oldest start (metrics, retention)."""
         stmt = (

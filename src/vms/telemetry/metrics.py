@@ -106,15 +106,22 @@ def _label(value: object) -> str:
 
 
 def _camera_metrics(provider: CameraStatsProvider) -> list[Metric]:
-    up = GaugeMetricFamily(CAMERA_UP, "1 when the camera stream delivers packets", labels=_STREAM)
+    up = GaugeMetricFamily(
+        CAMERA_UP, "1 when the camera stream delivers packets (degraded too)", labels=_STREAM
+    )
     state = GaugeMetricFamily(
         CAMERA_STATE,
-        "Connection state of the stream (1 for the current state)",
+        "Connection state of the stream (1 for the current state; degraded: packets flow"
+        " but video is lost or broken)",
         labels=[*_STREAM, "state"],
     )
     fps = GaugeMetricFamily(CAMERA_FPS, "Frames per second received", labels=_STREAM)
     bitrate = GaugeMetricFamily(CAMERA_BITRATE, "Bits per second received", labels=_STREAM)
-    reconnects = CounterMetricFamily(CAMERA_RECONNECTS, "Reconnections", labels=_STREAM)
+    reconnects = CounterMetricFamily(
+        CAMERA_RECONNECTS,
+        "Connection attempts after the first one, failed ones included",
+        labels=_STREAM,
+    )
     dropped = CounterMetricFamily(
         CAMERA_DROPPED, "Packets dropped for slow subscribers", labels=_STREAM
     )

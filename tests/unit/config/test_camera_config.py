@@ -6,8 +6,10 @@ import pytest
 from pydantic import ValidationError
 
 from vms.config import CameraConfig
+from vms.config.cameras import check_stream_url
 from vms.core.ids import StreamName
 from vms.core.redact import redact_text
+from vms.media.rtsp.client import RtspClient
 
 
 @pytest.mark.parametrize(
@@ -115,3 +117,37 @@ def test_srt_passphrase_is_hidden_in_repr_and_errors() -> None:
     with pytest.raises(ValidationError) as caught:
         CameraConfig(id="s", main_url="srtt://h:9000?passphrase=hunter2hunter2")
     assert "hunter2" not in str(caught.value.errors()[0]["msg"])
+
+
+def _client_credentials(url: str) -> tuple[str, str]:
+    """The user name and password VMS's RTSP client answers a challenge with."""
+    credentials = RtspClient(url, timeout_s=1)._credentials
+    assert credentials is not None
+    return credentials._user, credentials._password
+
+
+@pytest.mark.parametrize("password", ["p@ss", "p:ss", "p/ss", "p%41ss", "p#ss", "p ss", "%", "é%2"])
+def test_a_separate_password_reaches_the_rtsp_client_exactly_as_written(password: str) -> None:
+    camera = CameraConfig.model_validate(
+        {"id": "c", "main_url": "rtsp://h/s0", "username": "admin", "password": password}
+    )
+    url = camera.url_with_credentials(StreamName.MAIN)
+    assert check_stream_url(url) == url  # a valid URL: every '%' starts an escape
+    assert _client_credentials(url) == ("admin", password)
+
+
+def test_credentials_in_a_url_are_percent_decoded() -> None:
+    url = "rtsp://admin:p%41ss%25@h/s0"
+    assert _client_credentials(url) == ("admin", "pAss%")
+
+
+@pytest.mark.parametrize("url", ["rtsp://admin:100%@h/s0", "rtsp://admin:p%4Gss@h/s0"])
+def test_a_percent_that_starts_no_escape_in_url_credentials_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match="'%' that starts no %XX escape"):
+        CameraConfig(id="c", main_url=url)
+    assert CameraConfig(id="c", main_url="rtsp://h/a%20b?x=1%").main_url  # only credentials
+
+
+def test_a_user_name_with_a_colon_is_refused() -> None:
+    with pytest.raises(ValidationError, match="cannot contain ':'"):
+        CameraConfig(id="c", main_url="rtsp://h/s0", username="a:b", password="p")

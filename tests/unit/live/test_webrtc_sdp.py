@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -162,6 +163,14 @@ def test_h265_camera_is_a_clear_conflict() -> None:
     with pytest.raises(ConflictError, match="needs a video track"):
         check_camera_video(None, "/api/v1/cameras/gate")
     check_camera_video(VIDEO, "/api/v1/cameras/gate")
+
+
+def test_h264_with_b_frames_is_a_conflict_naming_mse_and_llhls() -> None:
+    bframes = replace(VIDEO, reorder_depth=2)
+    with pytest.raises(ConflictError, match="B-frames") as caught:
+        check_camera_video(bframes, "/api/v1/cameras/gate")
+    assert "/api/v1/cameras/gate/live.mp4" in str(caught.value)
+    assert "/api/v1/cameras/gate/live.m3u8" in str(caught.value)
 
 
 ANSWER = "\r\n".join(

@@ -17,6 +17,7 @@ from vms.playback.timeline import (
     gaps_between,
     merge_pairs,
     merge_spans,
+    recorded_in_range,
 )
 
 NO_FACTS = GapFacts((), (), None)
@@ -94,3 +95,53 @@ def test_check_range_rejects(start: int, end: int, message: str) -> None:
 
 def test_check_range_accepts_the_maximum() -> None:
     check_range(0, 60_000, 60_000)
+
+
+RUNNING = GapFacts((), [Span(0, 10_000)], None)
+
+
+def test_the_segment_being_written_is_recorded_in_progress_with_no_gap_after_it() -> None:
+    # closed segments to 3000, the open one fsynced from 3000 to 4500, now is 5800
+    got = recorded_in_range(
+        [(1000, 2000), (2000, 3000)], Span(3000, 4500), 0, 9000, now_ms=5800, facts=RUNNING
+    )
+    assert got.spans == [Span(1000, 4500)]
+    assert got.in_progress == Span(1000, 4500)
+    assert got.gaps == [Gap(0, 1000, GapCause.UNKNOWN)]  # nothing after 4500: being written
+
+
+def test_without_a_segment_being_written_the_time_until_now_is_a_gap() -> None:
+    got = recorded_in_range([(1000, 3000)], None, 0, 9000, now_ms=5800, facts=RUNNING)
+    assert got.in_progress is None
+    assert got.gaps == [Gap(0, 1000, GapCause.UNKNOWN), Gap(3000, 5800, GapCause.UNKNOWN)]
+
+
+def test_an_open_segment_without_a_whole_fragment_yet_shows_nothing_and_no_gap() -> None:
+    # a reconnect: the new file started at 6000 and holds no fragment yet
+    got = recorded_in_range([(1000, 3000)], Span(6000, 6000), 0, 9000, now_ms=6500, facts=RUNNING)
+    assert got.spans == [Span(1000, 3000)]
+    assert got.in_progress is None
+    assert got.gaps == [Gap(0, 1000, GapCause.UNKNOWN), Gap(3000, 6000, GapCause.UNKNOWN)]
+
+
+def test_an_open_segment_apart_from_the_closed_ones_is_its_own_interval() -> None:
+    got = recorded_in_range([(1000, 2000)], Span(5000, 7000), 0, 9000, now_ms=8000, facts=RUNNING)
+    assert got.spans == [Span(1000, 2000), Span(5000, 7000)]
+    assert got.in_progress == Span(5000, 7000)
+    assert [g.end_ms for g in got.gaps] == [1000, 5000]
+
+
+def test_a_range_ending_before_the_live_edge_has_no_interval_in_progress() -> None:
+    got = recorded_in_range([], Span(1000, 7000), 0, 4000, now_ms=8000, facts=RUNNING)
+    assert got.spans == [Span(1000, 4000)]
+    assert got.in_progress is None
+
+
+def test_vms_down_only_where_no_run_covers_the_gap() -> None:
+    # the run row's last heartbeat was at 2000; the current run (to now, 6000) covers the rest
+    facts = GapFacts((), [Span(0, 2000), Span(0, 6000)], None)
+    got = recorded_in_range([(0, 1000)], None, 0, 6000, now_ms=6000, facts=facts)
+    assert got.gaps == [Gap(1000, 6000, GapCause.UNKNOWN)]
+    stale = GapFacts((), [Span(0, 2000)], None)  # the process stopped at 2000
+    got = recorded_in_range([(0, 1000)], None, 0, 6000, now_ms=6000, facts=stale)
+    assert got.gaps == [Gap(1000, 6000, GapCause.VMS_DOWN)]

@@ -11,8 +11,8 @@ function status(
     camera_id: "cam",
     enabled,
     streams: [
-      { stream: "main", state: "streaming", reconnects: 0, recorder: null },
-      { stream: "sub", state, reconnects: 0, ...extra },
+      { stream: "main", state: "streaming", reconnects: 0, failed_attempts: 0, recorder: null },
+      { stream: "sub", state, reconnects: 0, failed_attempts: 0, ...extra },
     ],
   };
 }
@@ -25,6 +25,15 @@ describe("status to tile label", () => {
 
   test.each([
     ["streaming", {}, "online", "Online", null, true],
+    [
+      "degraded",
+      { degraded_reason: "the frame rate fell to 2.0 fps (the camera was sending 25 fps)" },
+      "degraded",
+      "Degraded",
+      "the frame rate fell to 2.0 fps (the camera was sending 25 fps)",
+      true,
+    ],
+    ["degraded", {}, "degraded", "Degraded", "The video is incomplete", true],
     ["connecting", {}, "reconnecting", "Connecting", null, false],
     ["idle", {}, "reconnecting", "Connecting", null, false],
     [
@@ -56,7 +65,9 @@ describe("status to tile label", () => {
     const onlyMain: CameraStatus = {
       camera_id: "cam",
       enabled: true,
-      streams: [{ stream: "main", state: "failed", reconnects: 0, last_error: "401" }],
+      streams: [
+        { stream: "main", state: "failed", reconnects: 0, failed_attempts: 0, last_error: "401" },
+      ],
     };
     expect(describeStatus(onlyMain, "sub", NOW)).toMatchObject({
       health: "offline",

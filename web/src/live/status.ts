@@ -3,7 +3,7 @@ import type { components } from "../api/schema";
 
 export type CameraStatus = components["schemas"]["CameraStatusView"];
 export type StreamName = "main" | "sub";
-export type Health = "online" | "reconnecting" | "offline" | "unknown";
+export type Health = "online" | "degraded" | "reconnecting" | "offline" | "unknown";
 export type Recording = "on" | "error" | "off";
 
 export interface TileStatus {
@@ -60,6 +60,14 @@ export function describeStatus(
   switch (item.state) {
     case "streaming":
       return { ...base, streaming: true, health: "online", label: "Online", reason: error };
+    case "degraded": // video flows but is lost or broken: play it, and warn with the reason
+      return {
+        ...base,
+        streaming: true,
+        health: "degraded",
+        label: "Degraded",
+        reason: item.degraded_reason ?? error ?? "The video is incomplete",
+      };
     case "idle":
     case "connecting":
       return { ...base, health: "reconnecting", label: "Connecting", reason };

@@ -2,6 +2,7 @@
 import {
   boundaries,
   containing,
+  continueAfter,
   firstEndingAfter,
   gapsIn,
   nextTime,
@@ -85,5 +86,20 @@ describe("lookup and snapping", () => {
     expect(previousTime(times, T0 + 130_000)).toBe(T0 + 120_000);
     expect(previousTime(times, T0 + 300_500)).toBe(T0 + 120_000); // within a second: skip it
     expect(nextTime(times, T0 + 1100_000)).toBeNull();
+  });
+});
+
+describe("continueAfter", () => {
+  const closed = [span(0, 100), span(300, 400)];
+  const live = [span(0, 100), { ...span(300, 400), inProgress: true }];
+  it("goes on with the next recording", () => {
+    expect(continueAfter(closed, T0 + 100_000, T0 + 500_000)).toBe(T0 + 300_000);
+    expect(continueAfter(live, T0 + 100_000, T0 + 500_000)).toBe(T0 + 300_000);
+  });
+  it("waits at the live edge of a recording in progress, and stops after a closed one", () => {
+    expect(continueAfter(live, T0 + 400_000, T0 + 401_000)).toBe("wait");
+    expect(continueAfter(closed, T0 + 400_000, T0 + 401_000)).toBeNull();
+    const grown = [span(0, 100), { ...span(300, 403), inProgress: true }];
+    expect(continueAfter(grown, T0 + 400_000, T0 + 404_000)).toBe(T0 + 400_000);
   });
 });

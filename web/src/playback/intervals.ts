@@ -5,6 +5,8 @@ import { msToX, viewEnd, type View } from "./time";
 export interface Interval {
   startMs: number;
   endMs: number;
+  /** Still being recorded: it ends at the last fragment on disk and grows until now. */
+  inProgress?: boolean;
 }
 
 /** A span without recording, with the server's cause (camera_offline, vms_down, retention, …). */
@@ -64,6 +66,12 @@ export function gapsIn(intervals: readonly Interval[], startMs: number, endMs: n
   return gaps;
 }
 
+/** The recording still being written, if the last interval is one. */
+export function inProgress(intervals: readonly Interval[]): Interval | undefined {
+  const last = intervals[intervals.length - 1];
+  return last?.inProgress ? last : undefined;
+}
+
 /** The interval holding `ms`, if any. */
 export function containing(intervals: readonly Interval[], ms: number): Interval | undefined {
   const item = intervals[firstEndingAfter(intervals, ms)];
@@ -81,6 +89,23 @@ export function snap(intervals: readonly Interval[], ms: number, direction: 1 | 
   if (direction === 1) return item ? item.startMs : null;
   const before = intervals[index - 1];
   return before ? Math.max(before.startMs, before.endMs - 1_000) : null;
+}
+
+/**
+ * Where playback goes on after a window that ended at `endMs`: the next recorded time before
+ * now; "wait" when it ended at the live edge of the recording in progress (the next fragment
+ * reaches the disk within seconds, and the timeline then reaches further); null when nothing
+ * follows.
+ */
+export function continueAfter(
+  intervals: readonly Interval[],
+  endMs: number,
+  nowMs: number,
+): number | "wait" | null {
+  const next = snap(intervals, endMs, 1);
+  if (next !== null && next < nowMs) return next;
+  const live = inProgress(intervals);
+  return live && endMs >= live.startMs ? "wait" : null;
 }
 
 /** Every start and end of a recording, in order (where playback can jump to). */

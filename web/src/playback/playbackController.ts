@@ -1,10 +1,12 @@
 // One camera's playback state: the cursor (wall time), play/pause, speed and the VOD windows.
 import { createSignal, type Accessor } from "solid-js";
-import { snap, type Interval } from "./intervals";
+import { continueAfter, snap, type Interval } from "./intervals";
 import { VodPlayer, vodUrl } from "./vodPlayer";
 import { windowAround } from "./vodTime";
 
 export const SPEEDS: readonly number[] = [0.5, 1, 2, 4, 8];
+/** At the live edge of a recording in progress, look again this often for more of it. */
+export const LIVE_WAIT_MS = 1_000;
 const NO_LATER = "There is no recording after this moment.";
 const NO_EARLIER = "There is no recording before this moment.";
 
@@ -38,11 +40,24 @@ export function createPlaybackController(
   let player: VodPlayer | null = null;
   let scrubbing = false;
   let wantPlay = false;
+  let liveWait: ReturnType<typeof setTimeout> | undefined;
 
   const open = (atMs: number, play: boolean) => {
     const window = windowAround(atMs, recorded(), now());
     if (!player || !window) return;
     void player.open(vodUrl(cameraId, stream, window), atMs, play);
+  };
+
+  // The window is over: go on with the next recording, or wait at the live edge for more.
+  const goOn = (endMs: number) => {
+    clearTimeout(liveWait);
+    const next = continueAfter(recorded(), endMs, now());
+    if (next === "wait") {
+      liveWait = setTimeout(() => goOn(endMs), LIVE_WAIT_MS);
+    } else if (next !== null) {
+      setCursor(next);
+      open(next, true);
+    }
   };
 
   const controller: PlaybackController = {
@@ -63,20 +78,14 @@ export function createPlaybackController(
         },
         error: setError,
         loading: setLoading,
-        ended: (endMs) => {
-          // The window is over: go on with the next recording, if there is one.
-          const next = snap(recorded(), endMs, 1);
-          if (next !== null && next < now()) {
-            setCursor(next);
-            open(next, true);
-          }
-        },
+        ended: goOn,
       });
       player.setRate(rate());
       const at = cursor();
       if (at !== null) open(at, false);
     },
     seek(ms, direction = 1) {
+      clearTimeout(liveWait);
       scrubbing = false;
       const target = snap(recorded(), ms, direction);
       if (target === null) {
@@ -96,6 +105,7 @@ export function createPlaybackController(
     togglePlay() {
       if (!player) return;
       if (!player.paused()) {
+        clearTimeout(liveWait);
         wantPlay = false;
         player.pause();
         return;
@@ -111,6 +121,7 @@ export function createPlaybackController(
       player?.setRate(value);
     },
     dispose() {
+      clearTimeout(liveWait);
       player?.destroy();
       player = null;
     },

@@ -10,6 +10,8 @@ export interface LoadedWindow {
   startMs: number;
   endMs: number;
   fetchedAtMs: number;
+  /** It holds a recording still being written, whose end moves with every fragment. */
+  growing?: boolean;
 }
 
 export interface TimelineData extends LoadedWindow {
@@ -19,6 +21,8 @@ export interface TimelineData extends LoadedWindow {
 
 /** Refetch the range holding "now" this often: new segments are indexed as they close. */
 export const REFRESH_MS = 15_000;
+/** ...and this often while it shows a recording in progress (a fragment reaches disk each 1 s). */
+export const LIVE_REFRESH_MS = 2_000;
 
 /** The range to ask for: the view and half a span on each side (panning stays smooth). */
 export function fetchRange(view: View): Interval {
@@ -31,7 +35,8 @@ export function needsFetch(data: LoadedWindow | null, view: View, nowMs: number)
   if (!data) return true;
   if (view.startMs < data.startMs || viewEnd(view) > data.endMs) return true;
   const holdsRecent = data.endMs >= data.fetchedAtMs - REFRESH_MS;
-  return holdsRecent && nowMs - data.fetchedAtMs >= REFRESH_MS;
+  const every = data.growing ? LIVE_REFRESH_MS : REFRESH_MS;
+  return holdsRecent && nowMs - data.fetchedAtMs >= every;
 }
 
 export async function fetchTimeline(
@@ -52,7 +57,12 @@ export async function fetchTimeline(
     startMs: range.startMs,
     endMs: range.endMs,
     fetchedAtMs: nowMs,
-    recorded: body.recorded.map((r) => ({ startMs: r.start_ms, endMs: r.end_ms })),
+    growing: body.recorded.some((r) => r.in_progress),
+    recorded: body.recorded.map((r) =>
+      r.in_progress
+        ? { startMs: r.start_ms, endMs: r.end_ms, inProgress: true }
+        : { startMs: r.start_ms, endMs: r.end_ms },
+    ),
     gaps: body.gaps.map((g) => ({ startMs: g.start_ms, endMs: g.end_ms, cause: g.cause })),
   };
 }

@@ -92,3 +92,28 @@ describe("drawTimeline", () => {
     expect(ctx.lines.some(([, style]) => style === DEFAULT_PALETTE.now)).toBe(false);
   });
 });
+
+describe("drawTimeline with a recording in progress", () => {
+  const live: Scene = {
+    ...scene,
+    recorded: [{ startMs: T0 + 500_000, endMs: T0 + 880_000, inProgress: true }],
+    gaps: [],
+  };
+
+  it("paints the time from the last fragment on disk to now as being recorded", () => {
+    const ctx = recorder();
+    drawTimeline(ctx, live);
+    const recording = ctx.rects.filter((r) => r.style === DEFAULT_PALETTE.recording);
+    expect(recording.map((r) => [r.x, r.x + r.w, r.y])).toEqual([[880, 900, LAYOUT.trackTop]]);
+    const edge = ctx.rects.filter(
+      (r) => r.style === DEFAULT_PALETTE.recorded && r.y < LAYOUT.trackTop,
+    );
+    expect(edge.map((r) => [r.x, r.w])).toEqual([[879, 2]]);
+  });
+
+  it("paints no live edge for closed recordings", () => {
+    const ctx = recorder();
+    drawTimeline(ctx, scene);
+    expect(ctx.rects.filter((r) => r.style === DEFAULT_PALETTE.recording)).toEqual([]);
+  });
+});

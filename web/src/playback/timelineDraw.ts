@@ -1,5 +1,5 @@
 // Paints the timeline canvas: ticks, recorded runs, gaps by cause, export range and the now edge.
-import { pixelRuns, type Gap, type Interval } from "./intervals";
+import { inProgress, pixelRuns, type Gap, type Interval } from "./intervals";
 import { msToX, ticks, viewEnd, type View } from "./time";
 
 /** The part of CanvasRenderingContext2D the painter uses (tests pass a recorder). */
@@ -25,6 +25,8 @@ export interface Palette {
   muted: string;
   border: string;
   recorded: string;
+  /** From the end of the recording in progress to now: being recorded, not yet on disk. */
+  recording: string;
   selection: string;
   now: string;
   future: string;
@@ -36,6 +38,7 @@ export const DEFAULT_PALETTE: Palette = {
   muted: "#9aa2b1",
   border: "#2c313c",
   recorded: "#2fbf71",
+  recording: "rgba(47, 191, 113, 0.35)",
   selection: "rgba(61, 139, 253, 0.3)",
   now: "#ef5350",
   future: "rgba(255, 255, 255, 0.04)",
@@ -91,6 +94,7 @@ export function drawTimeline(ctx: Painter, scene: Scene, palette: Palette = DEFA
   for (const [x0, x1] of pixelRuns(scene.recorded, view, w)) {
     ctx.fillRect(x0, LAYOUT.trackTop, x1 - x0, LAYOUT.trackBottom - LAYOUT.trackTop);
   }
+  drawLiveEdge(ctx, scene, palette);
 
   const end = viewEnd(view);
   for (const gap of scene.gaps) {
@@ -117,6 +121,28 @@ export function drawTimeline(ctx: Painter, scene: Scene, palette: Palette = DEFA
     ctx.moveTo(nowX, 0);
     ctx.lineTo(nowX, h);
     ctx.stroke();
+  }
+}
+
+/**
+ * The recording in progress: a lighter run from its end (the last fragment on disk) to now, and
+ * a bright edge where the playable part ends.
+ */
+function drawLiveEdge(ctx: Painter, scene: Scene, palette: Palette): void {
+  const live = inProgress(scene.recorded);
+  if (!live || scene.nowMs <= live.endMs) return;
+  const { view, widthPx: w } = scene;
+  const edge = msToX(view, w, live.endMs);
+  const x0 = Math.max(0, edge);
+  const x1 = Math.min(w, msToX(view, w, scene.nowMs));
+  const height = LAYOUT.trackBottom - LAYOUT.trackTop;
+  if (x1 > x0) {
+    ctx.fillStyle = palette.recording;
+    ctx.fillRect(x0, LAYOUT.trackTop, x1 - x0, height);
+  }
+  if (edge >= 0 && edge <= w) {
+    ctx.fillStyle = palette.recorded;
+    ctx.fillRect(Math.max(0, edge - 1), LAYOUT.trackTop - 3, 2, height + 6);
   }
 }
 

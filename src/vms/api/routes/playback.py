@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from vms.api.backend import ApiBackend
+from vms.api.backend import ApiBackend, SegmentFile
 from vms.api.errors import FieldIssue, InvalidFieldsError
 from vms.api.files import MP4, segment_file_response
 from vms.api.playback_backend import PlaybackBackend
@@ -68,6 +68,13 @@ def segment_uri(segment_id: SegmentId) -> str:
     return f"../../recordings/{segment_id}/media.mp4"
 
 
+def open_segment_uri(stream: StreamName, start_ms: int) -> str:
+    """Where a playlist points for the bytes of a file found by its stream and start: the
+    segment being written has no id yet. Relative to /api/v1/cameras/{id}/vod.m3u8, like
+    `segment_uri`."""
+    return f"recordings/{stream.value}/{start_ms}/media.mp4"
+
+
 def playback_router(backend: PlaybackBackend, recordings: ApiBackend) -> APIRouter:
     router = APIRouter(tags=["playback"])
 
@@ -83,6 +90,32 @@ def playback_router(backend: PlaybackBackend, recordings: ApiBackend) -> APIRout
     )
     async def segment_media(segment_id: SegmentIdPath, request: Request) -> Response:
         segment = await recordings.segment_file(SegmentId(segment_id))
+        return await segment_file_response(request, segment)
+
+    @router.get(
+        "/cameras/{camera_id}/recordings/{stream}/{start_ms}/media.mp4",
+        summary="The bytes of a camera stream's recording by its start, the one being written"
+        " included (VOD playlists point here for it)",
+        response_class=Response,
+        responses={
+            200: {"content": {MP4: {}}},
+            206: {"content": {MP4: {}}},
+            **problem_responses(404, 416),
+        },
+    )
+    async def recording_media(
+        camera_id: CameraIdPath, stream: StreamName, start_ms: int, request: Request
+    ) -> Response:
+        found = await backend.recording_file(CameraId(camera_id), stream, start_ms)
+        segment = SegmentFile(
+            segment_id=SegmentId(0),
+            camera_id=found.camera_id,
+            stream=found.stream,
+            start_ms=found.start_ms,
+            end_ms=found.start_ms,
+            path=found.path,
+            size_bytes=0,
+        )
         return await segment_file_response(request, segment)
 
     @router.get(
@@ -109,7 +142,12 @@ def playback_router(backend: PlaybackBackend, recordings: ApiBackend) -> APIRout
             stream=stream.value,
             start_ms=result.start_ms,
             end_ms=result.end_ms,
-            recorded=[IntervalView(start_ms=s.start_ms, end_ms=s.end_ms) for s in result.recorded],
+            recorded=[
+                IntervalView(
+                    start_ms=s.start_ms, end_ms=s.end_ms, in_progress=s == result.in_progress
+                )
+                for s in result.recorded
+            ],
             gaps=[
                 GapView(start_ms=g.start_ms, end_ms=g.end_ms, cause=g.cause.value)
                 for g in result.gaps
@@ -135,7 +173,7 @@ def playback_router(backend: PlaybackBackend, recordings: ApiBackend) -> APIRout
     ) -> Response:
         start_ms, end_ms = parse_range(start, end)
         playlist = await backend.playlist(
-            CameraId(camera_id), stream, start_ms, end_ms, segment_uri
+            CameraId(camera_id), stream, start_ms, end_ms, segment_uri, open_uri=open_segment_uri
         )
         headers = {"Cache-Control": "no-store", "VMS-Segments": str(playlist.segments)}
         if playlist.skipped:

@@ -94,11 +94,22 @@ class StreamStatusView(ApiModel):
     """Live health of one camera stream."""
 
     stream: StreamName
-    state: str = Field(description="connection state, e.g. connected, reconnecting")
+    state: str = Field(
+        description="connection state: idle, connecting, streaming, degraded (packets flow but"
+        " video is lost or broken: see degraded_reason), reconnecting, failed or stopped"
+    )
     fps: float | None = None
     bitrate_bps: float | None = None
     last_packet_ms: int | None = Field(None, description="last packet, unix milliseconds UTC")
-    reconnects: int = Field(0, ge=0)
+    reconnects: int = Field(
+        0, ge=0, description="connection attempts after the first one, failed ones included"
+    )
+    failed_attempts: int = Field(
+        0, ge=0, description="connection attempts that delivered no packet"
+    )
+    degraded_reason: RedactedText | None = Field(
+        None, description="while degraded: what is wrong with the stream, in plain words"
+    )
     last_error: RedactedText | None = None
     codec: str | None = None
     width: int | None = None

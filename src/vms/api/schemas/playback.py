@@ -10,12 +10,19 @@ from vms.api.schemas.base import ApiModel
 class IntervalView(ApiModel):
     start_ms: int = Field(description="unix milliseconds UTC")
     end_ms: int
+    in_progress: bool = Field(
+        False,
+        description="still being recorded: the interval ends at the last fragment on disk (up to"
+        " about 2 s behind now) and grows; the time after it is being recorded, not a gap",
+    )
 
 
 class GapView(ApiModel):
     start_ms: int
     end_ms: int
-    cause: str = Field(description="camera_offline, vms_down, retention or unknown")
+    cause: str = Field(
+        description="camera_offline, vms_down (no VMS process was running), retention or unknown"
+    )
 
 
 class BucketView(ApiModel):

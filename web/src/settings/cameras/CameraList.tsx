@@ -92,8 +92,8 @@ function CameraRow(props: { camera: CameraView; status: CameraStatus | undefined
         <span class={`state state-${state()}`} data-testid={`camera-state-${props.camera.id}`}>
           {state()}
         </span>
-        <Show when={main()?.last_error && state() !== "online"}>
-          <div class="muted small">{main()?.last_error}</div>
+        <Show when={state() !== "online" && (main()?.degraded_reason ?? main()?.last_error)}>
+          <div class="muted small">{main()?.degraded_reason ?? main()?.last_error}</div>
         </Show>
       </td>
       <td class="wide-only">{video()}</td>

@@ -51,9 +51,17 @@ export async function probeCamera(body: ProbeRequest, signal?: AbortSignal): Pro
   return (await response.json()) as ProbeResult;
 }
 
-/** What a camera is doing, in one word for the list: online, connecting, reconnecting, failed,
- * offline or disabled (the main stream decides; the sub stream only adds detail). */
-export type CameraState = "online" | "connecting" | "reconnecting" | "failed" | "offline" | "disabled";
+/** What a camera is doing, in one word for the list: online, degraded (video flows but is lost or
+ * broken), connecting, reconnecting, failed, offline or disabled (the main stream decides; the sub
+ * stream only adds detail). */
+export type CameraState =
+  | "online"
+  | "degraded"
+  | "connecting"
+  | "reconnecting"
+  | "failed"
+  | "offline"
+  | "disabled";
 
 export function cameraState(status: CameraStatus | undefined, enabled: boolean): CameraState {
   if (!enabled) return "disabled";
@@ -61,6 +69,8 @@ export function cameraState(status: CameraStatus | undefined, enabled: boolean):
   switch (main?.state) {
     case "streaming":
       return "online";
+    case "degraded":
+      return "degraded";
     case "connecting":
       return "connecting";
     case "reconnecting":
