@@ -137,9 +137,7 @@ class ServiceBackend:
             )
         health = self._manager.health()
         up = sum(
-            1
-            for streams in health.values()
-            if any(h.state in UP_STATES for h in streams.values())
+            1 for streams in health.values() if any(h.state in UP_STATES for h in streams.values())
         )
         return ReadinessView(
             database=database, pools=pools, cameras_up=up, cameras_total=len(health)

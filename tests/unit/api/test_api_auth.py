@@ -29,7 +29,7 @@ from vms.core.ids import CameraId, SegmentId, StreamName
 from vms.db.engine import create_engine, migrate
 from vms.db.users_repo import UsersRepo
 from vms.playback.jobs import ExportJob
-from vms.playback.service import Playlist, Timeline
+from vms.playback.service import Playlist, RecordingFile, Timeline
 from vms.playback.signing import FileFacts, Verification
 
 PASSWORDS = {"admin": "admin-password", "olga": "operator-password", "vic": "viewer-password"}
@@ -69,7 +69,14 @@ class FakePlayback:
         start_ms: int,
         end_ms: int,
         uri: Callable[[SegmentId], str],
+        *,
+        open_uri: Callable[[StreamName, int], str] | None = None,
     ) -> Playlist:
+        raise NotFoundError("no recordings")
+
+    async def recording_file(
+        self, camera: CameraId, stream: StreamName, start_ms: int
+    ) -> RecordingFile:
         raise NotFoundError("no recordings")
 
     async def frame(
