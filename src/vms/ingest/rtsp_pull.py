@@ -17,6 +17,7 @@ on top of `vms.media.rtsp.client` and `vms.media.rtp_depay`:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from fractions import Fraction
 
 from vms.core.clock import Clock
@@ -325,6 +326,18 @@ class RtspPull:
         )
         return True
 
+    def _learned_depth(self, track: _Track, depth: int) -> None:
+        """The camera reorders deeper than its parameter sets declare (an H.264 SPS without a
+        VUI bitstream restriction): say so in `tracks`, so that the next batch starts a new
+        generation whose `CodecParams` tell the live paths this track has B-frames."""
+        current = self.tracks[track.index]
+        if current.reorder_depth >= depth:
+            return
+        learned = replace(current, reorder_depth=depth)
+        self.tracks = tuple(
+            learned if index == track.index else other for index, other in enumerate(self.tracks)
+        )
+
     @staticmethod
     def _in_band_sets(track: _Track) -> ParameterSets | None:
         """The latest parameter sets the camera sent in-band on this track (video only)."""
@@ -352,11 +365,15 @@ class RtspPull:
         assert track.base is not None
         wall_us = track.wall_us(extended)
         pts = extended - track.base
+        order = track.order
+        dts = pts if order is None else order.dts(pts)
+        if order is not None and order.learned and self.tracks:
+            self._learned_depth(track, order.depth)
         return RawPacket(
             track=track.index,
             data=unit.data,
             pts=pts,
-            dts=pts if track.order is None else track.order.dts(pts),
+            dts=dts,
             duration=None,
             keyframe=unit.keyframe,
             arrival_ms=arrival_ms,
