@@ -44,6 +44,7 @@ class GstCamera:
         audio: bool = False,
         gop: int = 25,
         bframes: int = 0,
+        shared: bool = True,
         username: str | None = None,
         password: str | None = None,
     ) -> None:
@@ -53,6 +54,8 @@ class GstCamera:
             self._args.append("--audio")
         if bframes:
             self._args += ["--bframes", str(bframes)]
+        if not shared:  # see --unshared in gst_rtsp_server.py: for tests that mix clients
+            self._args.append("--unshared")
         if username is not None:
             self._args += ["--username", username, "--password", password or ""]
         self._proc: subprocess.Popen[bytes] | None = None

@@ -69,6 +69,12 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=320)
     parser.add_argument("--height", type=int, default=240)
     parser.add_argument("--audio", action="store_true")
+    parser.add_argument(
+        "--unshared",
+        action="store_true",
+        help="one pipeline per client: GStreamer 1.22's shared media restarts its RTP clock when"
+        " a client joins, and can abort (rtsp-stream.c assertion) when TCP and UDP clients mix",
+    )
     parser.add_argument("--bframes", type=int, default=0, help="B-frames between P-frames")
     parser.add_argument("--username")
     parser.add_argument("--password")
@@ -99,7 +105,7 @@ def main() -> int:
     for codec in _ENCODERS:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(_launch(codec, args))
-        factory.set_shared(True)
+        factory.set_shared(not args.unshared)
         mounts.add_factory(f"/{codec}", factory)
         factories.append(factory)
     if args.username is not None:

@@ -56,7 +56,7 @@ class Setup:
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     if not gst_available():
         pytest.skip("GStreamer RTSP server (system python3-gi) is not installed")
-    cameras = {bframes: GstCamera(bframes=bframes) for bframes in (2, 3)}
+    cameras = {bframes: GstCamera(bframes=bframes, shared=False) for bframes in (2, 3)}
     for camera in cameras.values():
         camera.start()
     configs = [

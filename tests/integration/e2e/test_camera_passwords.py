@@ -47,7 +47,7 @@ def _streaming(vms: VmsProcess, camera_ids: list[str]) -> bool:
 @pytest.mark.slow
 @pytest.mark.parametrize("password", PASSWORDS)
 def test_password_with_special_characters_streams(vms: VmsProcess, password: str) -> None:
-    camera = GstCamera(username=USER, password=password)
+    camera = GstCamera(username=USER, password=password, shared=False)
     camera.start()
     name = f"c{PASSWORDS.index(password)}"
     ids = [f"{name}-{way}-{transport}" for way in ("cli", "url") for transport in ("tcp", "udp")]
@@ -60,7 +60,7 @@ def test_password_with_special_characters_streams(vms: VmsProcess, password: str
         _cli_add(vms, ids[2], encoded)
         _cli_add(vms, ids[3], encoded, "--transport", "udp")
         assert wait_for(lambda: _streaming(vms, ids), 60, poll_s=0.5), [
-            vms.stream_state(c) for c in ids
+            (c, vms.stream_state(c)["state"], vms.stream_state(c)["last_error"]) for c in ids
         ]
         listed = {c["id"]: c for c in vms.client.get("/api/v1/cameras").json()}
         assert listed[ids[0]]["username"] == USER and listed[ids[0]]["has_password"]
