@@ -16,13 +16,14 @@ import base64
 import fractions
 import os
 import struct
-import threading
 import time
 from collections.abc import Iterator
 from typing import Literal
 
 import av
 from av.video.codeccontext import VideoCodecContext
+
+from tests.support.loop_server import LoopServer
 
 Mode = Literal["garbage", "unauthorized", "mid_gop"]
 _MTU = 1200
@@ -51,6 +52,30 @@ def split_nals(access_unit: bytes) -> list[bytes]:
     return [p for p in parts if p]
 
 
+def h264_sdp(first_unit: bytes, name: str) -> str:
+    """The SDP of one H.264 track whose parameter sets are those of `first_unit`."""
+    nals = split_nals(first_unit)
+    sps = next(n for n in nals if n[0] & 0x1F == 7)
+    pps = next(n for n in nals if n[0] & 0x1F == 8)
+    sprop = ",".join(base64.b64encode(n).decode() for n in (sps, pps))
+    return (
+        f"v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns={name}\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+        f"a=fmtp:96 packetization-mode=1;sprop-parameter-sets={sprop}\r\n"
+        "a=control:trackID=0\r\n"
+    )
+
+
+async def read_request(reader: asyncio.StreamReader) -> tuple[str, str]:
+    """The next RTSP request's method and CSeq (its headers are read and dropped)."""
+    request = await reader.readuntil(b"\r\n\r\n")
+    lines = request.decode("latin-1").split("\r\n")
+    cseq = next(
+        (ln.split(":", 1)[1].strip() for ln in lines if ln.lower().startswith("cseq:")), "0"
+    )
+    return lines[0].split(" ")[0], cseq
+
+
 def rtp_packets(nal: bytes, seq: int, timestamp: int, last: bool) -> Iterator[bytes]:
     """RFC 6184 single NAL unit or FU-A packets (payload type 96, SSRC fixed)."""
 
@@ -76,43 +101,19 @@ def rtp_packets(nal: bytes, seq: int, timestamp: int, last: bool) -> Iterator[by
         yield header(last and end, seq + index) + bytes([indicator, fu_header]) + chunk
 
 
-class FaultyRtspServer:
+class FaultyRtspServer(LoopServer):
     """Runs one misbehaving mode on 127.0.0.1 (port picked by the OS) until stop()."""
 
     def __init__(self, mode: Mode, *, frames_before_close: int = 4) -> None:
+        super().__init__(f"faulty-{mode}")
         self.mode = mode
-        self.port = 0
         self.connections = 0
         self._frames_before_close = frames_before_close
         self._units = h264_access_units() if mode == "mid_gop" else []
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name=f"faulty-{mode}")
-        self._server: asyncio.Server | None = None
 
     def url(self, credentials: str | None = None) -> str:
         auth = f"{credentials}@" if credentials else ""
         return f"rtsp://{auth}127.0.0.1:{self.port}/stream"
-
-    def start(self) -> None:
-        self._thread.start()
-        future = asyncio.run_coroutine_threadsafe(self._listen(), self._loop)
-        self.port = future.result(timeout=10)
-
-    def stop(self) -> None:
-        async def close() -> None:
-            if self._server is not None:
-                self._server.close()
-                await self._server.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-
-    async def _listen(self) -> int:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        port: int = self._server.sockets[0].getsockname()[1]
-        return port
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -130,47 +131,30 @@ class FaultyRtspServer:
 
     async def _rtsp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
-            request = await reader.readuntil(b"\r\n\r\n")
-            lines = request.decode("latin-1").split("\r\n")
-            method = lines[0].split(" ")[0]
-            cseq = next(
-                (ln.split(":", 1)[1].strip() for ln in lines if ln.lower().startswith("cseq:")), "0"
-            )
+            method, cseq = await read_request(reader)
             if self.mode == "unauthorized":
                 writer.write(
-                    _reply(cseq, "401 Unauthorized", 'WWW-Authenticate: Basic realm="faulty"\r\n')
+                    reply(cseq, "401 Unauthorized", 'WWW-Authenticate: Basic realm="faulty"\r\n')
                 )
                 await writer.drain()
                 continue
             if method == "DESCRIBE":
-                sdp = self._sdp().encode()
+                sdp = h264_sdp(self._units[0], "faulty").encode()
                 headers = "Content-Type: application/sdp\r\n"
                 headers += f"Content-Base: {self.url()}/\r\nContent-Length: {len(sdp)}\r\n"
-                writer.write(_reply(cseq, "200 OK", headers) + sdp)
+                writer.write(reply(cseq, "200 OK", headers) + sdp)
             elif method == "SETUP":
                 transport = "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\nSession: 42\r\n"
-                writer.write(_reply(cseq, "200 OK", transport))
+                writer.write(reply(cseq, "200 OK", transport))
             elif method == "PLAY":
-                writer.write(_reply(cseq, "200 OK", "Session: 42\r\n"))
+                writer.write(reply(cseq, "200 OK", "Session: 42\r\n"))
                 await writer.drain()
                 await self._send_frames(writer)
                 return  # close mid-GOP
             else:
                 public = "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n"
-                writer.write(_reply(cseq, "200 OK", public))
+                writer.write(reply(cseq, "200 OK", public))
             await writer.drain()
-
-    def _sdp(self) -> str:
-        nals = split_nals(self._units[0])
-        sps = next(n for n in nals if n[0] & 0x1F == 7)
-        pps = next(n for n in nals if n[0] & 0x1F == 8)
-        sprop = ",".join(base64.b64encode(n).decode() for n in (sps, pps))
-        return (
-            "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=faulty\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-            "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
-            f"a=fmtp:96 packetization-mode=1;sprop-parameter-sets={sprop}\r\n"
-            "a=control:trackID=0\r\n"
-        )
 
     async def _send_frames(self, writer: asyncio.StreamWriter) -> None:
         seq = 0
@@ -184,14 +168,15 @@ class FaultyRtspServer:
             await asyncio.sleep(0.04)
 
 
-def _reply(cseq: str, status: str, headers: str) -> bytes:
+def reply(cseq: str, status: str, headers: str) -> bytes:
+    """An RTSP answer with its CSeq and headers (each ending in CRLF)."""
     return f"RTSP/1.0 {status}\r\nCSeq: {cseq}\r\n{headers}\r\n".encode()
 
 
 RtcpMode = Literal["follow", "keep"]
 
 
-class JumpingRtspProxy:
+class JumpingRtspProxy(LoopServer):
     """An RTSP proxy (interleaved TCP) in front of a real camera whose clock jumps on `jump()`.
 
     From the first RTP packet of a new frame after `jump()` on, every RTP timestamp is moved by
@@ -209,7 +194,7 @@ class JumpingRtspProxy:
         rtcp: RtcpMode = "follow",
         clock_rate: int = 90_000,
     ) -> None:
-        self.port = 0
+        super().__init__("jumping-proxy")
         self.reports_after_jump = 0
         self.jumped_at: float | None = None  # time.time() of the first moved packet
         self._upstream_port = upstream_port
@@ -219,39 +204,13 @@ class JumpingRtspProxy:
         self._armed = False
         self._jumping = False
         self._last_timestamp: dict[int, int] = {}
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="jumping-proxy")
-        self._server: asyncio.Server | None = None
 
     def url(self, path: str = "h264") -> str:
         return f"rtsp://127.0.0.1:{self.port}/{path}"
 
-    def start(self) -> None:
-        self._thread.start()
-        future = asyncio.run_coroutine_threadsafe(self._listen(), self._loop)
-        self.port = future.result(timeout=10)
-
     def jump(self) -> None:
         """Move the timestamps from the next frame on (called from the test's thread)."""
         self._loop.call_soon_threadsafe(setattr, self, "_armed", True)
-
-    def stop(self) -> None:
-        async def close() -> None:
-            if self._server is not None:
-                self._server.close()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
-
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-
-    async def _listen(self) -> int:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        port: int = self._server.sockets[0].getsockname()[1]
-        return port
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._upstream_port)
