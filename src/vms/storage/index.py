@@ -153,7 +153,7 @@ class SegmentIndex:
         """
         stmt = select(_C.start_ms, _C.end_ms).where(*_in_range(camera_id, stream, start_ms, end_ms))
         with self.engine.connect() as conn:
-            return [(a, b) for a, b in conn.execute(stmt.order_by(_C.start_ms)).tuples()]
+            return [(a, b) for a, b in conn.execute(stmt.order_by(_C.start_ms))]
 
     def last_end_ms(self, camera_id: CameraId, stream: StreamName) -> int | None:
         """End of the stream's latest segment (by start): where its next segment may begin, so
