@@ -21,7 +21,15 @@ from vms.playback.export import ExportSource
 from vms.playback.facts import RunHeartbeat
 from vms.playback.fragments import FragmentMap, FragmentMapStore, OpenFileMaps, load_or_build
 from vms.playback.hls import VodSource, plan_vod, render_playlist
-from vms.playback.timeline import Bucket, Gap, GapFacts, Span, buckets, recorded_in_range
+from vms.playback.timeline import (
+    Bucket,
+    Gap,
+    GapFacts,
+    Span,
+    buckets,
+    recorded_in_range,
+    with_live,
+)
 from vms.storage.index import SegmentIndex, SegmentRow
 from vms.storage.open_segments import OpenSegment, OpenSegments
 from vms.storage.pools import StoragePools
@@ -115,10 +123,9 @@ class PlaybackService:
         pairs = self._index.spans(camera, stream, start_ms, end_ms)
         live = self._live(camera, stream)
         live_span = None
-        if live is not None and live[1].fragments:
-            live_span = Span(live[0].start_ms, live[0].start_ms + live[1].media_end_us // 1000)
-        elif live is not None:
-            live_span = Span(live[0].start_ms, live[0].start_ms)
+        if live is not None:
+            seg, _path, fmap = live
+            live_span = Span(seg.start_ms, seg.start_ms + fmap.media_end_us // 1000)
         now_ms = self._clock.now_ms()
         runs = facts.runs(self._engine, start_ms, end_ms)
         current = self._run.current() if self._run is not None else None
@@ -132,24 +139,31 @@ class PlaybackService:
         result = recorded_in_range(
             pairs, live_span, start_ms, end_ms, now_ms=now_ms, facts=gap_facts
         )
-        if live_span is not None and live_span.end_ms > live_span.start_ms:
-            pairs = sorted([*pairs, (live_span.start_ms, live_span.end_ms)])
-        counted = buckets(pairs, start_ms, end_ms, bucket_ms) if bucket_ms else []
+        counted = (
+            buckets(with_live(pairs, live_span), start_ms, end_ms, bucket_ms) if bucket_ms else []
+        )
         return Timeline(
             start_ms, end_ms, result.spans, result.gaps, counted, bucket_ms, result.in_progress
         )
 
-    def _live(self, camera: CameraId, stream: StreamName) -> tuple[OpenSegment, FragmentMap] | None:
-        """The segment being written and the map of its fsynced part, unless it was indexed
-        meanwhile (its row then holds it) or cannot be read (it is shown once closed)."""
+    def _live(
+        self, camera: CameraId, stream: StreamName
+    ) -> tuple[OpenSegment, Path, FragmentMap] | None:
+        """The segment being written, its file and the map of its fsynced part, unless it was
+        indexed meanwhile (its row then holds it) or cannot be read (it is shown once closed)."""
         seg = self._open.get(camera, stream)
-        pool = None if seg is None else self._pools.get(seg.pool)
-        if seg is None or pool is None:
+        path = None if seg is None else self._open_path(seg)
+        if seg is None or path is None:
             return None
         try:
-            return seg, self._open_maps.get(pool.root / PurePosixPath(seg.path), seg.synced_bytes)
+            return seg, path, self._open_maps.get(path, seg.synced_bytes)
         except (NotFoundError, OSError):
             return None
+
+    def _open_path(self, seg: OpenSegment) -> Path | None:
+        """Where the file being written is, or None when its pool is unknown."""
+        pool = self._pools.get(seg.pool)
+        return None if pool is None else pool.root / PurePosixPath(seg.path)
 
     # -- VOD -----------------------------------------------------------------------------------
     def _sources(
@@ -190,8 +204,8 @@ class PlaybackService:
         skipped: list[str] = []
         sources = self._sources(rows, uri, skipped)
         live = self._live(camera, stream) if open_uri is not None else None
-        if live is not None and open_uri is not None and live[1].fragments:
-            seg, fmap = live
+        if live is not None and open_uri is not None and live[2].fragments:
+            seg, _path, fmap = live
             indexed = any(r.path == seg.path and r.pool == seg.pool for r in rows)
             if not indexed and seg.start_ms < end_ms:
                 sources.append(VodSource(0, seg.start_ms, open_uri(stream, seg.start_ms), fmap))
@@ -206,9 +220,9 @@ class PlaybackService:
         """The file of the stream's recording that starts at `start_ms`: the one being written,
         else a closed one (a player may still fetch a file's bytes after it was closed)."""
         seg = self._open.get(camera, stream)
-        pool = None if seg is None else self._pools.get(seg.pool)
-        if seg is not None and pool is not None and seg.start_ms == start_ms:
-            return RecordingFile(camera, stream, start_ms, pool.root / PurePosixPath(seg.path))
+        path = None if seg is None or seg.start_ms != start_ms else self._open_path(seg)
+        if path is not None:
+            return RecordingFile(camera, stream, start_ms, path)
         for row in self._index.query(camera, stream, start_ms, start_ms + 1):
             path = self._path(row)
             if row.start_ms == start_ms and path is not None:
@@ -241,14 +255,10 @@ class PlaybackService:
             cached = self.maps.get_many([row.id]).get(row.id)
             return path, load_or_build(self.maps, row.id, path, cached), row.start_ms
         live = self._live(camera, stream)
-        if live is not None and live[1].fragments:
-            seg, fmap = live
-            pool = self._pools.get(seg.pool)
-            if (
-                pool is not None
-                and seg.start_ms <= at_ms < seg.start_ms + fmap.media_end_us // 1000
-            ):
-                return pool.root / PurePosixPath(seg.path), fmap, seg.start_ms
+        if live is not None:
+            seg, path, fmap = live
+            if fmap.fragments and seg.start_ms <= at_ms < seg.start_ms + fmap.media_end_us // 1000:
+                return path, fmap, seg.start_ms
         raise NotFoundError(f"{camera} has no recording at {at_ms}")
 
     # -- export --------------------------------------------------------------------------------

@@ -135,11 +135,9 @@ def recorded_in_range(
     next fragment, so only the time before it can have gaps (and causes).
     """
     growing = live is not None and live.end_ms > live.start_ms
-    if live is not None and growing:
-        pairs = sorted([*pairs, (live.start_ms, live.end_ms)])
     spans: list[Span] = []
     in_progress = None
-    for a, b in merge_pairs(pairs):
+    for a, b in merge_pairs(with_live(pairs, live)):
         if b <= start_ms or a >= end_ms:
             continue
         span = Span(max(a, start_ms), min(b, end_ms))
@@ -151,6 +149,14 @@ def recorded_in_range(
         horizon_ms = min(horizon_ms, live.end_ms)
     gaps = gaps_between(spans, start_ms, max(horizon_ms, start_ms), facts)
     return Recorded(spans, gaps, in_progress)
+
+
+def with_live(pairs: Sequence[tuple[int, int]], live: Span | None) -> list[tuple[int, int]]:
+    """Closed segments' (start, end) by start, with the fsynced part of the one being written
+    among them once it holds any media."""
+    if live is None or live.end_ms <= live.start_ms:
+        return list(pairs)
+    return sorted([*pairs, (live.start_ms, live.end_ms)])
 
 
 def buckets(
