@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
+import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -224,3 +225,21 @@ def video_packets(
             for index, raw in enumerate(p for p in source.demux(stream) if p.size)
         ]
     return StreamInfo((params,), 1), packets
+
+
+def decoded_video_frames(url: str, headers: str) -> int:
+    """How many video frames ffprobe decodes from `url` (sent with HTTP `headers`); fails the
+    test if ffprobe reports an error."""
+    result = subprocess.run(
+        [
+            *("ffprobe", "-headers", headers, "-v", "error", "-count_frames"),
+            *("-select_streams", "v", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.strip().splitlines()[0])

@@ -13,6 +13,7 @@ import av
 import numpy as np
 import pytest
 
+from tests.support.media import decoded_video_frames
 from tests.support.simulator import free_port, simulator_process
 from tests.support.vms_process import VmsProcess, ffprobe_json, wait_for
 from vms.media.clockcode import decode_clock
@@ -33,32 +34,6 @@ def _first_clock_ms(url: str, headers: str) -> int | None:
         for frame in container.decode(video=0):
             return decode_clock(np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8))
     return None
-
-
-def _decoded_frames(url: str, headers: str) -> int:
-    result = subprocess.run(
-        [
-            "ffprobe",
-            "-headers",
-            headers,
-            "-v",
-            "error",
-            "-count_frames",
-            "-select_streams",
-            "v",
-            "-show_entries",
-            "stream=nb_read_frames",
-            "-of",
-            "csv=p=0",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return int(result.stdout.strip().splitlines()[0])
 
 
 @pytest.mark.slow
@@ -96,7 +71,7 @@ def test_outage_shows_as_a_gap_and_vod_spans_it(
     playlist = vms.client.get(url.replace(base, "")).text
     gap_part = playlist.split("#EXT-X-DISCONTINUITY")
     assert len(gap_part) >= 2
-    assert _decoded_frames(url, headers) > 0
+    assert decoded_video_frames(url, headers) > 0
     clock_ms = _first_clock_ms(url, headers)
     assert clock_ms is not None
     offset = float(playlist.split("TIME-OFFSET=")[1].split(",")[0])

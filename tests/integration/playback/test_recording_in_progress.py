@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.media import decoded_video_frames
 from tests.support.simulator import free_port, simulator_process
 from tests.support.vms_process import VmsProcess, wait_for
 
@@ -31,25 +31,9 @@ def _live_edge_ms(timeline: dict[str, Any]) -> int | None:
     return timeline["now_ms"] - live[0]["end_ms"] if live else None
 
 
-FFPROBE = ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v"]
-FRAMES = ["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"]
-
-
 def _live_length_ms(timeline: dict[str, Any]) -> int:
     live = [i for i in timeline["recorded"] if i["in_progress"]]
     return live[0]["end_ms"] - live[0]["start_ms"] if live else 0
-
-
-def _decoded_frames(url: str, headers: str) -> int:
-    result = subprocess.run(
-        [*FFPROBE, *FRAMES, "-headers", headers, url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return int(result.stdout.strip().splitlines()[0])
 
 
 @pytest.mark.slow
@@ -82,7 +66,7 @@ def test_the_open_segment_is_shown_in_progress_and_plays(
         playlist = vms.client.get(vod.removeprefix(vms.base_url))
         assert playlist.status_code == 200, playlist.text
         assert "recordings/main/" in playlist.text
-        frames = _decoded_frames(vod, headers)
+        frames = decoded_video_frames(vod, headers)
         # 25 fps from the interval's start to its end (a frame of slack at either end)
         expected = 25 * (live["end_ms"] - live["start_ms"]) // 1000
         assert frames >= expected - 2, (frames, expected, playlist.text)
