@@ -13,23 +13,20 @@ prints ``size WxH`` each time the size changes; runs until SIGTERM/SIGINT.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from itertools import cycle
+from pathlib import Path
 from typing import Any
 
 import gi  # type: ignore[import-not-found,unused-ignore]
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
+from gi.repository import GLib, Gst  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
 
-_ENCODERS = {
-    "h264": "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=300"
-    " ! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1",
-    "h265": "x265enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=300"
-    " ! rtph265pay name=pay0 pt=96 config-interval=-1",
-}
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: find `tests`
+from tests.support.gst_rtsp_server import CODECS, encoder, mount, new_server, serve  # noqa: E402
+
 _AUDIO = (
     "( audiotestsrc is-live=true wave=sine ! audio/x-raw,rate=8000,channels=1"
     " ! mulawenc ! rtppcmupay name=pay0 pt=0 )"
@@ -52,7 +49,7 @@ def _launch(codec: str, args: argparse.Namespace, first: tuple[int, int]) -> str
     return (
         f"( videotestsrc is-live=true pattern=ball ! video/x-raw,framerate={args.fps}/1"
         f" ! videoscale ! capsfilter name=size caps=video/x-raw,width={first[0]},height={first[1]}"
-        " ! videoconvert ! " + _ENCODERS[codec].format(gop=args.gop) + " )"
+        " ! videoconvert ! " + encoder(codec, args.gop, bitrate=300) + " )"
     )
 
 
@@ -88,30 +85,12 @@ def _parse() -> argparse.Namespace:
 def main() -> int:
     args = _parse()
     sizes = _sizes(args.sizes)
-    Gst.init(None)
-    server = GstRtspServer.RTSPServer()
-    server.set_address("127.0.0.1")
-    server.set_service(str(args.port))
-    mounts = server.get_mount_points()
-    for codec in _ENCODERS:
-        factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(_launch(codec, args, sizes[0]))
-        factory.set_shared(True)
+    server = new_server(args.port)
+    for codec in CODECS:
+        factory = mount(server, f"/{codec}", _launch(codec, args, sizes[0]))
         factory.connect("media-configure", _on_media(args, sizes))
-        mounts.add_factory(f"/{codec}", factory)
-    audio = GstRtspServer.RTSPMediaFactory()
-    audio.set_launch(_AUDIO)
-    audio.set_shared(True)
-    mounts.add_factory("/audio", audio)
-    if server.attach(None) == 0:
-        print("failed to listen", file=sys.stderr, flush=True)
-        return 1
-    loop = GLib.MainLoop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, loop.quit)
-    print("ready", flush=True)
-    loop.run()
-    return 0
+    mount(server, "/audio", _AUDIO)
+    return serve(server)
 
 
 if __name__ == "__main__":

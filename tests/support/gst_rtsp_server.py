@@ -23,9 +23,9 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
 
 _ENCODERS = {
-    "h264": "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=600"
+    "h264": "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={bitrate}"
     " ! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1",
-    "h265": "x265enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=600"
+    "h265": "x265enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={bitrate}"
     " ! rtph265pay name=pay0 pt=96 config-interval=-1",
 }
 # With B-frames: `tune=zerolatency` turns them off in both encoders and the baseline profile
@@ -41,18 +41,23 @@ _BFRAME_ENCODERS = {
 }
 
 
-def _encoder(codec: str, args: argparse.Namespace) -> str:
-    if args.bframes <= 0:
-        return _ENCODERS[codec].format(gop=args.gop)
-    lookahead = args.bframes + 1  # the least look-ahead that lets the encoder place N B-frames
-    return _BFRAME_ENCODERS[codec].format(gop=args.gop, bframes=args.bframes, lookahead=lookahead)
+CODECS = tuple(_ENCODERS)  # each served at /<codec>
+
+
+def encoder(codec: str, gop: int, *, bframes: int = 0, bitrate: int = 600) -> str:
+    """The encoder and RTP payloader of a `codec` mount (B-frames only at 600 kbit/s)."""
+    if bframes <= 0:
+        return _ENCODERS[codec].format(gop=gop, bitrate=bitrate)
+    lookahead = bframes + 1  # the least look-ahead that lets the encoder place N B-frames
+    return _BFRAME_ENCODERS[codec].format(gop=gop, bframes=bframes, lookahead=lookahead)
 
 
 def _launch(codec: str, args: argparse.Namespace) -> str:
     video = (
         f"videotestsrc is-live=true pattern=ball"
         f" ! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1"
-        ' ! timeoverlay font-desc="Sans 24" ! videoconvert ! ' + _encoder(codec, args)
+        ' ! timeoverlay font-desc="Sans 24" ! videoconvert ! '
+        + encoder(codec, args.gop, bframes=args.bframes)
     )
     audio = (
         " audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample"
@@ -94,22 +99,26 @@ def _add_auth(server: Any, factories: list[Any], username: str, password: str) -
         factory.set_permissions(permissions)
 
 
-def main() -> int:
-    args = _parse()
+def new_server(port: int) -> Any:
+    """An RTSP server on 127.0.0.1:`port`, not listening yet (see `serve`)."""
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
-    server.set_service(str(args.port))
-    mounts = server.get_mount_points()
-    factories = []
-    for codec in _ENCODERS:
-        factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(_launch(codec, args))
-        factory.set_shared(not args.unshared)
-        mounts.add_factory(f"/{codec}", factory)
-        factories.append(factory)
-    if args.username is not None:
-        _add_auth(server, factories, args.username, args.password or "")
+    server.set_service(str(port))
+    return server
+
+
+def mount(server: Any, path: str, launch: str, *, shared: bool = True) -> Any:
+    """Serve the pipeline `launch` at `path`; returns its media factory."""
+    factory = GstRtspServer.RTSPMediaFactory()
+    factory.set_launch(launch)
+    factory.set_shared(shared)
+    server.get_mount_points().add_factory(path, factory)
+    return factory
+
+
+def serve(server: Any) -> int:
+    """Listen, print 'ready' (what `GstCamera.start` waits for) and run until SIGTERM/SIGINT."""
     if server.attach(None) == 0:
         print("failed to listen", file=sys.stderr, flush=True)
         return 1
@@ -119,6 +128,18 @@ def main() -> int:
     print("ready", flush=True)
     loop.run()
     return 0
+
+
+def main() -> int:
+    args = _parse()
+    server = new_server(args.port)
+    shared = not args.unshared
+    factories = [
+        mount(server, f"/{codec}", _launch(codec, args), shared=shared) for codec in CODECS
+    ]
+    if args.username is not None:
+        _add_auth(server, factories, args.username, args.password or "")
+    return serve(server)
 
 
 if __name__ == "__main__":
