@@ -315,8 +315,8 @@ def _start_playback(services: Services) -> None:
     services.playback.jobs.start()
 
 
-def create_app(services: Services) -> FastAPI:
-    """The FastAPI application whose lifespan starts and stops every service."""
+def _api(services: Services) -> tuple[FastAPI, MetricsHistory]:
+    """The API wired to the rooms' doors, and the metrics history its charts read."""
     tally = RetentionTally()
     services.bus.subscribe(SegmentsDeleted, tally.record)
     camera_metrics = CameraMetrics(services.cameras, services.supervisor, services.clock)
@@ -346,6 +346,12 @@ def create_app(services: Services) -> FastAPI:
         history, camera_metrics, services.pools, services.zones, services.clock, started_ms
     )
     install_system_services(api, system)
+    return api, history
+
+
+def create_app(services: Services) -> FastAPI:
+    """The FastAPI application whose lifespan starts and stops every service."""
+    api, history = _api(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
