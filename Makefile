@@ -11,7 +11,7 @@ WEB_TYPES := web/src/api/schema.d.ts
 WEB_DIST := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: setup system-deps web web-check run test lint typecheck contracts unit integration bench lock clean
+.PHONY: setup system-deps web web-check run test soak lint typecheck contracts unit integration bench lock clean
 
 setup: system-deps $(STAMP) $(BROWSER_STAMP) web
 
@@ -59,6 +59,7 @@ run: setup
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/python scripts/check_sizes.py src/vms
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -66,8 +67,18 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
+# Tests run in TEST_WORKERS pytest-xdist processes (most tests wait on real servers, so more
+# workers than cores pays), a test file per worker so that module fixtures start once;
+# `make test TEST_WORKERS=0` runs them in this one process.
+# The 25 slowest tests are printed at the end (docs/guide/testing.md).
+TEST_WORKERS ?= 4
+
 test: setup lint typecheck contracts web-check
-	$(BIN)/pytest -q -ra $(PYTEST_ARGS)
+	$(BIN)/pytest -q -ra -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
+
+# The long forms of tests that `make test` runs shortened (marker `soak`, deselected otherwise).
+soak: setup
+	$(BIN)/pytest -q -ra -m soak --durations=25 $(PYTEST_ARGS)
 
 unit: setup
 	$(BIN)/pytest -q tests/unit $(PYTEST_ARGS)

@@ -22,13 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.support import Row, bench_arguments, report
 from vms.analytics.service import tap_settings
 from vms.analytics.tap import MotionTap
+from vms.analytics.zones import Zone
 from vms.config.analytics import AnalyticsSettings
 from vms.core.bus import Bus, EventReported
 from vms.core.ids import CameraId, StreamName
-from vms.db.zones_repo import Zone
 from vms.ingest.hub import StreamHub
 from vms.media.decode import VideoDecoder
 from vms.media.packet import CodecParams, MediaKind, Packet, StreamInfo
+from vms.media.sink import deliver
 from vms.simulator.options import VideoCodecName
 from vms.simulator.pattern import MotionBursts, PatternRenderer, VideoEncoder
 
@@ -70,9 +71,9 @@ def motion_tap(info: StreamInfo, packets: list[Packet], fps: float) -> tuple[flo
         CameraId("bench"), StreamName.SUB, StreamHub("bench"), [SCENE], settings, bus=bus
     )
     started = time.process_time()
-    tap.take(info)
+    deliver(info, tap)
     for packet in packets:
-        tap.take(packet)
+        deliver(packet, tap)
     return time.process_time() - started, len(closed)
 
 

@@ -40,11 +40,12 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.support import BENCH_ADMIN_PASSWORD, BENCH_AUTH
-from vms.app import build, create_app
+from vms.app import create_app
 from vms.config import Settings
 from vms.core.clock import FakeClock
 from vms.core.ids import CameraId, StreamName
 from vms.db.engine import create_engine, migrate
+from vms.services import build
 from vms.storage.layout import segment_relpath
 
 ROOT = Path(__file__).resolve().parent.parent

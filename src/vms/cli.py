@@ -46,7 +46,7 @@ def _settings(args: argparse.Namespace) -> Settings | None:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from vms.app import serve
+    from vms.server import serve
 
     settings = _settings(args)
     if settings is None:
@@ -61,7 +61,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_openapi(args: argparse.Namespace) -> int:
-    from vms.app import openapi_document
+    from vms.commands import openapi_document
 
     text = json.dumps(openapi_document(), indent=1, sort_keys=True)
     if args.output is None:
@@ -78,7 +78,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_index_repair(args: argparse.Namespace) -> int:
-    from vms.app import repair
+    from vms.commands import repair
 
     settings = _settings(args)
     if settings is None:
@@ -87,7 +87,7 @@ def _cmd_index_repair(args: argparse.Namespace) -> int:
 
 
 def _cmd_user_password(args: argparse.Namespace) -> int:
-    from vms.app import set_user_password
+    from vms.commands import set_user_password
 
     settings = _settings(args)
     if settings is None:

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import yaml
 
-from vms.app import serve
+from vms.analytics.zones import Zone
+from vms.analytics.zones_repo import ZonesRepo
 from vms.cameras.definitions import row_from_config
 from vms.config import Settings, load_settings
 from vms.core.clock import SystemClock
 from vms.db.cameras_repo import CamerasRepo
 from vms.db.engine import create_engine, migrate
-from vms.db.zones_repo import Zone, ZonesRepo
+from vms.server import serve
 
 DEMO_MOTION_PERIOD_S = 20
 DEMO_MOTION_ON_S = 4

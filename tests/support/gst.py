@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import selectors
-import socket
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.support.ports import free_port as free_port  # noqa: PLC0414 (re-exported)
+
 SYSTEM_PYTHON = "/usr/bin/python3"
 SCRIPT = Path(__file__).with_name("gst_rtsp_server.py")
-
-
-def free_port() -> int:
-    """A TCP port that nothing listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def gst_available() -> bool:

@@ -32,6 +32,13 @@ def is_streaming(vms: VmsProcess, camera_id: str, stream: str = "main") -> bool:
     return bool(vms.stream_state(camera_id, stream)["state"] == "streaming")
 
 
+def has_keyframe(vms: VmsProcess, camera_id: str, stream: str = "main") -> bool:
+    """True once the stream's hub holds a video keyframe, i.e. its GOP cache has begun: a
+    snapshot decodes from it, and a live viewer that joins now starts at once from the cache."""
+    path = f"/api/v1/cameras/{camera_id}/snapshot.jpg"
+    return vms.client.get(path, params={"stream": stream}).status_code == 200
+
+
 @contextlib.contextmanager
 def streaming_vms(
     data_dir: Path,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -22,15 +21,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from tests.support.ports import free_port
 from vms.db.engine import create_engine, migrate
 
 PG_BIN = Path(os.environ.get("VMS_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_postgres(args: list[str]) -> list[str]:
@@ -40,7 +34,7 @@ def _as_postgres(args: list[str]) -> list[str]:
 
 class PostgresServer:
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="vms-pg-"))
         self.data = self.root / "data"
 

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vms.db.zones_repo import Zone
+from vms.analytics.zones import Zone
 
 Gray = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]

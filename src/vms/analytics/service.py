@@ -8,7 +8,6 @@ of those (and any order they come in) with one small loop.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -18,11 +17,12 @@ from typing import Protocol
 from vms.analytics.episodes import EpisodeSettings
 from vms.analytics.motion import MotionSettings
 from vms.analytics.tap import MotionTap, TapSettings
+from vms.analytics.zones import Zone
 from vms.config.analytics import AnalyticsSettings
 from vms.core.bus import Bus
 from vms.core.errors import NotFoundError
 from vms.core.ids import CameraId, StreamName
-from vms.db.zones_repo import Zone
+from vms.core.scheduler import PeriodicJob
 from vms.ingest.hub import StreamHub
 from vms.telemetry.providers import AnalyticsSample
 
@@ -128,11 +128,7 @@ class AnalyticsService:
                 tap.stop()
             self._taps.clear()
 
-    async def run(self) -> None:
-        """Reconcile every RECONCILE_S until cancelled; a failed pass is logged and retried."""
-        while True:
-            try:
-                await asyncio.to_thread(self.reconcile)
-            except Exception:
-                log.exception("analytics could not check which cameras to watch")
-            await asyncio.sleep(RECONCILE_S)
+    def reconcile_job(self) -> PeriodicJob:
+        """`reconcile` every RECONCILE_S on the shared scheduler, first at start; a failed pass
+        is logged there and the next one retries."""
+        return PeriodicJob("analytics reconcile", RECONCILE_S, self.reconcile, run_at_start=True)

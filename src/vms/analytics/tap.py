@@ -4,7 +4,7 @@ A Sink like the recorder: it subscribes to the stream's hub and never slows it (
 drops the tap's own packets, and decoding resumes at the next keyframe). Every frame is
 decoded, because each P-frame needs the one before, but only `fps` of them per second are
 shrunk to grey and compared. PyAV and OpenCV release the GIL for their work, so a thread is
-enough for motion; model inference will run in worker processes (ARCHITECTURE.md).
+enough for motion; model inference will run in worker processes (ADR 0009).
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ from av.video.reformatter import Interpolation, VideoReformatter
 
 from vms.analytics.episodes import Change, EpisodeSettings, MotionEpisodes
 from vms.analytics.motion import MotionDetector, MotionSettings
+from vms.analytics.zones import Zone
 from vms.core.bus import Bus, EventReported
 from vms.core.ids import CameraId, StreamName
-from vms.db.zones_repo import Zone
 from vms.ingest.hub import StreamHub, Subscription
 from vms.media.decode import VideoDecoder
 from vms.media.jpeg import encode_jpeg, scaled_to_width
 from vms.media.packet import CodecParams, Packet, PacketsDropped, StreamEnded, StreamInfo
+from vms.media.sink import deliver
 from vms.telemetry.providers import AnalyticsSample
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class TapSettings:
 
 
 class MotionTap:
-    """Motion events of one camera stream; `start` once, `stop` once."""
+    """Motion events of one camera stream, a Sink of its hub; `start` once, `stop` once."""
 
     def __init__(
         self,
@@ -122,7 +123,7 @@ class MotionTap:
                         break
                     continue
                 try:
-                    self.take(item)
+                    deliver(item, self)
                 except Exception:  # one bad frame must not end motion detection
                     log.exception("motion detection on %s failed on a frame", self.camera_id)
                     self._drop_decoder()
@@ -130,24 +131,27 @@ class MotionTap:
             subscription.close()
             self._report(self._episodes.finish(), None)
 
-    def take(self, item: object) -> None:
-        """Handle one hub item. The tap's thread calls it; the benchmark calls it directly."""
-        if isinstance(item, StreamInfo):
-            self._report(self._episodes.finish(), None)
-            track = item.video_track
-            self._track = -1 if track is None else track
-            self._params = None if track is None else item.tracks[track]
-            self._drop_decoder()
-            self._next_due_ms = 0  # the new connection's clock may start anywhere, even earlier
-            with self._lock:  # its frames are compared with each other, not with the old ones
-                self._detector = None
-        elif isinstance(item, StreamEnded):
-            self._report(self._episodes.finish(), None)
-            self._drop_decoder()
-        elif isinstance(item, PacketsDropped):
-            self._drop_decoder()  # the next keyframe starts a fresh decoder
-        elif isinstance(item, Packet) and item.track == self._track:
-            self._decode(item)
+    # -- the Sink (vms.media.sink): hub items, on the tap's thread (the benchmark calls them too)
+    def on_info(self, info: StreamInfo) -> None:
+        self._report(self._episodes.finish(), None)
+        track = info.video_track
+        self._track = -1 if track is None else track
+        self._params = None if track is None else info.tracks[track]
+        self._drop_decoder()
+        self._next_due_ms = 0  # the new connection's clock may start anywhere, even earlier
+        with self._lock:  # its frames are compared with each other, not with the old ones
+            self._detector = None
+
+    def on_ended(self, ended: StreamEnded) -> None:
+        self._report(self._episodes.finish(), None)
+        self._drop_decoder()
+
+    def on_dropped(self, dropped: PacketsDropped) -> None:
+        self._drop_decoder()  # the next keyframe starts a fresh decoder
+
+    def on_packet(self, packet: Packet) -> None:
+        if packet.track == self._track:
+            self._decode(packet)
 
     def _drop_decoder(self) -> None:
         decoder, self._decoder = self._decoder, None

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
+from vms.api.doors import AuthDoor, doors_of
 from vms.auth.models import Role, User
-from vms.auth.service import Auth
 from vms.core.errors import ForbiddenError, UnauthorizedError
 
 SESSION_COOKIE = "vms_session"
@@ -27,9 +27,9 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BROWSER_FETCH_MODES = frozenset({"cors", "same-origin", "no-cors", "websocket"})
 
 
-def auth_of(connection: HTTPConnection) -> Auth:
-    auth: Auth = connection.app.state.auth
-    return auth
+def auth_of(connection: HTTPConnection) -> AuthDoor:
+    """The auth room's door; a plain function, as `current_user` runs on a worker thread."""
+    return doors_of(connection).auth
 
 
 def client_address(connection: HTTPConnection) -> str:

@@ -12,9 +12,9 @@ import anyio.to_thread
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
-from vms.api.backend import SegmentFile
 from vms.api.problems import problem_response
 from vms.api.ranges import ByteRange, Unsatisfiable, if_range_matches, resolve_range
+from vms.cameras.door import SegmentFile
 from vms.core.errors import NotFoundError, StorageUnavailableError
 
 CHUNK_BYTES = 256 * 1024
@@ -50,10 +50,10 @@ async def segment_file_response(request: Request, segment: SegmentFile) -> Respo
     try:
         handle, stat = await anyio.to_thread.run_sync(_open, segment.path)
     except FileNotFoundError:
-        raise NotFoundError(f"the file of recording {segment.segment_id} is missing") from None
+        raise NotFoundError(f"the file of segment {segment.segment_id} is missing") from None
     except OSError:
         raise StorageUnavailableError(
-            f"the file of recording {segment.segment_id} cannot be read"
+            f"the file of segment {segment.segment_id} cannot be read"
         ) from None
     size_bytes = stat.st_size
     etag = f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"'

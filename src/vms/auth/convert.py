@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from vms.auth.models import GRID_LAYOUTS, Preferences, Role, User
-from vms.db.users_repo import UserRow
+from vms.auth.users_repo import UserRow
 
 
 def preferences_from_json(text: str) -> Preferences:

@@ -18,10 +18,10 @@ from vms.auth.convert import user_from_row
 from vms.auth.models import User
 from vms.auth.passwords import dummy_verify, hash_password, needs_rehash, verify_password
 from vms.auth.throttle import LoginThrottle
+from vms.auth.users_repo import SessionRow, UsersRepo
 from vms.config.auth import AuthSettings
 from vms.core.clock import Clock
 from vms.core.errors import RateLimitedError, UnauthorizedError
-from vms.db.users_repo import SessionRow, UsersRepo
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from vms.auth.convert import preferences_to_json, user_from_row
 from vms.auth.models import Preferences, Role, User
 from vms.auth.passwords import check_password_rule, hash_password
 from vms.auth.sessions import Sessions
+from vms.auth.users_repo import UsersRepo
 from vms.core.clock import Clock
 from vms.core.errors import ConflictError, InvalidInputError, UnauthorizedError
-from vms.db.users_repo import UsersRepo
 
 log = logging.getLogger(__name__)
 

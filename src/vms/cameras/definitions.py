@@ -52,11 +52,11 @@ def config_from_row(row: CameraRow) -> CameraConfig:
 
 
 def spec_from_config(config: CameraConfig) -> CameraSpec:
-    """What ingest pulls for this camera (URLs with credentials put in)."""
-    sub = config.url_with_credentials(StreamName.SUB) if config.sub_url else None
+    """What ingest pulls for this camera (URL values with the credentials put in)."""
+    sub = config.camera_url(StreamName.SUB) if config.sub_url else None
     return CameraSpec(
         camera_id=config.camera_id,
-        main_url=config.url_with_credentials(StreamName.MAIN),
+        main_url=config.camera_url(StreamName.MAIN),
         sub_url=sub,
         transport=config.transport,
         enabled=config.enabled,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Annotated, Literal
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
@@ -18,8 +16,9 @@ from vms.config.base import (
     Section,
     invalid,
 )
+from vms.core.camera_url import CameraUrl, CameraUrlError
 from vms.core.ids import CameraId, StreamName
-from vms.core.redact import redact_text
+from vms.core.redact import redact_url
 
 URL_SCHEMES = ("rtsp", "rtsps", "srt")
 _URL_FIX = (
@@ -28,41 +27,24 @@ _URL_FIX = (
 )
 
 
-# A '%' that does not start a %XX escape: RFC 3986 has no meaning for it, and readers disagree
-_BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-
 def check_stream_url(value: str) -> str:
-    """Validate a camera stream URL; the message never shows its password.
+    """Validate a camera stream URL (`CameraUrl.parse`); the message never shows its password.
 
     Credentials in a URL are read as RFC 3986 says: percent-decoded (`%41` is `A`, and a `%`
     itself is written `%25`), by VMS's RTSP client and by FFmpeg alike. A `%` that starts no
-    escape is refused rather than guessed at.
+    escape, a space or a control character anywhere is refused rather than guessed at.
     """
-    url = value.strip()
-    shown = redact_text(url)
     try:
-        parts = urlsplit(url)
-        _ = parts.port  # raises ValueError for a port that is not a number in range
-    except ValueError:
-        raise invalid(f"{shown!r} is not a valid URL", _URL_FIX) from None
-    userinfo = parts.netloc.rpartition("@")[0]
-    if _BARE_PERCENT.search(userinfo):
-        raise invalid(
-            f"the credentials in {shown!r} hold a '%' that starts no %XX escape",
-            "credentials in a URL are percent-decoded: write '%' as %25 (and @ : / # space as"
-            " %40 %3A %2F %23 %20), or give them in username/password, which are taken as written",
-        )
-    if parts.scheme.lower() not in URL_SCHEMES:
-        scheme = parts.scheme or "(none)"
-        raise invalid(f"unsupported URL scheme {scheme!r} in {shown!r}", _URL_FIX)
-    if not parts.hostname:
-        raise invalid(f"no host in {shown!r}", _URL_FIX)
-    return url
+        url = CameraUrl.parse(value)
+    except CameraUrlError as exc:
+        raise invalid(f"invalid camera URL: {exc}", _URL_FIX) from None
+    if not url.host:
+        raise invalid(f"no host in {url.redacted()!r}", _URL_FIX)
+    return value
 
 
 def _has_userinfo(url: object) -> bool:
-    return isinstance(url, str) and "@" in urlsplit(url).netloc
+    return isinstance(url, str) and CameraUrl.parse(url).username is not None
 
 
 class CameraConfig(Section):
@@ -146,7 +128,7 @@ class CameraConfig(Section):
         """Redact URL passwords, so logging a CameraConfig cannot leak them."""
         for name, value in super().__repr_args__():
             redacted = name in ("main_url", "sub_url") and isinstance(value, str)
-            yield name, redact_text(value) if redacted else value
+            yield name, redact_url(value) if redacted else value
 
     @property
     def camera_id(self) -> CameraId:
@@ -164,13 +146,10 @@ class CameraConfig(Section):
             raise ValueError(f"camera {self.id!r} has no {stream.value} stream")
         return url
 
-    def url_with_credentials(self, stream: StreamName) -> str:
-        """The URL to open: the stream URL with username/password put in when given separately."""
-        url = self.stream_url(stream)
+    def camera_url(self, stream: StreamName) -> CameraUrl:
+        """The URL to open, as a value: username/password put in when given separately."""
+        url = CameraUrl.parse(self.stream_url(stream))
         if self.username is None and self.password is None:
             return url
-        parts = urlsplit(url)
-        userinfo = quote(self.username or "", safe="")
-        if self.password is not None:
-            userinfo += ":" + quote(self.password.get_secret_value(), safe="")
-        return urlunsplit(parts._replace(netloc=f"{userinfo}@{parts.netloc}"))
+        password = None if self.password is None else self.password.get_secret_value()
+        return url.replace_credentials(self.username or "", password)

@@ -16,11 +16,11 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import av
 import av.container
 
+from vms.core.camera_url import CameraUrl
 from vms.core.clock import Clock
 from vms.ingest.normalise import RawPacket
 from vms.media.avstream import codec_params_from_annexb, codec_params_from_stream
@@ -180,11 +180,15 @@ class DemuxReader:
 
 
 def open_demuxer(
-    url: str, transport: str, io_timeout_s: float, stop: threading.Event
+    url: CameraUrl, transport: str, io_timeout_s: float, stop: threading.Event
 ) -> tuple[av.container.InputContainer, Callable[[], None]]:
-    """The demuxer of one connection, and what closes its transport afterwards."""
-    if urlsplit(url).scheme.lower() != "srt":
-        return av.open(url, options=_options(transport, io_timeout_s)), _nothing
+    """The demuxer of one connection, and what closes its transport afterwards.
+
+    FFmpeg takes one URL string: the only place (with storage) that writes the credentials
+    into one, percent-encoded (`CameraUrl.with_credentials`)."""
+    if url.scheme != "srt":
+        options = _options(transport, io_timeout_s)
+        return av.open(url.with_credentials(), options=options), _nothing
     target = parse_srt_url(url, connect_timeout_ms=int(io_timeout_s * 1000))
     if target.listener:  # the camera calls us: listen until it does (or until stop)
         with SrtSocket.listen(target.host, target.port, target.options) as listener:
@@ -215,18 +219,10 @@ def _nothing() -> None:
     """An RTSP connection is closed with its container."""
 
 
-def check_srt_url(url: str) -> str | None:
+def check_srt_url(url: CameraUrl) -> str | None:
     """Why `url` cannot be an SRT camera URL (never showing the passphrase), or None."""
     try:
         parse_srt_url(url)
     except ValueError as exc:
         return f"invalid SRT URL: {exc}"
     return None
-
-
-def srt_passphrase(url: str) -> tuple[str, ...]:
-    try:
-        passphrase = parse_srt_url(url).options.passphrase
-    except ValueError:
-        return ()
-    return (passphrase,) if passphrase else ()

@@ -6,14 +6,12 @@ import errno
 from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
 
 import av.error
 
+from vms.core.camera_url import RTSP_SCHEMES, CameraUrl
 from vms.core.redact import redact_text
 from vms.media.rtsp.client import RtspProtocolError, RtspStatusError
-
-RTSP_SCHEMES = ("rtsp", "rtsps")
 
 
 class SourceState(StrEnum):
@@ -110,28 +108,14 @@ class RateWindow:
             self._bytes -= self._events.popleft()[1]
 
 
-def check_url(url: str) -> str | None:
-    """Why ``url`` cannot be an RTSP camera URL, or None when it can."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        return f"invalid URL: {exc}"
-    if parts.scheme.lower() not in RTSP_SCHEMES:
-        shown = parts.scheme or "none"
-        return f"unsupported URL scheme {shown!r}: expected rtsp:// or rtsps://"
-    if not parts.hostname:
-        return "invalid URL: no host"
-    if port == 0:
-        return "invalid URL: port 0"
-    return None
-
-
-def url_password(url: str) -> str | None:
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
+def parse_rtsp_url(url: CameraUrl | str) -> CameraUrl:
+    """`url` as an RTSP camera URL (rtsp:// or rtsps://); ValueError (in words, never with
+    the password) when it cannot be one. A string is parsed here, at the edge."""
+    if isinstance(url, str):
+        url = CameraUrl.parse(url)
+    if url.scheme not in RTSP_SCHEMES:
+        raise ValueError(f"unsupported URL scheme {url.scheme!r}: expected rtsp:// or rtsps://")
+    return url
 
 
 def describe_error(exc: BaseException, *, io_timeout_s: float, secrets: tuple[str, ...]) -> str:

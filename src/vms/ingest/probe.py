@@ -17,18 +17,18 @@ import socket
 import threading
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import av
 import av.container
 import av.error
 from av.video.stream import VideoStream
 
+from vms.core.camera_url import CameraUrl, CameraUrlError
 from vms.core.clock import Clock
 from vms.core.errors import InvalidInputError, UnavailableError, VmsError
 from vms.core.redact import redact_text
 from vms.core.threads import call_in_loop
-from vms.ingest.health import AUDIO_ONLY_REFUSED, check_url, url_password
+from vms.ingest.health import AUDIO_ONLY_REFUSED, parse_rtsp_url
 from vms.media.jpeg import encode_jpeg, scaled_to_width
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,11 @@ class ProbeRequest:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret the request carries, for redacting messages."""
-        return tuple(s for s in (self.password, url_password(self.url)) if s)
+        try:
+            in_url = CameraUrl.parse(self.url).secrets()
+        except CameraUrlError:
+            in_url = ()  # nothing was read from it: its errors never show it
+        return tuple(s for s in (self.password, *in_url) if s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,24 +116,23 @@ class ProbeBusyError(UnavailableError):
         self.retry_after_s = retry_after_s
 
 
-def probe_url(request: ProbeRequest) -> str:
-    """The URL to open: the request's user name and password (if given) replace the URL's own.
+def probe_url(request: ProbeRequest) -> CameraUrl:
+    """The URL to open, parsed once here (the probe is an edge): the request's user name and
+    password (if given) replace the URL's own.
 
     Raises ProbeFailedError for a URL that cannot be an RTSP camera's.
     """
-    problem = check_url(request.url)
-    if problem is not None:
-        raise ProbeFailedError(f"not an RTSP URL: {redact_text(problem, request.secrets)}")
+    try:
+        url = parse_rtsp_url(request.url)
+    except ValueError as exc:  # CameraUrlError too: never shows the password
+        raise ProbeFailedError(
+            f"not an RTSP URL: {redact_text(str(exc), request.secrets)}"
+        ) from None
     if request.password and not request.username:
         raise ProbeFailedError("a password was given without a user name")
     if not request.username:
-        return request.url
-    parts = urlsplit(request.url)
-    host = parts.netloc.rpartition("@")[2]
-    userinfo = quote(request.username, safe="")
-    if request.password:
-        userinfo += ":" + quote(request.password, safe="")
-    return urlunsplit(parts._replace(netloc=f"{userinfo}@{host}"))
+        return url
+    return url.replace_credentials(request.username, request.password or None)
 
 
 def probe_camera(request: ProbeRequest, *, clock: Clock, timeout_s: float) -> ProbeResult:
@@ -141,7 +144,7 @@ def probe_camera(request: ProbeRequest, *, clock: Clock, timeout_s: float) -> Pr
     _resolve(url, request)
     try:
         container = av.open(
-            url,
+            url.with_credentials(),  # FFmpeg takes one string
             options={
                 "rtsp_transport": request.transport,
                 "timeout": str(int(timeout_s * 1_000_000)),  # µs, per socket operation
@@ -164,17 +167,23 @@ def probe_camera(request: ProbeRequest, *, clock: Clock, timeout_s: float) -> Pr
     return ProbeResult(video, audio, jpeg, round((clock.monotonic() - started) * 1000))
 
 
-def _where(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.hostname}:{parts.port or _DEFAULT_RTSP_PORT}"
-
-
-def _resolve(url: str, request: ProbeRequest) -> None:
-    """Resolve the host name first: FFmpeg reports an unknown host as a bare I/O error."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+def _parsed(request: ProbeRequest) -> CameraUrl | None:
     try:
-        socket.getaddrinfo(host, parts.port or _DEFAULT_RTSP_PORT, type=socket.SOCK_STREAM)
+        return CameraUrl.parse(request.url)
+    except CameraUrlError:
+        return None
+
+
+def _where(request: ProbeRequest) -> str:
+    url = _parsed(request)
+    return "the camera" if url is None else f"{url.host}:{url.port or _DEFAULT_RTSP_PORT}"
+
+
+def _resolve(url: CameraUrl, request: ProbeRequest) -> None:
+    """Resolve the host name first: FFmpeg reports an unknown host as a bare I/O error."""
+    host = url.host
+    try:
+        socket.getaddrinfo(host, url.port or _DEFAULT_RTSP_PORT, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         message = f"cannot connect to {host}: the host name cannot be resolved ({reason})"
@@ -185,7 +194,7 @@ def open_error(
     exc: BaseException, request: ProbeRequest, *, timeout_s: float, timed_out: bool
 ) -> VmsError:
     """The plain-words, redacted error for a failed open of `request`."""
-    where = _where(request.url)
+    where = _where(request)
     refusal = _refusal(exc, request, where)
     if refusal is not None:
         return ProbeFailedError(refusal)
@@ -201,11 +210,12 @@ def open_error(
 def _refusal(exc: BaseException, request: ProbeRequest, where: str) -> str | None:
     """Why the camera (or its host) turned the connection down, if it did."""
     code = getattr(exc, "errno", None)
+    url = _parsed(request)
     if isinstance(exc, av.error.HTTPUnauthorizedError):
-        if request.username or url_password(request.url):
+        if request.username or (url is not None and url.password is not None):
             return "the camera refused the user name or password"
         return "the camera asks for a user name and password"
-    path = urlsplit(request.url).path or "/"
+    path = (url.path if url is not None else "") or "/"
     reasons = (
         (
             isinstance(exc, av.error.HTTPForbiddenError),

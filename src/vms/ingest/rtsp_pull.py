@@ -20,126 +20,25 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from fractions import Fraction
 
+from vms.core.camera_url import CameraUrl
 from vms.core.clock import Clock
 from vms.ingest.health import AUDIO_ONLY_REFUSED, NoMediaError, NoVideoTrackError
 from vms.ingest.normalise import RawPacket
+from vms.ingest.rtp_track import RTP_HEADER_BYTES, RtpTrack, payload_bounds
 from vms.media.avstream import codec_params_from_annexb
 from vms.media.h26x import ParameterSets, to_annexb
 from vms.media.mpegts import aac_params_from_config
 from vms.media.packet import CodecParams, MediaKind
-from vms.media.reorder import DecodeOrder
-from vms.media.rtp import SenderReport, parse_sender_reports
-from vms.media.rtp_depay import AccessUnit, Depacketizer, depacketizer_for
+from vms.media.rtp import parse_sender_reports
+from vms.media.rtp_depay.base import AccessUnit
 from vms.media.rtsp.client import RtspClient, RtspConnectionClosedError, RtspProtocolError
-from vms.media.sdp_parse import SdpMedia, parse_sdp
+from vms.media.sdp_parse import parse_sdp
 
 _MAX_WAIT_FOR_KEYFRAME_S = 20.0
-_RTP_HEADER_BYTES = 12
-_NOMINAL_FPS = 25  # frame step of the first DTS of a B-frame stream (any positive step is sound)
-# A sender report maps this track's RTP timestamps to wall time only while they stay within
-# this of its own (beyond the time elapsed since it came): RTP timestamps that jump (a camera
-# restart, a wrong clock) make it stale, and a report whose RTP timestamp is that far from
-# the stream's belongs to another timeline (see "The trust rule for sender reports").
-_REPORT_STALE_S = 2.0
 
 
 class UnsupportedStreamError(Exception):
     """The camera's SDP has a track this client cannot read (Opus, MJPEG, ...): use FFmpeg."""
-
-
-def _payload_bounds(packet: bytes) -> tuple[int, int]:
-    """Where the payload of an RTP packet begins and ends (CSRCs, extension and padding
-    skipped); (0, 0) for a packet that is not RTP version 2 or is too short."""
-    if len(packet) < _RTP_HEADER_BYTES or packet[0] >> 6 != 2:
-        return 0, 0
-    header = _RTP_HEADER_BYTES + 4 * (packet[0] & 0x0F)
-    if packet[0] & 0x10 and len(packet) >= header + 4:
-        header += 4 + 4 * int.from_bytes(packet[header + 2 : header + 4], "big")
-    end = len(packet) - (packet[-1] if packet[0] & 0x20 else 0)
-    return header, end
-
-
-def _signed32(value: int) -> int:
-    value &= 0xFFFFFFFF
-    return value - (1 << 32) if value & 0x80000000 else value
-
-
-class _Track:
-    """One set-up SDP media: its depacketiser, timeline and latest sender report."""
-
-    __slots__ = (
-        "base",
-        "clock_rate",
-        "depay",
-        "extended",
-        "index",
-        "last_arrival_mono",
-        "last_timestamp",
-        "media",
-        "order",
-        "report",
-        "report_extended",
-        "report_mono",
-    )
-
-    def __init__(self, media: SdpMedia, index: int) -> None:
-        self.media = media
-        self.index = index
-        self.clock_rate = media.clock_rate
-        self.depay: Depacketizer = depacketizer_for(media.codec, media.fmtp)
-        self.order: DecodeOrder | None = None  # video: DTS from PTS (see `reordered`)
-        self.last_timestamp: int | None = None
-        self.extended = 0  # the last RTP timestamp, unwrapped
-        self.base: int | None = None  # extended timestamp of media time 0
-        self.last_arrival_mono = 0.0
-        self.report: SenderReport | None = None
-        self.report_extended = 0
-        self.report_mono = 0.0  # when the report came (monotonic s)
-
-    def reordered(self, depth: int) -> None:
-        """Take the reorder depth the video's parameter sets declare: the units come in decode
-        order with PTS only, and `order` gives them DTS (vms.media.reorder). A new declared
-        depth (new parameter sets) starts a new sequence; the same one keeps what was learned."""
-        if self.order is None or self.order.declared != depth:
-            self.order = DecodeOrder(depth, max(1, self.clock_rate // _NOMINAL_FPS))
-
-    def unwrap(self, timestamp: int) -> None:
-        """Take the RTP timestamp of a new packet: `extended` follows it across wrap-arounds."""
-        self.extended = self.unwrap_near(timestamp)
-        self.last_timestamp = timestamp
-
-    def unwrap_near(self, timestamp: int) -> int:
-        """An RTP timestamp of this track (e.g. of a sender report) on the unwrapped scale."""
-        if self.last_timestamp is None:
-            return timestamp
-        return self.extended + _signed32(timestamp - self.last_timestamp)
-
-    def wall_us(self, extended: int) -> int | None:
-        """The wall clock of an (unwrapped) RTP timestamp by the latest sender report; None
-        without one, or once the timestamps jumped away from it: the report is then dropped
-        (never mapped through) until the camera sends a new one."""
-        if self.report is None:
-            return None
-        media_s = (extended - self.report_extended) / self.clock_rate
-        elapsed_s = self.last_arrival_mono - self.report_mono
-        if media_s < -_REPORT_STALE_S or media_s - max(elapsed_s, 0.0) > _REPORT_STALE_S:
-            self.report = None
-            return None
-        return (
-            self.report.wall_us + (extended - self.report_extended) * 1_000_000 // self.clock_rate
-        )
-
-    def take_report(self, report: SenderReport, now_mono: float) -> bool:
-        """Keep a new sender report unless its RTP timestamp is off the stream's timeline (an
-        old mapping sent after a jump, or a camera that stamps reports from another clock)."""
-        extended = self.unwrap_near(report.rtp_timestamp)
-        if self.last_timestamp is not None:
-            ahead_s = (extended - self.extended) / self.clock_rate
-            since_s = max(now_mono - self.last_arrival_mono, 0.0)
-            if ahead_s < -_REPORT_STALE_S or ahead_s > since_s + _REPORT_STALE_S:
-                return False
-        self.report, self.report_extended, self.report_mono = report, extended, now_mono
-        return True
 
 
 class RtspPull:
@@ -147,7 +46,7 @@ class RtspPull:
 
     def __init__(
         self,
-        url: str,
+        url: CameraUrl,
         *,
         io_timeout_s: float,
         clock: Clock,
@@ -158,9 +57,9 @@ class RtspPull:
         self._io_timeout_s = io_timeout_s
         self._clock = clock
         self._pause = pause
-        self._by_channel: dict[int, _Track] = {}
-        self._tracks: list[_Track] = []
-        self._video: _Track | None = None
+        self._by_channel: dict[int, RtpTrack] = {}
+        self._tracks: list[RtpTrack] = []
+        self._video: RtpTrack | None = None
         self._first: list[RawPacket] = []
         self._video_sets: ParameterSets | None = None  # what the video track's params came from
         self.tracks: tuple[CodecParams, ...] = ()
@@ -175,7 +74,7 @@ class RtspPull:
             raise RtspProtocolError("the camera describes no video or audio track")
         for media in medias:
             try:
-                track = _Track(media, len(self._tracks))
+                track = RtpTrack(media, len(self._tracks))
             except ValueError as exc:
                 raise UnsupportedStreamError(f"{media.encoding or media.codec}: {exc}") from None
             channel = 2 * track.index
@@ -221,9 +120,9 @@ class RtspPull:
 
     def _start(
         self,
-        first: _Track,
+        first: RtpTrack,
         samples: dict[int, AccessUnit],
-        units: list[tuple[_Track, AccessUnit]],
+        units: list[tuple[RtpTrack, AccessUnit]],
     ) -> tuple[CodecParams, ...]:
         params = tuple(self._params(track, samples.get(track.index)) for track in self._tracks)
         self._video_sets = self._in_band_sets(first)
@@ -234,7 +133,7 @@ class RtspPull:
         self._first = self._batch(units)
         return params
 
-    def _align(self, track: _Track, reference: _Track) -> None:
+    def _align(self, track: RtpTrack, reference: RtpTrack) -> None:
         """Set `track.base` so that its media time 0 is the reference's first keyframe."""
         assert reference.base is not None
         ref_wall = reference.wall_us(reference.base)
@@ -246,7 +145,7 @@ class RtspPull:
             track.base = track.extended - round(elapsed_s * track.clock_rate)
         # else: set at the track's first packet (see `_units`)
 
-    def _params(self, track: _Track, unit: AccessUnit | None) -> CodecParams:
+    def _params(self, track: RtpTrack, unit: AccessUnit | None) -> CodecParams:
         media = track.media
         time_base = Fraction(1, track.clock_rate)
         if media.kind is MediaKind.VIDEO:
@@ -294,7 +193,7 @@ class RtspPull:
             if pause is not None and client.drained:
                 pause()
 
-    def _batches_of(self, units: list[tuple[_Track, AccessUnit]]) -> Iterator[list[RawPacket]]:
+    def _batches_of(self, units: list[tuple[RtpTrack, AccessUnit]]) -> Iterator[list[RawPacket]]:
         """One receive's packets: one batch, or two or more split at keyframes whose parameter
         sets changed (with `tracks` updated between them)."""
         video, start = self._video, 0
@@ -305,7 +204,7 @@ class RtspPull:
                 start = position
         yield self._batch(units[start:])
 
-    def _parameters_changed(self, track: _Track, keyframe: AccessUnit) -> bool:
+    def _parameters_changed(self, track: RtpTrack, keyframe: AccessUnit) -> bool:
         """Whether the keyframe's in-band parameter sets differ from those `tracks` came from;
         if they do, `tracks` is rebuilt from this keyframe (the picture size may differ)."""
         sets = self._in_band_sets(track)
@@ -326,7 +225,7 @@ class RtspPull:
         )
         return True
 
-    def _learned_depth(self, track: _Track, depth: int) -> None:
+    def _learned_depth(self, track: RtpTrack, depth: int) -> None:
         """The camera reorders deeper than its parameter sets declare (an H.264 SPS without a
         VUI bitstream restriction): say so in `tracks`, so that the next batch starts a new
         generation whose `CodecParams` tell the live paths this track has B-frames."""
@@ -339,12 +238,12 @@ class RtspPull:
         )
 
     @staticmethod
-    def _in_band_sets(track: _Track) -> ParameterSets | None:
+    def _in_band_sets(track: RtpTrack) -> ParameterSets | None:
         """The latest parameter sets the camera sent in-band on this track (video only)."""
         sets: ParameterSets | None = getattr(track.depay, "parameter_sets", None)
         return sets
 
-    def _batch(self, units: list[tuple[_Track, AccessUnit]]) -> list[RawPacket]:
+    def _batch(self, units: list[tuple[RtpTrack, AccessUnit]]) -> list[RawPacket]:
         arrival_ms, arrival_mono = self._clock.now_ms(), self._clock.monotonic()
         batch: list[RawPacket] = []
         for track, unit in units:
@@ -353,14 +252,14 @@ class RtspPull:
             batch.append(self._raw(track, unit, arrival_ms, arrival_mono))
         return batch
 
-    def _since_start(self, track: _Track, arrival_mono: float) -> int:
+    def _since_start(self, track: RtpTrack, arrival_mono: float) -> int:
         """Ticks of `track`'s clock from media time 0 to `arrival_mono`, by the reference."""
         reference = self._video if self._video is not None else self._tracks[0]
         assert reference.base is not None
         media_s = (reference.extended - reference.base) / reference.clock_rate
         return round((media_s + arrival_mono - reference.last_arrival_mono) * track.clock_rate)
 
-    def _raw(self, track: _Track, unit: AccessUnit, arrival_ms: int, mono: float) -> RawPacket:
+    def _raw(self, track: RtpTrack, unit: AccessUnit, arrival_ms: int, mono: float) -> RawPacket:
         extended = track.unwrap_near(unit.timestamp)
         assert track.base is not None
         wall_us = track.wall_us(extended)
@@ -381,9 +280,9 @@ class RtspPull:
             prft_us=wall_us,
         )
 
-    def _units(self) -> list[tuple[_Track, AccessUnit]]:
+    def _units(self) -> list[tuple[RtpTrack, AccessUnit]]:
         """Depacketise one receive's frames; RTCP updates the sender reports."""
-        units: list[tuple[_Track, AccessUnit]] = []
+        units: list[tuple[RtpTrack, AccessUnit]] = []
         now = self._clock.monotonic()
         for channel, data in self._client.read():
             track = self._by_channel.get(channel)
@@ -392,10 +291,10 @@ class RtspPull:
             if channel & 1:
                 self._take_reports(track, data)
                 continue
-            if len(data) > _RTP_HEADER_BYTES and data[0] == 0x80:  # no padding, extension, CSRC
-                header, end = _RTP_HEADER_BYTES, len(data)
+            if len(data) > RTP_HEADER_BYTES and data[0] == 0x80:  # no padding, extension, CSRC
+                header, end = RTP_HEADER_BYTES, len(data)
             else:
-                header, end = _payload_bounds(data)
+                header, end = payload_bounds(data)
             if end <= header:
                 continue
             timestamp = (data[4] << 24) | (data[5] << 16) | (data[6] << 8) | data[7]
@@ -407,7 +306,7 @@ class RtspPull:
                 units.append((track, unit))
         return units
 
-    def _take_reports(self, track: _Track, data: bytes) -> None:
+    def _take_reports(self, track: RtpTrack, data: bytes) -> None:
         now = self._clock.monotonic()
         for _ssrc, report in parse_sender_reports(data):
             track.take_report(report, now)

@@ -1,14 +1,10 @@
 """One camera stream's connection: a reader thread that feeds a hub and reconnects forever.
 
-RTSP over TCP is read by the project's own client (`vms.ingest.rtsp_pull`, ADR 0010); RTP over
-UDP, rtsps and SRT by FFmpeg's demuxer through PyAV. Why the PyAV path is shaped like this: PyAV's
-``timeout=`` argument installs an interrupt callback that takes the GIL on every read (20-30 %
-more CPU with 64 cameras), so reads are bounded by FFmpeg's own socket ``timeout`` option instead,
-and stop() sets a flag that the thread checks after every packet and during backoff; a blocked
-read therefore ends within ``io_timeout_s`` at worst. SRT cameras (`srt://`, MPEG-TS) are read
-through libsrt (`vms.media.srt`, PyAV's FFmpeg has no SRT) and handed to PyAV as a file object
-whose reads are bounded the same way. The packet rules live in the pure `PacketNormaliser`; this
-module only does I/O, health and retries.
+Each connection's reader comes from a `Connector` (`vms.ingest.transports`, where the transports
+and their timeouts are explained): the project's RTSP client for RTSP over TCP (ADR 0010),
+FFmpeg's demuxer for RTP over UDP, rtsps and SRT. stop() sets a flag that the thread checks
+after every packet and during backoff, so a blocked read ends within ``io_timeout_s`` at worst.
+The packet rules live in the pure `PacketNormaliser`; this module only does health and retries.
 
 While nobody watches the stream live (the hub has no realtime subscriber), the RTSP client reads
 every `BATCH_READ_S` instead of at every frame: the recorder takes packets in batches anyway,
@@ -23,21 +19,15 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any
 
+from vms.core.camera_url import CameraUrl
 from vms.core.clock import Clock
 from vms.core.ids import CameraId, StreamName
-from vms.core.redact import redact_text, redact_url
+from vms.core.redact import redact_text
 from vms.core.service import Backoff
 from vms.ingest.degrade import Counters, DegradeMonitor, LogLimiter
-from vms.ingest.demux_reader import (
-    DemuxReader,
-    Reader,
-    check_srt_url,
-    open_demuxer,
-    srt_passphrase,
-)
+from vms.ingest.demux_reader import Reader
 from vms.ingest.health import (
     AUDIO_ONLY_REFUSED,
     IDLE_HEALTH,
@@ -46,30 +36,31 @@ from vms.ingest.health import (
     RateWindow,
     SourceHealth,
     SourceState,
-    check_url,
     describe_error,
-    url_password,
 )
 from vms.ingest.hub import StreamHub
 from vms.ingest.normalise import WALLCLOCK_ARRIVAL, PacketNormaliser
-from vms.ingest.rtsp_pull import RtspPull, UnsupportedStreamError
+from vms.ingest.source_log import log_break, log_change, log_new_parameters
+from vms.ingest.transports import Transport, connector_for
 from vms.media.packet import CodecParams, MediaKind, Packet, StreamInfo
 
 log = logging.getLogger(__name__)
 
-Transport = Literal["tcp", "udp"]
 _ENDED_BY_CAMERA = "the camera closed the stream"
 BATCH_READ_S = 0.25  # the recorder's own batch; the camera's TCP buffer holds far more
 
 
 class Source:
-    """Pulls one RTSP stream into a hub on its own thread; never raises to its owner."""
+    """Pulls one camera stream into a hub on its own thread; never raises to its owner.
+
+    `url` is parsed here when given as text (tests, tools): a URL that cannot be read makes the
+    Source FAILED at start, as the camera's configuration is then wrong."""
 
     def __init__(
         self,
         camera_id: CameraId,
         stream: StreamName,
-        url: str,
+        url: CameraUrl | str,
         hub: StreamHub,
         *,
         transport: Transport = "tcp",
@@ -81,18 +72,17 @@ class Source:
         self.camera_id = camera_id
         self.stream = stream
         self.hub = hub
-        self._url = url
+        self._label = f"{camera_id}/{stream}"
+        self._connector, self._problem = connector_for(
+            url, transport, io_timeout_s=io_timeout_s, clock=clock, label=self._label
+        )
+        self._url = None if self._connector is None else self._connector.url
         self._transport = transport
         self._clock = clock
         self._backoff = backoff
         self._io_timeout_s = io_timeout_s
         self._on_health = on_health
-        password = url_password(url)
-        self._secrets: tuple[str, ...] = (password,) if password else ()
-        self._is_srt = urlsplit(url).scheme.lower() == "srt"
-        if self._is_srt:
-            self._secrets += srt_passphrase(url)
-        self._label = f"{camera_id}/{stream}"
+        self._secrets = () if self._url is None else self._url.secrets()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -110,11 +100,10 @@ class Source:
         self._warnings = LogLimiter()
         self._frames = 0  # video frames published by the current connection
         self._next_check = 0.0  # monotonic time of the next degradation check
-        scheme = urlsplit(url).scheme.lower()
-        self._uses_rtsp_client = scheme == "rtsp" and transport == "tcp"
 
     @property
-    def url(self) -> str:
+    def url(self) -> CameraUrl | None:
+        """The URL read (None when it could not be parsed: the Source is then FAILED)."""
         return self._url
 
     @property
@@ -124,14 +113,14 @@ class Source:
     @property
     def uses_rtsp_client(self) -> bool:
         """Whether connections are read by the project's RTSP client (else FFmpeg's demuxer)."""
-        return self._uses_rtsp_client
+        return self._connector is not None and self._connector.uses_rtsp_client
 
     def start(self) -> None:
         """Start the demux thread; a URL that cannot be RTSP fails at once, without a thread."""
         with self._lock:
             if self._thread is not None:
                 return
-            problem = check_srt_url(self._url) if self._is_srt else check_url(self._url)
+            problem = self._problem
             if problem is None:
                 self._stop.clear()
                 self._thread = threading.Thread(
@@ -292,27 +281,15 @@ class Source:
         self._on_connected(new)
         allowed, held = self._warnings.allow("parameters", self._clock.monotonic())
         if allowed:
-            log.info(
-                "%s: the camera changed its video parameters (%s -> %s): new generation %d%s",
-                self._label,
-                _video_text(old),
-                _video_text(new),
-                normaliser.info.generation,
-                _held_text(held),
-            )
+            log_new_parameters(log, self._label, (old, new), normaliser.info.generation, held)
         return new
 
     def _warn_break(self, normaliser: PacketNormaliser) -> None:
         """A timestamp discontinuity: one line per minute at most (some cameras break per GOP)."""
         allowed, held = self._warnings.allow("timestamps", self._clock.monotonic())
         if allowed:
-            log.warning(
-                "%s: timestamps broke (%s): new generation %d%s",
-                self._label,
-                normaliser.last_discontinuity,
-                normaliser.info.generation,
-                _held_text(held),
-            )
+            what, generation = normaliser.last_discontinuity, normaliser.info.generation
+            log_break(log, self._label, what, generation, held)
 
     def _check_degraded(self, reader: Reader, normaliser: PacketNormaliser) -> None:
         """About once a second: `degraded` (and why) or back to `streaming` (`DegradeMonitor`)."""
@@ -370,28 +347,13 @@ class Source:
             self._wallclock_source = WALLCLOCK_ARRIVAL
 
     def _open_reader(self) -> Reader:
-        """The reader of one connection: the project's RTSP client for RTSP over TCP, FFmpeg's
-        demuxer for RTP over UDP, rtsps and SRT (see `vms.ingest.rtsp_pull`)."""
-        if self._uses_rtsp_client:
-            pull = RtspPull(
-                self._url, io_timeout_s=self._io_timeout_s, clock=self._clock, pause=self._pause
-            )
-            with self._lock:
-                self._reader = pull  # stop() interrupts the wait for the first keyframe too
-            try:
-                pull.open()
-                return pull
-            except UnsupportedStreamError as exc:
-                pull.close()
-                self._uses_rtsp_client = False  # for this Source's life: the camera won't change
-                log.info("%s: read with FFmpeg's demuxer (%s)", self._label, exc)
-            except BaseException:
-                pull.close()
-                raise
-        container, close_transport = open_demuxer(
-            self._url, self._transport, self._io_timeout_s, self._stop
-        )
-        return DemuxReader(container, close_transport, self._clock, self._label, self._is_srt)
+        """The reader of one connection, from the transport's `Connector`."""
+        assert self._connector is not None  # start() runs no thread without a URL
+        return self._connector.open(self._stop, self._pause, self._attach)
+
+    def _attach(self, reader: Reader) -> None:
+        with self._lock:
+            self._reader = reader  # stop() interrupts the wait for the first keyframe too
 
     def _pause(self) -> None:
         """Between reads of the RTSP client: wait while nobody watches live (module docstring)."""
@@ -427,42 +389,10 @@ class Source:
             if error is not None and error != old.last_error:
                 log.debug("%s: %s (%s)", self._label, state, error)
             return
-        self._log_change(old.state, new, retry_s)
+        where = (str(self._url), self._transport)  # CameraUrl's str is redacted
+        log_change(log, self._label, old.state, new, retry_s=retry_s, where=where)
         if self._on_health is not None:
             try:
                 self._on_health(new)
             except Exception:
                 log.exception("%s: on_health callback failed", self._label)
-
-    def _log_change(self, old: SourceState, new: SourceHealth, retry_s: float | None) -> None:
-        where = redact_url(self._url)
-        if new.state is SourceState.DEGRADED:
-            log.warning("%s: %s -> degraded: %s", self._label, old, new.degraded_reason)
-        elif new.state is SourceState.STREAMING and old is SourceState.DEGRADED:
-            log.info("%s: degraded -> streaming (recovered)", self._label)
-        elif new.state is SourceState.STREAMING:
-            log.info(
-                "%s: %s -> streaming (%s %dx%d) from %s",
-                self._label,
-                old,
-                new.video_codec,
-                new.width,
-                new.height,
-                where,
-            )
-        elif new.state in (SourceState.RECONNECTING, SourceState.FAILED):
-            retry = "" if retry_s is None else f"; retrying (backoff, first in {retry_s:.1f} s)"
-            log.warning("%s: %s -> %s: %s%s", self._label, old, new.state, new.last_error, retry)
-        elif new.state is SourceState.CONNECTING:
-            log.info("%s: %s -> connecting to %s (%s)", self._label, old, where, self._transport)
-        else:
-            log.info("%s: %s -> %s", self._label, old, new.state)
-
-
-def _video_text(tracks: tuple[CodecParams, ...]) -> str:
-    video = next((t for t in tracks if t.kind is MediaKind.VIDEO), None)
-    return "no video" if video is None else f"{video.codec} {video.width}x{video.height}"
-
-
-def _held_text(held: int) -> str:
-    return f" ({held} more like it in the last minute, not logged)" if held else ""

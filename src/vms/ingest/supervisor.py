@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vms.core.bus import Bus, SourceHealthChanged
+from vms.core.camera_url import CameraUrl
 from vms.core.clock import Clock
 from vms.core.errors import ConflictError, NotFoundError
 from vms.core.ids import CameraId, StreamName
@@ -29,12 +30,12 @@ class CameraSpec:
     """What to pull from one camera."""
 
     camera_id: CameraId
-    main_url: str
-    sub_url: str | None
+    main_url: CameraUrl  # credentials included: parsed once where the camera was defined
+    sub_url: CameraUrl | None
     transport: Literal["tcp", "udp"]
     enabled: bool
 
-    def urls(self) -> dict[StreamName, str]:
+    def urls(self) -> dict[StreamName, CameraUrl]:
         out = {StreamName.MAIN: self.main_url}
         if self.sub_url:
             out[StreamName.SUB] = self.sub_url

@@ -30,7 +30,8 @@ from vms.live.fmp4_window import InitSegment, LiveWindow, WindowView
 from vms.live.streams import LiveStreams
 from vms.media.codec_string import mime_type
 from vms.media.fmp4_mux import FragmentMuxer, MuxedFragment
-from vms.media.packet import HubItem, Packet, PacketsDropped, StreamEnded, StreamInfo
+from vms.media.packet import Packet, PacketsDropped, StreamEnded, StreamInfo
+from vms.media.sink import deliver
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class FragmentListener(Protocol):
 
 
 class Packager:
-    """The live window of one camera stream; create and use on the event loop."""
+    """The live window of one camera stream, a Sink of its hub; create and use on the event loop."""
 
     def __init__(
         self,
@@ -136,10 +137,10 @@ class Packager:
     async def _run(self) -> None:
         try:
             while (item := await self._feed.get()) is not None:
-                self._handle(item)
+                deliver(item, self)
                 handled = 1
                 while handled < _BATCH and (item := self._feed.get_nowait()) is not None:
-                    self._handle(item)
+                    deliver(item, self)
                     handled += 1
                 self._notify()
                 if handled >= _BATCH:
@@ -165,25 +166,25 @@ class Packager:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    def _handle(self, item: HubItem) -> None:
-        if isinstance(item, Packet):
-            self._on_packet(item)
-        elif isinstance(item, StreamInfo):
-            self._end_muxer()
-            self._pending_info = item
-        elif isinstance(item, StreamEnded):
-            self._end_muxer()
-            self._pending_info = None
-        elif isinstance(item, PacketsDropped):
-            log.info(
-                "live packager of %s/%s lost %d packets; new segment at the next keyframe",
-                self.camera,
-                self.stream.value,
-                item.count,
-            )
-            self.window.mark_gap()
+    # -- the Sink (vms.media.sink): hub items, on the event loop ---------------------------
+    def on_info(self, info: StreamInfo) -> None:
+        self._end_muxer()
+        self._pending_info = info
 
-    def _on_packet(self, packet: Packet) -> None:
+    def on_ended(self, ended: StreamEnded) -> None:
+        self._end_muxer()
+        self._pending_info = None
+
+    def on_dropped(self, dropped: PacketsDropped) -> None:
+        log.info(
+            "live packager of %s/%s lost %d packets; new segment at the next keyframe",
+            self.camera,
+            self.stream.value,
+            dropped.count,
+        )
+        self.window.mark_gap()
+
+    def on_packet(self, packet: Packet) -> None:
         muxer = self._muxer
         if muxer is None:
             muxer = self._start_muxer(packet)

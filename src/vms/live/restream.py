@@ -31,8 +31,9 @@ from vms.ingest.hub import StreamHub, Subscription
 from vms.live.metrics import LiveMetrics, LiveProtocol
 from vms.live.restream_tracks import MountTracks, RtpTimeline, UnsupportedStreamError, mount_tracks
 from vms.live.streams import LiveStreams
-from vms.media.packet import HubItem, Packet, StreamEnded, StreamInfo
+from vms.media.packet import Packet, PacketsDropped, StreamEnded, StreamInfo
 from vms.media.rtsp import MountRefusedError, RtspAuth, RtspMount, RtspServer, RtspServerOptions
+from vms.media.sink import deliver
 
 log = logging.getLogger(__name__)
 
@@ -218,13 +219,14 @@ class RtspRestream:
         (bench/live_rtsp.py, ADR 0012).
         """
         name = f"rtsp-restream {entry.mount.path}"
+        sink = _MountSink(self, entry)
         with entry.drain_lock:
             entry.feed = entry.hub.subscribe(
-                name, max_items=FEED_MAX_ITEMS, on_ready=lambda: self._drain(entry)
+                name, max_items=FEED_MAX_ITEMS, on_ready=lambda: self._drain(entry, sink)
             )
             # The info and cached GOP are queued already: push them now, so the PLAY that
             # follows this SETUP finds a keyframe to start the client on.
-            self._drain(entry)
+            self._drain(entry, sink)
 
     def _stop_feed(self, entry: _Entry) -> None:
         with entry.drain_lock:
@@ -233,7 +235,7 @@ class RtspRestream:
                 feed.close()
             entry.mount.clear_gop_cache()
 
-    def _drain(self, entry: _Entry) -> None:
+    def _drain(self, entry: _Entry, sink: _MountSink) -> None:
         """Handle everything queued now (on the camera's thread, or the loop's at subscribe);
         count the bytes of the batch once."""
         with entry.drain_lock:
@@ -244,7 +246,7 @@ class RtspRestream:
                     item = feed.get_nowait()
                     if item is None:
                         break
-                    sent += self._handle(entry, item)
+                    sent += deliver(item, sink)
             except Exception:  # a bug here must end this mount only, visibly
                 log.exception("rtsp restream %s: feed failed", entry.mount.path)
                 self._drop_later(entry, "internal error")
@@ -261,18 +263,11 @@ class RtspRestream:
         if self._loop is not None:
             call_in_loop(self._loop, self._drop, entry, reason)
 
-    def _handle(self, entry: _Entry, item: HubItem) -> int:
-        """Apply one hub item to the mount; returns the media bytes pushed."""
-        if isinstance(item, Packet):
-            return self._push(entry, item)
-        if isinstance(item, StreamInfo):
-            self._new_info(entry, item)
-        elif isinstance(item, StreamEnded):
-            entry.offline_since = self._clock.monotonic()
-            entry.mount.clear_gop_cache()
-            if self._loop is not None:  # the camera may be gone: the loop checks
-                call_in_loop(self._loop, self._drop_if_removed, entry, item.reason)
-        return 0
+    def _ended(self, entry: _Entry, reason: str) -> None:
+        entry.offline_since = self._clock.monotonic()
+        entry.mount.clear_gop_cache()
+        if self._loop is not None:  # the camera may be gone: the loop checks
+            call_in_loop(self._loop, self._drop_if_removed, entry, reason)
 
     def _drop_if_removed(self, entry: _Entry, reason: str) -> None:
         if self._entries.get((entry.camera, entry.stream)) is entry and not self._hub_is_current(
@@ -357,6 +352,31 @@ class RtspRestream:
             return self._streams.hub(entry.camera, entry.stream) is entry.hub
         except NotFoundError:
             return False
+
+
+class _MountSink:
+    """The Sink of one fed mount: applies hub items on the camera's thread (under the entry's
+    `drain_lock`); each method returns the media bytes pushed, which `_drain` adds up."""
+
+    __slots__ = ("_entry", "_restream")
+
+    def __init__(self, restream: RtspRestream, entry: _Entry) -> None:
+        self._restream = restream
+        self._entry = entry
+
+    def on_packet(self, packet: Packet) -> int:
+        return self._restream._push(self._entry, packet)
+
+    def on_info(self, info: StreamInfo) -> int:
+        self._restream._new_info(self._entry, info)
+        return 0
+
+    def on_dropped(self, dropped: PacketsDropped) -> int:
+        return 0  # the mount goes on at the keyframe that follows; each client keeps its own bound
+
+    def on_ended(self, ended: StreamEnded) -> int:
+        self._restream._ended(self._entry, ended.reason)
+        return 0
 
 
 def _parse_path(path: str) -> tuple[CameraId, StreamName]:

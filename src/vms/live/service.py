@@ -42,7 +42,7 @@ class LiveService:
         self.llhls = LlHls(self.packagers, self.metrics, clock)
         self.mse = Mse(self.packagers, self.metrics, clock)
         self.snapshots = Snapshots(self.streams, clock)
-        # `rtsp_auth`: the users room (a later issue) will hand the same users to the API.
+        # `rtsp_auth`: the auth room's users, the same ones the API signs in (ADR 0008).
         self.restream: RtspRestream | None = None
         if settings.rtsp_restream:
             self.restream = RtspRestream(

@@ -23,7 +23,8 @@ from vms.ingest.hub import StreamHub
 from vms.live.streams import LiveStreams
 from vms.media.decode import VideoDecoder
 from vms.media.jpeg import encode_jpeg, scaled_to_width
-from vms.media.packet import MediaKind, Packet, StreamInfo
+from vms.media.packet import MediaKind, Packet, PacketsDropped, StreamEnded, StreamInfo
+from vms.media.sink import deliver
 
 CACHE_MAX_AGE_S = 0.2
 _CACHE_KEEP_S = 10.0
@@ -38,21 +39,37 @@ class Snapshot:
     height: int
 
 
+class _Gop:
+    """A Sink that keeps the tracks and the packets since the last `StreamInfo`."""
+
+    def __init__(self) -> None:
+        self.info: StreamInfo | None = None
+        self.packets: list[Packet] = []
+
+    def on_info(self, info: StreamInfo) -> None:
+        self.info, self.packets = info, []
+
+    def on_packet(self, packet: Packet) -> None:
+        self.packets.append(packet)
+
+    def on_dropped(self, dropped: PacketsDropped) -> None:
+        """Not at subscribe time (the queue starts with the cache); later ones change nothing."""
+
+    def on_ended(self, ended: StreamEnded) -> None:
+        """Kept: the GOP taken is still the camera's newest picture."""
+
+
 def take_gop(hub: StreamHub) -> tuple[StreamInfo | None, list[Packet]]:
     """The hub's current tracks and cached packets (from the last keyframe), without waiting."""
     subscription = hub.subscribe("snapshot", max_items=2)
     try:
-        info: StreamInfo | None = None
-        packets: list[Packet] = []
+        gop = _Gop()
         for _ in range(_MAX_GOP_ITEMS):
             item = subscription.get_nowait()
             if item is None:
                 break
-            if isinstance(item, StreamInfo):
-                info, packets = item, []
-            elif isinstance(item, Packet):
-                packets.append(item)
-        return info, packets
+            deliver(item, gop)
+        return gop.info, gop.packets
     finally:
         subscription.close()
 

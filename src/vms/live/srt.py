@@ -26,7 +26,8 @@ from vms.ingest.hub import StreamHub, Subscription
 from vms.live.metrics import LiveMetrics, LiveProtocol
 from vms.live.srt_mux import GENERATION_GAP_S, TsMuxer
 from vms.live.streams import LiveStreams
-from vms.media.packet import HubItem, Packet, StreamEnded, StreamInfo
+from vms.media.packet import Packet, PacketsDropped, StreamEnded, StreamInfo
+from vms.media.sink import deliver
 from vms.media.srt import SrtError, SrtOptions, SrtSocket
 
 log = logging.getLogger(__name__)
@@ -203,7 +204,7 @@ class _Output:
 
 
 class _Connection:
-    """One SRT peer: a hub subscription muxed to MPEG-TS, generation after generation."""
+    """One SRT peer, a Sink of its own subscription: MPEG-TS, generation after generation."""
 
     def __init__(self, output: _Output, sock: SrtSocket, hub: StreamHub) -> None:
         self._output = output
@@ -235,7 +236,7 @@ class _Connection:
                 batch.append(more)
             before = self.sent_bytes
             for entry in batch:
-                self._handle(entry)
+                deliver(entry, self)
             if self.sent_bytes > before:
                 out = self._output
                 out.metrics.bytes_sent(
@@ -245,22 +246,27 @@ class _Connection:
                 return "camera removed"
         return "stopping"
 
-    def _handle(self, item: HubItem) -> None:
-        if isinstance(item, Packet):
-            if self._muxer is not None and self._muxer.write(item) and not self._first_frame:
-                self._first_frame = True
-                out = self._output
-                seconds = out.clock.monotonic() - self._started
-                out.metrics.first_frame(out.camera, out.stream, LiveProtocol.SRT, seconds)
-        elif isinstance(item, StreamInfo):
-            self._close_muxer()
-            try:
-                self._muxer = TsMuxer(item, self._send, start_s=self._next_start_s)
-            except ValueError as error:
-                log.warning("srt output %s: %s", self._output.name, error)
-        elif isinstance(item, StreamEnded):
-            self._close_muxer()
-            self._removed = not self._output.hub_is_current(self._hub)
+    # -- the Sink (vms.media.sink): hub items, on this connection's thread -----------------
+    def on_packet(self, packet: Packet) -> None:
+        if self._muxer is not None and self._muxer.write(packet) and not self._first_frame:
+            self._first_frame = True
+            out = self._output
+            seconds = out.clock.monotonic() - self._started
+            out.metrics.first_frame(out.camera, out.stream, LiveProtocol.SRT, seconds)
+
+    def on_info(self, info: StreamInfo) -> None:
+        self._close_muxer()
+        try:
+            self._muxer = TsMuxer(info, self._send, start_s=self._next_start_s)
+        except ValueError as error:
+            log.warning("srt output %s: %s", self._output.name, error)
+
+    def on_dropped(self, dropped: PacketsDropped) -> None:
+        """Nothing to do: the muxer goes on at the keyframe that follows (the TS carries on)."""
+
+    def on_ended(self, ended: StreamEnded) -> None:
+        self._close_muxer()
+        self._removed = not self._output.hub_is_current(self._hub)
 
     def _send(self, data: bytes) -> None:
         self._sock.send(data)

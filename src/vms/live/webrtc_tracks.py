@@ -40,10 +40,12 @@ from vms.media.packet import (
     StreamEnded,
     StreamInfo,
 )
+from vms.media.sink import deliver
 
 log = logging.getLogger(__name__)
 
 AudioItem: TypeAlias = "AnyPacket | av.AudioFrame"
+Step: TypeAlias = "Packet | str | None"  # what the reader's Sink methods answer
 SUBSCRIPTION_ITEMS = 512  # a 5 s GOP with audio fits, so the cached GOP is never cut short
 AUDIO_QUEUE_ITEMS = 50  # about a second of audio waiting for its sender
 BYTES_REPORT_S = 1.0
@@ -62,7 +64,7 @@ class ReaderHooks:
 
 
 class HubReader:
-    """Reads one hub subscription for one session; see the module docstring."""
+    """Reads one hub subscription for one session, as its Sink; see the module docstring."""
 
     def __init__(
         self,
@@ -83,6 +85,7 @@ class HubReader:
         self._feed: AsyncFeed | None = None
         self._closed = False
         self._catchup_left = 0
+        self._catching_up = False  # the item being handled belongs to the cached GOP
         self._video_index: int | None = None
         self._audio_index: int | None = None
         self._units = H264AccessUnits(b"")
@@ -105,29 +108,41 @@ class HubReader:
             item = await feed.get()
             if item is None:
                 return None
-            catching_up = self._catchup_left > 0
-            if catching_up:
+            self._catching_up = self._catchup_left > 0
+            if self._catching_up:
                 self._catchup_left -= 1
-            if isinstance(item, Packet):
-                if item.track == self._video_index:
-                    if catching_up and self._sent_first:
-                        # a whole GOP at once overflows the peer's UDP receive buffer (a lost
-                        # packet then stalls its jitter buffer ~1 s): a few ms apart still
-                        # reaches live in a fraction of a second
-                        await asyncio.sleep(CATCHUP_PACE_S)
-                    return self._video(item, catching_up)
-                if item.track == self._audio_index and not catching_up:
-                    self._route_audio(item)
-            elif isinstance(item, StreamInfo):
-                problem = self._use_info(item)
-                if problem is not None:
-                    self._end(problem)
-                    return None
-            elif isinstance(item, PacketsDropped):
-                self.dropped_markers += 1
-                log.debug("%s: %d packets dropped, resuming on a keyframe", self._name, item.count)
-            elif isinstance(item, StreamEnded):
-                log.debug("%s: camera stream ended (%s)", self._name, item.reason)
+            step = deliver(item, self)
+            if isinstance(step, Packet):
+                if self._catching_up and self._sent_first:
+                    # a whole GOP at once overflows the peer's UDP receive buffer (a lost
+                    # packet then stalls its jitter buffer ~1 s): a few ms apart still
+                    # reaches live in a fraction of a second
+                    await asyncio.sleep(CATCHUP_PACE_S)
+                return self._video(step, self._catching_up)
+            if step is not None:
+                self._end(step)
+                return None
+
+    # -- the Sink (vms.media.sink): each method answers with the video packet to send now,
+    # the reason to end the session, or None to read on
+    def on_packet(self, packet: Packet) -> Step:
+        if packet.track == self._video_index:
+            return packet
+        if packet.track == self._audio_index and not self._catching_up:
+            self._route_audio(packet)
+        return None
+
+    def on_info(self, info: StreamInfo) -> Step:
+        return self._use_info(info)
+
+    def on_dropped(self, dropped: PacketsDropped) -> Step:
+        self.dropped_markers += 1
+        log.debug("%s: %d packets dropped, resuming on a keyframe", self._name, dropped.count)
+        return None
+
+    def on_ended(self, ended: StreamEnded) -> Step:
+        log.debug("%s: camera stream ended (%s)", self._name, ended.reason)
+        return None
 
     async def next_audio(self) -> AudioItem | None:
         """The next audio packet or frame; None once the session's media has ended."""

@@ -18,7 +18,7 @@ import numpy as np
 
 from vms.media.avstream import codec_params_from_stream, with_time_base
 from vms.media.packet import CodecParams
-from vms.media.rtp_depay import AAC_FRAME_SAMPLES
+from vms.media.rtp_depay.audio import AAC_FRAME_SAMPLES
 from vms.media.sdp import parse_audio_specific_config
 
 _SAMPLE_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)

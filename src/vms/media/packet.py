@@ -85,8 +85,11 @@ class Packet:
 
     track: int  # index into StreamInfo.tracks
     data: bytes
-    pts: int  # in the track's time base
-    dts: int  # in the track's time base, non-decreasing per track within a generation
+    pts: int  # presentation time, in the track's time base; never below dts
+    # Decoding time, in the track's time base: strictly increasing per track within a generation
+    # (the normaliser bumps an equal one by a tick); equal to pts without B-frames
+    # (docs/design/media-path.md, invariant 4).
+    dts: int
     duration: int  # in the track's time base; 0 when unknown
     keyframe: bool
     wall_ms: int  # wall-clock time of `pts`: from RTCP sender reports when present, else arrival
@@ -107,4 +110,5 @@ class PacketsDropped:
     count: int
 
 
+# What a hub hands its subscribers; `vms.media.sink.deliver` passes each to a Sink's method.
 HubItem = Packet | StreamInfo | StreamEnded | PacketsDropped

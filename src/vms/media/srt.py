@@ -19,7 +19,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+
+from vms.core.camera_url import CameraUrl
 
 LIVE_PAYLOAD_BYTES = 1316  # 7 MPEG-TS packets: the live-mode message size every peer accepts
 _WAIT_SLICE_MS = 200  # a stop flag is noticed within this while waiting for a caller
@@ -73,25 +75,22 @@ class SrtUrl:
     options: SrtOptions
 
 
-def parse_srt_url(url: str, *, connect_timeout_ms: int = 3000) -> SrtUrl:
+def parse_srt_url(url: CameraUrl | str, *, connect_timeout_ms: int = 3000) -> SrtUrl:
     """Read an SRT URL; ValueError with a readable reason (never the passphrase) when invalid.
 
     As in FFmpeg, `latency` is in microseconds; `mode` is caller (default) or listener.
     """
-    parts = urlsplit(url)
-    if parts.scheme.lower() != "srt":
+    parts = url if isinstance(url, CameraUrl) else CameraUrl.parse(url, schemes=None)
+    if parts.scheme != "srt":
         raise ValueError("not an srt:// URL")
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValueError("invalid port in the SRT URL") from None
-    if port is None or port == 0:
+    port = parts.port
+    if port is None:
         raise ValueError("an SRT URL needs a port: srt://host:port")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     mode = query.get("mode", "caller").lower()
     if mode not in ("caller", "listener"):
         raise ValueError(f"SRT mode {mode!r} is not supported: use caller or listener")
-    if mode == "caller" and not parts.hostname:
+    if mode == "caller" and not parts.host:
         raise ValueError("an SRT caller URL needs a host: srt://host:port")
     passphrase = query.get("passphrase") or None
     if passphrase is not None and not 10 <= len(passphrase) <= 79:
@@ -105,7 +104,7 @@ def parse_srt_url(url: str, *, connect_timeout_ms: int = 3000) -> SrtUrl:
         stream_id=query.get("streamid") or None,
         connect_timeout_ms=connect_timeout_ms,
     )
-    return SrtUrl(parts.hostname or "0.0.0.0", port, mode == "listener", options)
+    return SrtUrl(parts.host or "0.0.0.0", port, mode == "listener", options)
 
 
 _lock = threading.Lock()

@@ -148,6 +148,50 @@ def _copy_file(
                 tick(min(1.0, max(pkt.pos or 0, 0) / size))
 
 
+def _on_disk(
+    sources: Sequence[ExportSource],
+) -> tuple[list[ExportSource], list[tuple[ExportSource, str]]]:
+    """The sources whose file is on disk, and the others with the reason they are skipped."""
+    present: list[ExportSource] = []
+    skipped: list[tuple[ExportSource, str]] = []
+    for src in sources:
+        if src.path.is_file():
+            present.append(src)
+        else:
+            skipped.append((src, "file missing"))
+    return present, skipped
+
+
+def _copy_all(
+    writer: _Writer,
+    present: Sequence[ExportSource],
+    first_us: int,
+    skipped: list[tuple[ExportSource, str]],
+    *,
+    progress: Callable[[float], None],
+    cancelled: Callable[[], bool],
+) -> list[ExportSource]:
+    """Copy every file in order; an unreadable one is added to `skipped`, not fatal to the rest."""
+    used: list[ExportSource] = []
+    for i, src in enumerate(present):
+        if cancelled():
+            raise ExportCancelled
+        base = i / len(present)
+
+        def tick(fraction: float, base: float = base) -> None:
+            if cancelled():
+                raise ExportCancelled
+            progress(base + fraction / len(present))
+
+        try:
+            _copy_file(writer, src, first_us if i == 0 else None, tick)
+        except av.error.InvalidDataError as exc:
+            skipped.append((src, f"unreadable: {exc}"))
+            continue
+        used.append(src)
+    return used
+
+
 def write_export(
     sources: Sequence[ExportSource],
     start_ms: int,
@@ -158,13 +202,7 @@ def write_export(
     cancelled: Callable[[], bool],
 ) -> ExportResult:
     """Write `out_path` (must not exist); on any failure the partial file is removed."""
-    present: list[ExportSource] = []
-    skipped: list[tuple[ExportSource, str]] = []
-    for src in sources:
-        if src.path.is_file():
-            present.append(src)
-        else:
-            skipped.append((src, "file missing"))
+    present, skipped = _on_disk(sources)
     if not present:
         raise NotFoundError("no recording file of the range is on disk")
     first = present[0]
@@ -180,23 +218,7 @@ def write_export(
         writer = _Writer(out, end_ms)
         writer.media_start_ms = media_start_ms
         writer.add_tracks(first.path)
-        used: list[ExportSource] = []
-        for i, src in enumerate(present):
-            if cancelled():
-                raise ExportCancelled
-            base = i / len(present)
-
-            def tick(fraction: float, base: float = base) -> None:
-                if cancelled():
-                    raise ExportCancelled
-                progress(base + fraction / len(present))
-
-            try:
-                _copy_file(writer, src, first_us if i == 0 else None, tick)
-            except av.error.InvalidDataError as exc:
-                skipped.append((src, f"unreadable: {exc}"))
-                continue
-            used.append(src)
+        used = _copy_all(writer, present, first_us, skipped, progress=progress, cancelled=cancelled)
         out.close()
         fsync_path(out_path)  # on disk before it is signed and reported done
     except BaseException:

@@ -1,9 +1,8 @@
-"""Async facade of the playback room for the API: blocking work runs in worker threads."""
+"""The playback room's one door for the API: blocking work runs in worker threads."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from vms.playback.signing import FileFacts, SiteKey, Verification, sha256_file, 
 
 
 class PlaybackFacade:
-    """Implements `vms.api.playback_backend.PlaybackBackend`."""
+    """Satisfies `vms.api.doors.PlaybackDoor`: timeline, VOD, frames, exports, verification."""
 
     def __init__(self, service: PlaybackService, jobs: ExportJobs, key: SiteKey) -> None:
         self.service = service
@@ -102,9 +101,3 @@ class PlaybackFacade:
             raise InvalidInputError("give export_id, or file_sha256 and file_size_bytes")
         return verify_envelope(envelope, file, [self._key.public_raw])
 
-
-def envelope_from_text(text: str) -> dict[str, Any]:
-    value = json.loads(text)
-    if not isinstance(value, dict):
-        raise InvalidInputError("the manifest is not a JSON object")
-    return value

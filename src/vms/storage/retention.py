@@ -6,7 +6,6 @@ between the steps leaves a 'deleting' row that repair finishes.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections import defaultdict
@@ -250,15 +249,6 @@ class Retention:
     def stats(self) -> RetentionStats:
         with self._stats_lock:
             return RetentionStats(dict(self._segments_total), dict(self._bytes_total), self._runs)
-
-    async def run_forever(self, interval_s: float) -> None:
-        """Run a pass every `interval_s` seconds until cancelled; a failed pass is logged."""
-        while True:
-            try:
-                await asyncio.to_thread(self.run_once)
-            except Exception:
-                log.exception("retention pass failed")
-            await asyncio.sleep(interval_s)
 
 
 def _yes() -> bool:

@@ -26,6 +26,7 @@ from vms.core.redact import redact_text
 from vms.telemetry.providers import (
     AnalyticsStatsProvider,
     CameraStatsProvider,
+    JobStatsProvider,
     LiveStatsProvider,
     MetricsProviders,
     RecorderStatsProvider,
@@ -63,6 +64,9 @@ MOTION_FRAMES = "vms_motion_frames_compared_total"
 MOTION_EVENTS = "vms_motion_events_total"
 MOTION_DECODE_ERRORS = "vms_motion_decode_errors_total"
 MOTION_DROPPED = "vms_motion_packets_dropped_total"
+JOB_RUNS = "vms_job_runs_total"
+JOB_FAILURES = "vms_job_failures_total"
+JOB_DURATION = "vms_job_last_duration_seconds"
 SOURCE_UP = "vms_metrics_source_up"
 
 METRIC_NAMES = (
@@ -94,6 +98,9 @@ METRIC_NAMES = (
     MOTION_EVENTS,
     MOTION_DECODE_ERRORS,
     MOTION_DROPPED,
+    JOB_RUNS,
+    JOB_FAILURES,
+    JOB_DURATION,
     SOURCE_UP,
 )
 
@@ -231,6 +238,19 @@ def _analytics_metrics(provider: AnalyticsStatsProvider) -> list[Metric]:
     return [frames, events, errors, dropped]
 
 
+def _job_metrics(provider: JobStatsProvider) -> list[Metric]:
+    runs = CounterMetricFamily(JOB_RUNS, "Runs of the periodic job", labels=["job"])
+    failures = CounterMetricFamily(JOB_FAILURES, "Runs of the job that raised", labels=["job"])
+    duration = GaugeMetricFamily(JOB_DURATION, "How long its last run took", labels=["job"])
+    for job in provider.job_stats():
+        name = [_label(job.name)]
+        runs.add_metric(name, job.runs)
+        failures.add_metric(name, job.failures)
+        if job.last_duration_s is not None:
+            duration.add_metric(name, job.last_duration_s)
+    return [runs, failures, duration]
+
+
 class VmsCollector(Collector):
     """Reads every registered provider at scrape time; a failing provider is reported, not fatal."""
 
@@ -248,6 +268,8 @@ class VmsCollector(Collector):
             self._sources.append(("live", partial(_live_metrics, providers.live)))
         if providers.analytics is not None:
             self._sources.append(("analytics", partial(_analytics_metrics, providers.analytics)))
+        if providers.jobs is not None:
+            self._sources.append(("jobs", partial(_job_metrics, providers.jobs)))
 
     def collect(self) -> Iterable[Metric]:
         source_up = GaugeMetricFamily(

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from vms.core.bus import SegmentsDeleted
 from vms.core.ids import CameraId, StreamName
+from vms.core.scheduler import JobStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,12 @@ class AnalyticsStatsProvider(Protocol):
     def analytics_samples(self) -> Sequence[AnalyticsSample]: ...
 
 
+class JobStatsProvider(Protocol):
+    """Reads the periodic jobs' counters (the shared scheduler)."""
+
+    def job_stats(self) -> Sequence[JobStats]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class MetricsProviders:
     """The providers registered by the app; a missing one simply exports nothing."""
@@ -148,6 +155,7 @@ class MetricsProviders:
     retention: RetentionStatsProvider | None = None
     live: LiveStatsProvider | None = None
     analytics: AnalyticsStatsProvider | None = None
+    jobs: JobStatsProvider | None = None
 
 
 class RetentionTally:

@@ -30,6 +30,7 @@ from tests.support.browser import (
     assert_not_blank,
     node_module_file,
 )
+from tests.support.live import has_keyframe
 from tests.support.simulator import RestartableSimulator, simulator_process
 from tests.support.vms_process import VmsProcess, wait_for
 from vms.media.clockcode import decode_clock
@@ -75,7 +76,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveVms]:
         vms.start()
         both = wait_for(lambda: _streaming(vms, "steady") and _streaming(vms, "flaky"), 30)
         assert both, vms.log()[-3000:]
-        time.sleep(1.5)  # a whole GOP in the hubs' caches
+        # a keyframe in both hubs' caches, so that each player starts at once
+        assert wait_for(lambda: has_keyframe(vms, "steady") and has_keyframe(vms, "flaky"), 30)
         yield LiveVms(vms, flaky)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -182,7 +181,11 @@ def test_events_arrive_live_play_their_clip_filter_and_mark_the_timeline(
         timeout=UI_TIMEOUT_MS,
     )
     first_time, _ = _video_frame(page, "clip-start")
-    time.sleep(2.0)
+    page.page.wait_for_function(  # the clip plays on: its time moves past the first frame's
+        "t => document.querySelector('[data-testid=clip-video]').currentTime > t",
+        arg=first_time + 0.6,
+        timeout=UI_TIMEOUT_MS,
+    )
     later_time, picture = _video_frame(page, "clip-playing")
     assert later_time > first_time + 0.5, (first_time, later_time)
     assert_not_blank(picture, "clip-playing")

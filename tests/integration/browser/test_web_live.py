@@ -24,6 +24,7 @@ import pytest
 from playwright.sync_api import Locator
 
 from tests.support.browser import BrowserPage, BrowserPages, Gray, assert_not_blank
+from tests.support.live import has_keyframe
 from tests.support.simulator import RestartableSimulator, simulator_process
 from tests.support.vms_process import ADMIN, ADMIN_PASSWORD, VmsProcess, wait_for
 from vms.media.clockcode import decode_clock
@@ -86,7 +87,10 @@ def web_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebLive]:
         cleanup.callback(vms.close)
         vms.start()
         assert wait_for(lambda: _all_streaming(vms), 60), vms.log()[-3000:]
-        time.sleep(1.5)  # a whole GOP in the hubs' caches
+        # a keyframe in every hub's cache, so that each player starts at once
+        assert wait_for(
+            lambda: all(has_keyframe(vms, c, s) for c in CAMERAS for s in ("main", "sub")), 30
+        )
         yield WebLive(vms, flaky)
 
 

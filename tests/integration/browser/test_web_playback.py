@@ -26,8 +26,8 @@ from tests.support.vms_process import ADMIN, VmsProcess, ffprobe_json, wait_for
 from vms.media.clockcode import decode_clock
 
 SIM_ARGS = ("--cameras", "1", "--source", "pattern", "--size", "320x240", "--audio", "none")
-SEGMENT_S = 10
-RECORD_S = 40
+SEGMENT_S = 5  # short segments: the export and the seek cross boundaries sooner
+RECORD_S = 25  # covers the seek (second segment) and the export (2 s to 22 s)
 SEEK_TOLERANCE_MS = 1_500  # a click lands on a pixel (~0.3 s at 5 min); plus a frame or two
 FOLLOW_TOLERANCE_MS = 1_000  # the cursor vs the burnt-in clock while playing
 EXPORT_S = 20
@@ -207,10 +207,17 @@ def test_seek_play_speed_and_export_on_the_playback_page(
     page.page.wait_for_function(
         "!document.querySelector('[data-testid=playback-video]').paused", timeout=UI_TIMEOUT_MS
     )
-    time.sleep(2.0)
+    assert seeked.clock_ms is not None
+    seeked_ms = seeked.clock_ms
+
+    def played_a_second() -> bool:
+        clock_ms = _frame(page).clock_ms
+        return clock_ms is not None and clock_ms >= seeked_ms + 1_000
+
+    assert wait_for(played_a_second, UI_TIMEOUT_MS / 1000), _frame(page)
     playing = _frame(page, "playing")
     assert playing.clock_ms is not None and playing.cursor_ms is not None, playing
-    assert seeked.clock_ms is not None and playing.clock_ms > seeked.clock_ms
+    assert playing.clock_ms > seeked.clock_ms
     assert abs(playing.clock_ms - playing.cursor_ms) <= FOLLOW_TOLERANCE_MS, playing
 
     # Speed 2x: the picture's clock runs twice as fast as the wall clock.

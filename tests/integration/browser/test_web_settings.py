@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import re
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.support.browser import BrowserPage, BrowserPages, Gray, assert_not_blank
+from tests.support.live import has_keyframe
 from tests.support.simulator import RunningSimulator, simulator_process
 from tests.support.vms_process import ADMIN, ADMIN_PASSWORD, VmsProcess, wait_for
 
@@ -75,7 +75,7 @@ def settings_vms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SettingsV
         cleanup.callback(vms.close)
         vms.start()
         assert wait_for(lambda: _streaming(vms, "cam1"), 30), vms.log()[-3000:]
-        time.sleep(1.5)  # a whole GOP in the hub's cache, for snapshots
+        assert wait_for(lambda: has_keyframe(vms, "cam1"), 30)  # for snapshots
         yield SettingsVms(vms, simulator)
 
 

@@ -1,6 +1,7 @@
 """Camera passwords with @ : / % # and a space: through `vms camera add --username/--password`
 (taken as written) and through percent-encoded URLs, over TCP (VMS's RTSP client) and UDP
-(FFmpeg), against the GStreamer camera that requires them."""
+(FFmpeg), against the GStreamer camera that requires them; a URL shown with `***` and sent back
+keeps the password (ADR 0015)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ def test_password_with_special_characters_streams(vms: VmsProcess, password: str
         ]
         listed = {c["id"]: c for c in vms.client.get("/api/v1/cameras").json()}
         assert listed[ids[0]]["username"] == USER and listed[ids[0]]["has_password"]
+        assert listed[ids[2]]["main_url"] == camera.url(credentials=f"{USER}:***")
         assert password not in str(listed)
     finally:
         for camera_id in ids:
@@ -95,3 +97,31 @@ def test_a_percent_in_a_url_is_decoded(vms: VmsProcess, tmp_path: Path) -> None:
             vms.client.delete(f"/api/v1/cameras/{camera_id}")
         literal.stop()
         decoded.stop()
+
+
+@pytest.mark.slow
+def test_a_raw_at_sign_in_a_url_and_the_shown_url_sent_back(vms: VmsProcess) -> None:
+    """`rtsp://viewer:p@ss:w@host/` is user viewer, password p@ss:w: it streams, is listed with
+    no part of the password, and a PATCH that sends the listed URL back keeps the password (the
+    camera streams again after it restarts with it)."""
+    password = "p@ss:w"
+    camera = GstCamera(username=USER, password=password, shared=False)
+    camera.start()
+    try:
+        _cli_add(vms, "raw-at", camera.url(credentials=f"{USER}:{password}"))
+        assert wait_for(lambda: _streaming(vms, ["raw-at"]), 60, poll_s=0.5), vms.stream_state(
+            "raw-at"
+        )
+        shown = vms.client.get("/api/v1/cameras/raw-at").json()["main_url"]
+        assert shown == camera.url(credentials=f"{USER}:***")
+        off = vms.client.patch("/api/v1/cameras/raw-at", json={"enabled": False})
+        assert off.status_code == 200, off.text
+        assert wait_for(lambda: not _streaming(vms, ["raw-at"]), 30, poll_s=0.2)
+        back = vms.client.patch("/api/v1/cameras/raw-at", json={"main_url": shown, "enabled": True})
+        assert back.status_code == 200 and back.json()["main_url"] == shown, back.text
+        assert wait_for(lambda: _streaming(vms, ["raw-at"]), 60, poll_s=0.5), vms.stream_state(
+            "raw-at"
+        )
+    finally:
+        vms.client.delete("/api/v1/cameras/raw-at")
+        camera.stop()

@@ -13,6 +13,17 @@ from tests.support.simulator import simulator_process
 from tests.support.vms_process import REPO, VmsProcess, wait_for
 
 CAMERAS = ("cam1", "cam2")
+SEGMENT_S = 6  # short segments; the kill comes OPEN_MS into the third, well before it closes
+OPEN_MS = 2500
+
+
+def open_segment_age_ms(vms: VmsProcess, camera: str) -> int:
+    """How long the segment being written (a file not yet in the index) has been open; -1 if
+    there is none yet."""
+    indexed = {row["start_ms"] for row in vms.recordings(camera)}
+    starts = [int(p.stem) for p in (vms.data_dir / "recordings" / camera).rglob("*.mp4")]
+    open_starts = [start for start in starts if start not in indexed]
+    return time.time_ns() // 1_000_000 - max(open_starts) if open_starts else -1
 
 
 def decodes_cleanly(path: Path) -> bool:
@@ -31,16 +42,19 @@ def decodes_cleanly(path: Path) -> bool:
 def test_kill_9_then_repair_loses_at_most_two_seconds(
     tmp_path: Path, vms_factory: list[VmsProcess]
 ) -> None:
+    """kill -9 while two cameras are inside their third segment, then `vms index repair`: the
+    closed segments are kept, each interrupted one is indexed up to at most 2 s before the kill
+    and decodes cleanly, and recording resumes after the restart."""
     with simulator_process("--cameras", "2", "--size", "640x360", "--audio", "aac") as sim:
         vms = VmsProcess(
             tmp_path / "vms",
             [{"id": c, "main_url": sim.url(i + 1)} for i, c in enumerate(CAMERAS)],
-            segment_duration_s=10,
+            segment_duration_s=SEGMENT_S,
         )
         vms_factory.append(vms)
         vms.start()
         assert wait_for(lambda: all(len(vms.recordings(c)) >= 2 for c in CAMERAS), 60)
-        time.sleep(4.5)  # well inside the third segment
+        assert wait_for(lambda: all(open_segment_age_ms(vms, c) >= OPEN_MS for c in CAMERAS), 30)
         finished = {c: vms.recordings(c) for c in CAMERAS}
         killed_ms = time.time_ns() // 1_000_000
         vms.kill()

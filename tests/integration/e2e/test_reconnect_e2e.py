@@ -1,4 +1,7 @@
-"""A camera that goes away and comes back 20 times: reconnected each time, gaps in the index."""
+"""A camera that goes away and comes back again and again: reconnected each time, gaps in the index.
+
+`make test` runs five outages; the soak form (`make soak`) the original twenty.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +14,19 @@ import pytest
 from tests.support.simulator import free_port, simulator_process
 from tests.support.vms_process import VmsProcess, wait_for
 
-OUTAGES = 20
 OUTAGE_S = 2.0
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "outages", [pytest.param(5, id="5"), pytest.param(20, id="20", marks=pytest.mark.soak)]
+)
 def test_twenty_outages_reconnect_within_five_seconds_without_leaks(
-    tmp_path: Path, vms_factory: list[VmsProcess]
+    outages: int, tmp_path: Path, vms_factory: list[VmsProcess]
 ) -> None:
+    """After each of `outages` outages of OUTAGE_S the camera streams again within 5 s of its
+    return, with something recorded before the next one; threads and file descriptors do not
+    grow with the outages, and the index shows one gap per outage."""
     port = free_port()
     args = ("--cameras", "1", "--size", "320x240", "--audio", "none")
     url = f"rtsp://127.0.0.1:{port}/cam1/main"
@@ -27,9 +35,12 @@ def test_twenty_outages_reconnect_within_five_seconds_without_leaks(
     vms.start()
     baseline: tuple[int, int] | None = None
     reconnect_s: list[float] = []
-    for attempt in range(OUTAGES + 1):
+    startup_s = 0.0  # how long the last simulator took to come up (long on a loaded machine)
+    for attempt in range(outages + 1):
+        starting_at = time.monotonic()
         with simulator_process(*args, port=port):
             back_at = time.monotonic()
+            startup_s = back_at - starting_at
             back_ms = time.time_ns() // 1_000_000
 
             def streaming_again(since_ms: int = back_ms) -> bool:
@@ -40,17 +51,22 @@ def test_twenty_outages_reconnect_within_five_seconds_without_leaks(
             assert wait_for(streaming_again, 15, poll_s=0.05), vms.stream_state("cam1")
             if attempt > 0:
                 reconnect_s.append(time.monotonic() - back_at)
-            assert wait_for(
-                lambda: vms.stream_state("cam1")["recorder"]["state"] == "recording", 10
-            )
-            time.sleep(1.5)
+            written = vms.stream_state("cam1")["recorder"]["bytes_written"]
+
+            def recorded_more(before: int = written) -> bool:
+                recorder = vms.stream_state("cam1")["recorder"]
+                return bool(recorder["state"] == "recording" and recorder["bytes_written"] > before)
+
+            assert wait_for(recorded_more, 15), vms.stream_state("cam1")
             if attempt == 1:
                 baseline = vms.threads_and_fds()
-        time.sleep(OUTAGE_S)
+        # The camera is away OUTAGE_S in all, its start-up included: a start-up slowed by load
+        # must not lengthen the outage, or VMS's backoff (0.5, 1, 2, 4 s...) legitimately grows.
+        time.sleep(max(0.2, OUTAGE_S - startup_s))
 
-    assert len(reconnect_s) == OUTAGES
+    assert len(reconnect_s) == outages
     assert max(reconnect_s) <= 5.0, reconnect_s
-    assert vms.stream_state("cam1")["reconnects"] >= OUTAGES
+    assert vms.stream_state("cam1")["reconnects"] >= outages
     assert baseline is not None
     threads, fds = vms.threads_and_fds()
     assert threads <= baseline[0] + 2, (baseline, threads)
@@ -60,5 +76,5 @@ def test_twenty_outages_reconnect_within_five_seconds_without_leaks(
     vms.start()
     rows = vms.recordings("cam1")
     gaps = [nxt["start_ms"] - prev["end_ms"] for prev, nxt in itertools.pairwise(rows)]
-    outages = [g for g in gaps if g >= OUTAGE_S * 1000 * 0.75]
-    assert len(outages) >= OUTAGES, gaps
+    outages_seen = [g for g in gaps if g >= 1000]  # segments otherwise meet within two frames
+    assert len(outages_seen) >= outages, gaps

@@ -38,6 +38,7 @@ from vms.ingest.source import Source, Transport
 from vms.media.packet import Packet
 from vms.playback.service import PlaybackLimits, PlaybackService
 from vms.recording.recorder import Recorder
+from vms.recording.settings import RecorderServices, RecorderSettings
 from vms.storage.index import SegmentIndex, SegmentRow
 from vms.storage.pools import StoragePool, StoragePools
 from vms.storage.retention_marks import RetentionMarks
@@ -100,12 +101,16 @@ def _record_through_a_jump(
         CAM,
         StreamName.MAIN,
         feed,
-        pools=pools,
-        index=index,
-        clock=clock,
-        bus=bus,
-        segment_duration_s=SEGMENT_S,
-        min_free_bytes=0,
+        RecorderServices(
+            pools=pools,
+            index=index,
+            clock=clock,
+            bus=bus,
+        ),
+        RecorderSettings(
+            segment_duration_s=SEGMENT_S,
+            min_free_bytes=0,
+        ),
     )
     source = Source(CAM, StreamName.MAIN, proxy.url("h264"), hub, transport="tcp", clock=clock)
     recorder.start()

@@ -19,6 +19,7 @@ import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from tests.support.live import has_keyframe
 from tests.support.simulator import RunningSimulator, free_port, simulator_process
 from tests.support.vms_process import VmsProcess, wait_for
 from vms.media.clockcode import decode_clock
@@ -49,7 +50,9 @@ def vms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VmsProcess]:
             for camera_id in ("front", "pcmu", "hevc"):
                 ok = wait_for(lambda c=camera_id: streaming(process, c), 30)  # type: ignore[misc]
                 assert ok, process.log()[-3000:]
-            time.sleep(2.5)  # a whole GOP in the hubs' caches
+            # a keyframe in every hub's cache, so that each WHEP session starts at once
+            cached = ("front", "pcmu", "hevc")
+            assert wait_for(lambda: all(has_keyframe(process, c) for c in cached), 30)
             yield process
         finally:
             process.close()

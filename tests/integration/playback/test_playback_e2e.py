@@ -36,21 +36,37 @@ def _first_clock_ms(url: str, headers: str) -> int | None:
     return None
 
 
+SEGMENT_S = 5  # short segments: the scenario needs a few boundaries, not minutes of video
+OUTAGE_S = 12.0  # longer than the 10 s a gap must last to count as one below
+
+
+def _recorded_ms(vms: VmsProcess, since_ms: int = 0) -> int:
+    """Milliseconds of closed segments that start after `since_ms`."""
+    return sum(r["duration_ms"] for r in vms.recordings("cam1") if r["start_ms"] >= since_ms)
+
+
 @pytest.mark.slow
 def test_outage_shows_as_a_gap_and_vod_spans_it(
     tmp_path: Path, vms_factory: list[VmsProcess]
 ) -> None:
+    """A camera outage of OUTAGE_S between two recorded runs shows on the timeline as one gap
+    caused by the camera, and one VOD playlist spans both runs with a discontinuity, decodes, and
+    starts at the burnt-in capture time asked for."""
     port = free_port()
-    vms = _vms(tmp_path, port, 40)
+    vms = _vms(tmp_path, port, SEGMENT_S)
     vms_factory.append(vms)
     vms.start()
     with simulator_process(*SIM_ARGS, port=port):
         assert wait_for(lambda: vms.stream_state("cam1")["state"] == "streaming", 20)
-        time.sleep(80)
-    time.sleep(20)  # the camera is offline
+        assert wait_for(lambda: _recorded_ms(vms) >= 12_000, 60, poll_s=0.5), vms.recordings("cam1")
+    away_at = time.monotonic()
+    assert wait_for(lambda: vms.stream_state("cam1")["state"] != "streaming", 30)
+    # the outage itself is the scenario: the camera stays away OUTAGE_S in all
+    time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - away_at)))
+    back_ms = time.time_ns() // 1_000_000
     with simulator_process(*SIM_ARGS, port=port):
         assert wait_for(lambda: vms.stream_state("cam1")["state"] == "streaming", 20)
-        time.sleep(80)
+        assert wait_for(lambda: _recorded_ms(vms, back_ms) >= 8_000, 60, poll_s=0.5)
     assert vms.stop() == 0
     vms.start()
     rows = vms.recordings("cam1")
@@ -112,16 +128,19 @@ def _source_frames(vms: VmsProcess, media_start_ms: int, end_ms: int) -> int:
 def test_export_across_segment_boundaries_verifies_and_detects_tampering(
     tmp_path: Path, vms_factory: list[VmsProcess]
 ) -> None:
+    """An export that starts between keyframes and crosses two segment boundaries holds exactly
+    the recorded frames of its range, is served with byte ranges, verifies by CLI and API, and
+    both detect a flipped byte and a changed manifest; a full disk fails it cleanly."""
     port = free_port()
-    vms = _vms(tmp_path, port, 40)
+    vms = _vms(tmp_path, port, SEGMENT_S)
     vms_factory.append(vms)
     vms.start()
     with simulator_process(*SIM_ARGS, port=port):
-        assert wait_for(lambda: len(vms.recordings("cam1")) >= 3, 200, poll_s=1)
+        assert wait_for(lambda: len(vms.recordings("cam1")) >= 4, 90, poll_s=0.5)
     rows = vms.recordings("cam1")
-    start_ms = rows[0]["start_ms"] + 10_300
-    end_ms = start_ms + 90_000
-    assert rows[2]["start_ms"] < end_ms  # two boundaries inside the range
+    start_ms = rows[0]["start_ms"] + 2_300
+    end_ms = rows[2]["end_ms"] - 1_300
+    assert rows[1]["start_ms"] > start_ms and rows[2]["start_ms"] < end_ms  # two boundaries
     job = _export(vms, start_ms, end_ms)
     assert job["state"] == "done", job
     out = tmp_path / "export.mp4"
@@ -156,15 +175,23 @@ def test_export_across_segment_boundaries_verifies_and_detects_tampering(
     assert not verdict["valid"]
     assert [i["field"] for i in verdict["issues"]] == ["signature.value"]
 
-    _export_on_a_full_disk(tmp_path, vms, rows, start_ms, end_ms)
+    _export_on_a_full_disk(tmp_path, vms, rows, start_ms, end_ms, export_bytes=out.stat().st_size)
 
 
 def _export_on_a_full_disk(
-    tmp_path: Path, vms: VmsProcess, rows: list[dict[str, Any]], start_ms: int, end_ms: int
+    tmp_path: Path,
+    vms: VmsProcess,
+    rows: list[dict[str, Any]],
+    start_ms: int,
+    end_ms: int,
+    *,
+    export_bytes: int,
 ) -> None:
+    """The same export onto a disk that holds half of it: OSError, and no partial file left."""
     small = tmp_path / "small"
     small.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(small)], check=True)
+    size = f"size={max(4, export_bytes // 2 // 1024)}k"
+    subprocess.run(["mount", "-t", "tmpfs", "-o", size, "tmpfs", str(small)], check=True)
     try:
         sources = [
             ExportSource(
@@ -193,7 +220,7 @@ def _export_on_a_full_disk(
 def test_bad_playback_input_is_refused_cleanly(
     tmp_path: Path, vms_factory: list[VmsProcess]
 ) -> None:
-    vms = _vms(tmp_path, free_port(), 40)
+    vms = _vms(tmp_path, free_port(), SEGMENT_S)
     vms_factory.append(vms)
     vms.start()
     vod = "/api/v1/cameras/cam1/vod.m3u8"

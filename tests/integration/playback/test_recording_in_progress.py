@@ -65,7 +65,7 @@ def test_the_open_segment_is_shown_in_progress_and_plays(
         )
         playlist = vms.client.get(vod.removeprefix(vms.base_url))
         assert playlist.status_code == 200, playlist.text
-        assert "recordings/main/" in playlist.text
+        assert "segments/main/" in playlist.text
         frames = decoded_video_frames(vod, headers)
         # 25 fps from the interval's start to its end (a frame of slack at either end)
         expected = 25 * (live["end_ms"] - live["start_ms"]) // 1000

@@ -18,6 +18,7 @@ from vms.core.ids import CameraId, StreamName
 from vms.db.engine import create_engine, migrate
 from vms.media.packet import HubItem
 from vms.recording.recorder import Recorder
+from vms.recording.settings import RecorderServices, RecorderSettings
 from vms.storage.index import SegmentIndex
 from vms.storage.pools import StoragePool, StoragePools
 
@@ -56,12 +57,16 @@ def main() -> None:
         CameraId("cam1"),
         StreamName.MAIN,
         _Feed([stream.info, *packets], last_s),
-        pools=StoragePools([StoragePool("p1", pool_root)]),
-        index=SegmentIndex(engine),
-        clock=SystemClock(),
-        bus=Bus(),
-        segment_duration_s=4.0,
-        min_free_bytes=0,
+        RecorderServices(
+            pools=StoragePools([StoragePool("p1", pool_root)]),
+            index=SegmentIndex(engine),
+            clock=SystemClock(),
+            bus=Bus(),
+        ),
+        RecorderSettings(
+            segment_duration_s=4.0,
+            min_free_bytes=0,
+        ),
     )
     recorder.start()
     threading.Event().wait()  # until killed

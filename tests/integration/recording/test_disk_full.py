@@ -20,6 +20,7 @@ from vms.core.service import Backoff
 from vms.db.engine import create_engine, migrate
 from vms.media.packet import HubItem
 from vms.recording.recorder import Recorder, RecorderState
+from vms.recording.settings import RecorderServices, RecorderSettings
 from vms.storage.index import SegmentIndex
 from vms.storage.locks import EvidenceLocks
 from vms.storage.pools import StoragePool, StoragePools
@@ -131,14 +132,18 @@ def test_disk_full_then_emergency_retention_then_resume(small_disk: Path, tmp_pa
         CAM,
         StreamName.MAIN,
         feed,
-        pools=pools,
-        index=index,
-        clock=clock,
-        bus=bus,
-        segment_duration_s=2.0,
-        on_storage_error=watch.on_error,
-        retry_backoff=Backoff(initial_s=0.05, cap_s=0.2),
-        min_free_bytes=MIB,
+        RecorderServices(
+            pools=pools,
+            index=index,
+            clock=clock,
+            bus=bus,
+            on_storage_error=watch.on_error,
+        ),
+        RecorderSettings(
+            segment_duration_s=2.0,
+            retry_backoff=Backoff(initial_s=0.05, cap_s=0.2),
+            min_free_bytes=MIB,
+        ),
     )
     recorder.start()
     try:
@@ -198,14 +203,18 @@ def test_full_disk_mid_segment_keeps_the_written_fragments(
         CAM,
         StreamName.MAIN,
         feed,
-        pools=StoragePools([StoragePool("small", small_disk)]),
-        index=index,
-        clock=SystemClock(),
-        bus=bus,
-        segment_duration_s=600.0,
-        on_storage_error=watch.on_error,
-        retry_backoff=Backoff(initial_s=0.05, cap_s=0.2),
-        min_free_bytes=2 * MIB,  # a fragment is ~1 MiB: no resuming into the cut-off bytes
+        RecorderServices(
+            pools=StoragePools([StoragePool("small", small_disk)]),
+            index=index,
+            clock=SystemClock(),
+            bus=bus,
+            on_storage_error=watch.on_error,
+        ),
+        RecorderSettings(
+            segment_duration_s=600.0,
+            retry_backoff=Backoff(initial_s=0.05, cap_s=0.2),
+            min_free_bytes=2 * MIB,  # a fragment is ~1 MiB: no resuming into the cut-off bytes
+        ),
     )
     recorder.start()
     try:

@@ -13,7 +13,7 @@ from vms.analytics.motion import (
     MotionSettings,
     zone_masks,
 )
-from vms.db.zones_repo import Point, Zone
+from vms.analytics.zones import Point, Zone
 
 W, H = 64, 48
 LEFT: tuple[Point, ...] = ((0.0, 0.0), (0.5, 0.0), (0.5, 1.0), (0.0, 1.0))

@@ -11,11 +11,12 @@ import pytest
 
 from vms.analytics import service as service_module
 from vms.analytics.service import AnalyticsService, WatchedStream, tap_settings
+from vms.analytics.zones import Zone
 from vms.config.analytics import AnalyticsSettings
 from vms.core.bus import Bus
 from vms.core.errors import NotFoundError
 from vms.core.ids import CameraId, StreamName
-from vms.db.zones_repo import Zone
+from vms.core.scheduler import Scheduler
 from vms.ingest.hub import StreamHub
 
 GATE, YARD = CameraId("gate"), CameraId("yard")
@@ -205,22 +206,24 @@ def test_nothing_starts_after_stop(cameras: Cameras, analytics: AnalyticsService
     assert subscribed(gate) == subscribed(yard) == 0
 
 
-async def test_run_reconciles_until_cancelled_and_survives_a_failed_pass(
+async def test_reconcile_job_runs_on_the_scheduler_and_survives_a_failed_pass(
     cameras: Cameras, analytics: AnalyticsService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(service_module, "RECONCILE_S", 0.01)
     cameras.add(GATE)
     cameras.watch(GATE)
     cameras.fail_watched = 2
-    task = asyncio.create_task(analytics.run())
+    job = analytics.reconcile_job()
+    scheduler = Scheduler()
+    await scheduler.start_job(job)
     deadline = time.monotonic() + 10
     while GATE not in analytics.taps:
-        assert time.monotonic() < deadline and not task.done()
+        assert time.monotonic() < deadline
         await asyncio.sleep(0.01)
+    await scheduler.stop_job(job)
     assert cameras.fail_watched == 0  # it went on after the failed passes
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    assert job.failures == 2
+    analytics.stop()
 
 
 @pytest.mark.parametrize(

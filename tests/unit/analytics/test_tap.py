@@ -17,9 +17,9 @@ from tests.support.media import encode_video, video_packets
 from vms.analytics.episodes import EpisodeSettings
 from vms.analytics.motion import MotionSettings
 from vms.analytics.tap import MotionTap, TapSettings
+from vms.analytics.zones import Point, Zone
 from vms.core.bus import Bus, EventReported
 from vms.core.ids import CameraId, StreamName
-from vms.db.zones_repo import Point, Zone
 from vms.ingest.hub import StreamHub
 from vms.media.packet import Packet, StreamInfo
 

@@ -1,35 +1,44 @@
-"""An in-memory ApiBackend for testing the HTTP layer only (the real one is tested end to end)."""
+"""In-memory doors for testing the HTTP layer only (the real ones are tested end to end)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.support.auth import basic_header, shared_auth
-from vms.api import ApiBackend, SegmentFile, create_api
-from vms.api.schemas.cameras import (
-    CameraCreate,
-    CameraStatusView,
-    CameraUpdate,
-    CameraView,
-    RecorderStatusView,
-    StreamStatusView,
-)
-from vms.api.schemas.health import DatabaseCheck, PoolCheck, ReadinessView
-from vms.api.schemas.recordings import RecordingView
+from vms.api import Doors, create_api
+from vms.api.doors import CamerasDoor, SystemDoor
+from vms.cameras.door import SegmentFile
+from vms.cameras.manager import CameraStatus, StreamStatus
+from vms.cameras.system import PoolState, PoolUsage, Readiness
 from vms.config import CameraConfig
-from vms.config.auth import AuthSettings
-from vms.core.errors import ConflictError, NotFoundError
+from vms.core.clock import SystemClock
+from vms.core.errors import ConflictError, NotFoundError, UnavailableError
 from vms.core.ids import CameraId, SegmentId, StreamName
+from vms.ingest.health import SourceHealth, SourceState
+from vms.ingest.probe import ProbeRequest, ProbeResult, ProbeRunner
+from vms.recording.recorder import RecorderState, RecorderStats
+from vms.storage.index import SegmentRow
+from vms.telemetry.history import HistoryWindow
+from vms.telemetry.providers import CameraStreamSample
 
 SECRET = "hunter2"
+READY = Readiness(
+    database_ok=True,
+    database_detail=None,
+    pools=(PoolState(name="default", writable=True, free_bytes=10, total_bytes=20),),
+    cameras_up=1,
+    cameras_total=2,
+)
 
 
 @dataclass
-class RecordingsQuery:
+class SegmentsQuery:
     camera_id: CameraId
     start_ms: int | None
     end_ms: int | None
@@ -39,18 +48,15 @@ class RecordingsQuery:
 
 @dataclass
 class FakeBackend:
+    """The cameras door over dicts (the probe is the real one), and the readiness the fake
+    system door reports."""
+
     cameras: dict[str, CameraConfig] = field(default_factory=dict)
     segments: dict[int, SegmentFile] = field(default_factory=dict)
-    queries: list[RecordingsQuery] = field(default_factory=list)
-    readiness_view: ReadinessView = field(
-        default_factory=lambda: ReadinessView(
-            database=DatabaseCheck(ok=True),
-            pools=[PoolCheck(name="default", writable=True, free_bytes=10, total_bytes=20)],
-            cameras_up=1,
-            cameras_total=2,
-        )
-    )
+    queries: list[SegmentsQuery] = field(default_factory=list)
+    readiness: Readiness = READY
     fail_with: Exception | None = None
+    probes: ProbeRunner = field(default_factory=lambda: ProbeRunner(SystemClock()))
 
     def _check(self) -> None:
         if self.fail_with is not None:
@@ -62,69 +68,72 @@ class FakeBackend:
             raise NotFoundError(f"no camera {camera_id!r}")
         return self.cameras[camera_id]
 
-    async def list_cameras(self) -> list[CameraView]:
+    async def list_cameras(self) -> list[CameraConfig]:
         self._check()
-        return [CameraView.from_config(c) for c in self.cameras.values()]
+        return list(self.cameras.values())
 
-    async def get_camera(self, camera_id: CameraId) -> CameraView:
-        return CameraView.from_config(self._camera(camera_id))
+    async def get_camera(self, camera_id: CameraId) -> CameraConfig:
+        return self._camera(camera_id)
 
-    async def add_camera(self, camera: CameraCreate) -> CameraView:
+    async def add_camera(self, camera: CameraConfig) -> CameraConfig:
         self._check()
         if camera.id in self.cameras:
             raise ConflictError(f"camera {camera.id!r} already exists")
         self.cameras[camera.id] = camera
-        return CameraView.from_config(camera)
+        return camera
 
-    async def update_camera(self, camera_id: CameraId, update: CameraUpdate) -> CameraView:
-        changed = update.apply(self._camera(camera_id))
+    async def update_camera(
+        self, camera_id: CameraId, change: Callable[[CameraConfig], CameraConfig]
+    ) -> CameraConfig:
+        changed = change(self._camera(camera_id))
         self.cameras[camera_id] = changed
-        return CameraView.from_config(changed)
+        return changed
 
     async def remove_camera(self, camera_id: CameraId) -> None:
         self._camera(camera_id)
         del self.cameras[camera_id]
 
-    async def camera_status(self, camera_id: CameraId) -> CameraStatusView:
+    async def camera_status(self, camera_id: CameraId) -> CameraStatus:
         camera = self._camera(camera_id)
-        recorder = RecorderStatusView(
-            state="recording", bytes_written=10, segments_closed=1, last_error=None
-        )
-        main = StreamStatusView(
-            stream=StreamName.MAIN,
-            state="reconnecting",
+        health = SourceHealth(
+            state=SourceState.RECONNECTING,
             fps=25.0,
             bitrate_bps=4e6,
             last_packet_ms=1_700_000_000_000,
             reconnects=2,
-            last_error=f"401 from {camera.url_with_credentials(StreamName.MAIN)}",
-            codec="h264",
+            last_error=f"401 from {camera.camera_url(StreamName.MAIN).with_credentials()}",
+            connected_since_ms=None,
+            video_codec="h264",
             width=1920,
             height=1080,
             wallclock_source="rtcp",
-            recorder=recorder,
         )
-        return CameraStatusView(camera_id=camera.id, enabled=camera.enabled, streams=[main])
+        recorder = RecorderStats(
+            bytes_written=10,
+            segments_closed=1,
+            packets_written=3,
+            packets_discarded=0,
+            fsync_count=1,
+            fsync_seconds_total=0.0,
+            fsync_max_s=0.0,
+            state=RecorderState.RECORDING,
+            last_error=None,
+            storage_errors=0,
+        )
+        return CameraStatus(camera, (StreamStatus(StreamName.MAIN, health, recorder),))
 
-    async def list_recordings(
+    async def list_segments(
         self,
         camera_id: CameraId,
         start_ms: int | None,
         end_ms: int | None,
         stream: StreamName | None,
         limit: int,
-    ) -> list[RecordingView]:
+    ) -> list[SegmentRow]:
         self._camera(camera_id)
-        self.queries.append(RecordingsQuery(camera_id, start_ms, end_ms, stream, limit))
+        self.queries.append(SegmentsQuery(camera_id, start_ms, end_ms, stream, limit))
         return [
-            RecordingView(
-                segment_id=s.segment_id,
-                camera_id=s.camera_id,
-                stream=s.stream,
-                start_ms=s.start_ms,
-                end_ms=s.end_ms,
-                size_bytes=s.size_bytes,
-            )
+            _row(s)
             for s in self.segments.values()
             if s.camera_id == camera_id and (stream is None or s.stream == stream)
         ][:limit]
@@ -132,12 +141,11 @@ class FakeBackend:
     async def segment_file(self, segment_id: SegmentId) -> SegmentFile:
         self._check()
         if segment_id not in self.segments:
-            raise NotFoundError(f"no recording {segment_id}")
+            raise NotFoundError(f"no segment {segment_id}")
         return self.segments[segment_id]
 
-    async def readiness(self) -> ReadinessView:
-        self._check()
-        return self.readiness_view
+    async def probe(self, request: ProbeRequest, timeout_s: float) -> ProbeResult:
+        return await self.probes.probe(request, timeout_s)  # the real one: no camera is faked
 
     def add_segment(self, segment_id: int, path: Path, camera_id: str = "gate") -> SegmentFile:
         segment = SegmentFile(
@@ -153,15 +161,61 @@ class FakeBackend:
         return segment
 
 
-def make_app(backend: FakeBackend) -> FastAPI:
-    checked: ApiBackend = backend  # the fake must satisfy the Protocol
-    return create_api(
-        checked,
-        auth=shared_auth(),
-        auth_settings=AuthSettings(),
-        metrics=lambda: (b"vms_camera_up 1\n", "text/plain; version=0.0.4"),
-        version="9.9",
+def _row(segment: SegmentFile) -> SegmentRow:
+    return SegmentRow(
+        id=segment.segment_id,
+        camera_id=segment.camera_id,
+        stream=segment.stream,
+        start_ms=segment.start_ms,
+        end_ms=segment.end_ms,
+        duration_ms=segment.end_ms - segment.start_ms,
+        size_bytes=segment.size_bytes,
+        video_codec="h264",
+        audio_codec=None,
+        width=1920,
+        height=1080,
+        path=segment.path.name,
+        pool="default",
+        state="complete",
+        frames=1500,
     )
+
+
+@dataclass
+class FakeSystem:
+    """The system door: the backend's readiness and a fixed Prometheus body; no history."""
+
+    backend: FakeBackend
+    version: str = "9.9"
+
+    async def readiness(self) -> Readiness:
+        self.backend._check()
+        return self.backend.readiness
+
+    async def prometheus(self) -> tuple[bytes, str]:
+        return b"vms_camera_up 1\n", "text/plain; version=0.0.4"
+
+    async def metrics_history(
+        self, window_s: int, step_s: int, names: Iterable[str] | None
+    ) -> HistoryWindow:
+        raise UnavailableError("this fake keeps no history")
+
+    async def camera_samples(self) -> Sequence[CameraStreamSample]:
+        return []
+
+    async def pool_usage(self) -> list[PoolUsage]:
+        return []
+
+    def uptime_ms(self) -> int:
+        return 0
+
+
+def make_app(backend: FakeBackend, **doors: Any) -> FastAPI:
+    """The API over `backend` and a fake system door; `doors` adds or replaces others."""
+    cameras: CamerasDoor = backend  # the fakes must satisfy the Protocols
+    system: SystemDoor = FakeSystem(backend)
+    wired: dict[str, Any] = {"auth": shared_auth(), "cameras": cameras, "system": system}
+    return create_api(Doors(**(wired | doors)), version="9.9")
 
 
 def client(backend: FakeBackend) -> TestClient:

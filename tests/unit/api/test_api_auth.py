@@ -15,19 +15,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.support.auth import basic_header
-from tests.unit.api.fake_backend import FakeBackend
+from tests.unit.api.fake_backend import FakeBackend, make_app
 from tests.unit.api.test_api_cameras import GATE, assert_problem
-from vms.api import create_api
 from vms.api.auth_deps import BASIC_CHALLENGE, SESSION_COOKIE
+from vms.api.doors import PlaybackDoor
 from vms.auth.models import Role
 from vms.auth.passwords import hash_password
 from vms.auth.service import Auth
+from vms.auth.users_repo import UsersRepo
 from vms.config.auth import AuthSettings
 from vms.core.clock import FakeClock
 from vms.core.errors import NotFoundError
 from vms.core.ids import CameraId, SegmentId, StreamName
 from vms.db.engine import create_engine, migrate
-from vms.db.users_repo import UsersRepo
 from vms.playback.jobs import ExportJob
 from vms.playback.service import Playlist, RecordingFile, Timeline
 from vms.playback.signing import FileFacts, Verification
@@ -48,7 +48,7 @@ def stored_hash(username: str) -> str:
 
 @dataclass
 class FakePlayback:
-    """Just enough of PlaybackBackend for the export routes' role checks."""
+    """Just enough of the playback door for the export routes' role checks."""
 
     requested_by: list[str] = field(default_factory=list)
 
@@ -156,14 +156,8 @@ def build(engine: Engine, clock: FakeClock, settings: AuthSettings) -> Api:
         for name in PASSWORDS
     }
     playback = FakePlayback()
-    app = create_api(
-        FakeBackend(),
-        auth=auth,
-        auth_settings=settings,
-        metrics=lambda: (b"vms_camera_up 1\n", "text/plain; version=0.0.4"),
-        version="9.9",
-        playback=playback,
-    )
+    checked: PlaybackDoor = playback  # the fake must satisfy the Protocol
+    app = make_app(FakeBackend(), auth=auth, playback=checked)
     return Api(auth, clock, playback, TestClient(app, raise_server_exceptions=False), ids)
 
 

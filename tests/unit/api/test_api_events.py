@@ -11,12 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.auth import basic_header, shared_auth
-from tests.unit.api.fake_backend import FakeBackend
+from tests.support.auth import basic_header
+from tests.unit.api.fake_backend import FakeBackend, make_app
 from tests.unit.api.test_api_cameras import assert_problem
-from vms.api import create_api
 from vms.api.routes import events as events_routes
-from vms.config.auth import AuthSettings
 from vms.config.events import EventsSettings
 from vms.core.bus import EventPhase, EventReported
 from vms.core.clock import FakeClock
@@ -51,14 +49,7 @@ def service(tmp_path: Path) -> EventService:
 
 
 def make_client(service: EventService, *, signed_in: bool = True) -> TestClient:
-    app = create_api(
-        FakeBackend(),
-        auth=shared_auth(),
-        auth_settings=AuthSettings(),
-        metrics=lambda: (b"", "text/plain"),
-        version="9.9",
-        events=service,
-    )
+    app = make_app(FakeBackend(), events=service)
     headers = basic_header() if signed_in else None
     return TestClient(app, raise_server_exceptions=False, headers=headers)
 

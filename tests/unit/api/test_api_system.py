@@ -15,15 +15,15 @@ from tests.support.auth import basic_header, shared_auth
 from tests.support.simulator import free_port
 from tests.unit.api.fake_backend import FakeBackend, make_app
 from tests.unit.api.test_api_cameras import assert_problem
-from vms.api.routes.system import SystemServices, install_system_services
-from vms.api.schemas.health import DatabaseCheck, ReadinessView
+from vms.analytics.zones_repo import ZonesRepo
+from vms.api import Doors, create_api
 from vms.auth.models import Role
+from vms.cameras.system import Readiness, SystemFacade
 from vms.core.clock import FakeClock
 from vms.core.errors import ConflictError
 from vms.core.ids import CameraId, StreamName
 from vms.db.cameras_repo import CameraRow, CamerasRepo
 from vms.db.engine import create_engine, migrate
-from vms.db.zones_repo import ZonesRepo
 from vms.storage.pools import StoragePool, StoragePools
 from vms.telemetry.history import MetricsHistory
 from vms.telemetry.providers import CameraStreamSample, MetricsProviders
@@ -79,11 +79,17 @@ def app_client(tmp_path: Path, clock: FakeClock, backend: FakeBackend) -> Iterat
     history = MetricsHistory(MetricsProviders(cameras=streams), clock)
     history.sample()
     pools = StoragePools([StoragePool("default", tmp_path, media_bytes=lambda: 1234)])
-    app = make_app(backend)
-    zones = ZonesRepo(engine, clock)
-    install_system_services(
-        app, SystemServices(history, streams, pools, zones, clock, START_MS - 90_000)
+    system = SystemFacade(
+        version="9.9",
+        readiness=lambda: backend.readiness,
+        history=history,
+        cameras=streams,
+        pools=pools,
+        clock=clock,
+        prometheus=lambda: (b"", "text/plain"),
+        started_ms=START_MS - 90_000,
     )
+    app = make_app(backend, system=system, zones=ZonesRepo(engine, clock))
     with TestClient(app, raise_server_exceptions=False, headers=basic_header()) as client:
         yield client
     engine.dispose()
@@ -156,9 +162,10 @@ def test_health_counts_cameras_and_describes_pools(
 def test_health_reports_the_database_error_redacted(
     app_client: TestClient, backend: FakeBackend
 ) -> None:
-    backend.readiness_view = ReadinessView(
-        database=DatabaseCheck(ok=False, detail="connect to postgresql://vms:hunter2@db failed"),
-        pools=[],
+    backend.readiness = Readiness(
+        database_ok=False,
+        database_detail="connect to postgresql://vms:hunter2@db failed",
+        pools=(),
         cameras_up=0,
         cameras_total=0,
     )
@@ -192,10 +199,13 @@ def test_metrics_history_window(app_client: TestClient) -> None:
     assert viewer.status_code == 200
 
 
-def test_system_routes_need_their_services() -> None:
-    with TestClient(make_app(FakeBackend()), headers=basic_header()) as client:
-        assert_problem(client.get("/api/v1/system/health"), 503, "unavailable")
-        assert_problem(client.get("/api/v1/cameras/gate/zones"), 503, "unavailable")
+def test_routes_of_a_room_the_server_lacks_are_503() -> None:
+    app = create_api(Doors(auth=shared_auth()), version="9.9")
+    with TestClient(app, raise_server_exceptions=False, headers=basic_header()) as client:
+        for path in ("/api/v1/system/health", "/api/v1/cameras/gate/zones", "/api/v1/cameras"):
+            problem = assert_problem(client.get(path), 503, "unavailable")
+            assert "is not part of this server" in problem["detail"]
+        assert_problem(client.get("/readyz"), 503, "unavailable")
 
 
 def test_probe_refusals_never_echo_the_password(app_client: TestClient) -> None:

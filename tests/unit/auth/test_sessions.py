@@ -14,10 +14,10 @@ from vms.auth.models import Role
 from vms.auth.passwords import needs_rehash, verify_password
 from vms.auth.service import Auth
 from vms.auth.sessions import BASIC_CACHE_TTL_MS, CACHE_TTL_MS, token_hash
+from vms.auth.users_repo import UsersRepo
 from vms.core.clock import FakeClock
 from vms.core.errors import RateLimitedError, UnauthorizedError
 from vms.db.tables import AuthSessionTable
-from vms.db.users_repo import UsersRepo
 from vms.media.rtsp.auth import RtspAuth
 
 HOUR_S = 3600

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from vms.config import CameraConfig
 from vms.config.cameras import check_stream_url
+from vms.core.camera_url import CameraUrl
 from vms.core.ids import StreamName
 from vms.core.redact import redact_text
 from vms.media.rtsp.client import RtspClient
@@ -21,7 +22,7 @@ def test_supported_schemes(url: str) -> None:
 
 def test_name_defaults_to_id_and_values_normalise() -> None:
     camera = CameraConfig.model_validate(
-        {"id": "gate", "main_url": " rtsp://h/x ", "transport": "UDP", "record_stream": "MAIN"}
+        {"id": "gate", "main_url": "rtsp://h/x", "transport": "UDP", "record_stream": "MAIN"}
     )
     assert (camera.name, camera.main_url, camera.transport, camera.record_stream) == (
         "gate",
@@ -32,6 +33,14 @@ def test_name_defaults_to_id_and_values_normalise() -> None:
     assert camera.camera_id == "gate"
 
 
+@pytest.mark.parametrize(
+    "url", [" rtsp://h/x", "rtsp://h/x\r\n", "rtsp://a:b c@h/x", "rtsp://h/x\nX: 1", "rtsp://h/\tx"]
+)
+def test_spaces_and_control_characters_are_refused_anywhere(url: str) -> None:
+    with pytest.raises(ValidationError, match="spaces or control characters"):
+        CameraConfig(id="c", main_url=url)
+
+
 def test_streams_and_stream_urls() -> None:
     camera = CameraConfig(id="c", main_url="rtsp://h/main", sub_url="rtsp://h/sub")
     assert camera.streams() == (StreamName.MAIN, StreamName.SUB)
@@ -39,7 +48,7 @@ def test_streams_and_stream_urls() -> None:
     single = CameraConfig(id="c", main_url="rtsp://h/main")
     assert single.streams() == (StreamName.MAIN,)
     with pytest.raises(ValueError, match="no sub stream"):
-        single.url_with_credentials(StreamName.SUB)
+        single.camera_url(StreamName.SUB)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +68,7 @@ def test_url_with_credentials(
     camera = CameraConfig.model_validate(
         {"id": "c", "main_url": url, "username": username, "password": password}
     )
-    assert camera.url_with_credentials(StreamName.MAIN) == expected
+    assert camera.camera_url(StreamName.MAIN).with_credentials() == expected
 
 
 def test_credentials_apply_to_the_sub_stream_too() -> None:
@@ -72,7 +81,7 @@ def test_credentials_apply_to_the_sub_stream_too() -> None:
             "password": "p",
         }
     )
-    assert camera.url_with_credentials(StreamName.SUB) == "rtsp://u:p@h/1"
+    assert camera.camera_url(StreamName.SUB).with_credentials() == "rtsp://u:p@h/1"
 
 
 def test_credentials_in_both_places_are_rejected() -> None:
@@ -121,7 +130,7 @@ def test_srt_passphrase_is_hidden_in_repr_and_errors() -> None:
 
 def _client_credentials(url: str) -> tuple[str, str]:
     """The user name and password VMS's RTSP client answers a challenge with."""
-    credentials = RtspClient(url, timeout_s=1)._credentials
+    credentials = RtspClient(CameraUrl.parse(url), timeout_s=1)._credentials
     assert credentials is not None
     return credentials._user, credentials._password
 
@@ -131,7 +140,7 @@ def test_a_separate_password_reaches_the_rtsp_client_exactly_as_written(password
     camera = CameraConfig.model_validate(
         {"id": "c", "main_url": "rtsp://h/s0", "username": "admin", "password": password}
     )
-    url = camera.url_with_credentials(StreamName.MAIN)
+    url = camera.camera_url(StreamName.MAIN).with_credentials()
     assert check_stream_url(url) == url  # a valid URL: every '%' starts an escape
     assert _client_credentials(url) == ("admin", password)
 

@@ -16,7 +16,7 @@ from vms.core.filelock import exclusive_lock
 from vms.core.ids import CameraId, StreamName, camera_id
 from vms.core.malloc import pin_mmap_threshold
 from vms.core.redact import redact_text, redact_url
-from vms.core.service import Backoff, Supervisor
+from vms.core.service import Backoff
 from vms.core.threads import call_in_loop
 
 
@@ -40,26 +40,6 @@ def test_backoff_grows_to_the_cap_with_bounded_jitter() -> None:
     assert all(d <= 30.0 for d in delays)
     assert delays[-1] >= 24.0  # capped, still jittered
     assert 24.0 <= backoff.delay(10_000, rng) <= 30.0  # no overflow after many retries
-
-
-async def test_supervisor_restarts_a_failing_loop_until_it_returns() -> None:
-    calls = 0
-
-    async def flaky() -> None:
-        nonlocal calls
-        calls += 1
-        if calls < 3:
-            raise RuntimeError("boom")
-
-    supervisor = Supervisor("flaky", flaky, Backoff(initial_s=0.01, cap_s=0.02))
-    await supervisor.start()
-    for _ in range(100):
-        if calls >= 3:
-            break
-        await asyncio.sleep(0.01)
-    await supervisor.stop()
-    assert calls == 3
-    assert supervisor.restarts == 2
 
 
 def test_bus_isolates_a_failing_handler() -> None:

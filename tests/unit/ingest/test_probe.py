@@ -48,14 +48,14 @@ SECRET = "pa:ss/w@rd"
     ],
 )
 def test_credentials_go_into_the_url(request_: ProbeRequest, expected: str) -> None:
-    assert probe_url(request_) == expected
+    assert probe_url(request_).with_credentials() == expected
 
 
 @pytest.mark.parametrize(
     ("request_", "message"),
     [
         (ProbeRequest("http://10.0.0.5/s0"), "not an RTSP URL: unsupported URL scheme 'http'"),
-        (ProbeRequest("rtsp:///s0"), "not an RTSP URL: invalid URL: no host"),
+        (ProbeRequest("rtsp:///s0"), "not an RTSP URL: the URL has no host"),
         (ProbeRequest("10.0.0.5/s0"), "not an RTSP URL"),
         (ProbeRequest("rtsp://10.0.0.5/s0", None, SECRET), "a password was given without a user"),
     ],

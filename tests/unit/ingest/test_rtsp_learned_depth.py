@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from vms.core.camera_url import CameraUrl
 from vms.core.clock import FakeClock
-from vms.ingest.rtsp_pull import RtspPull, _Track
+from vms.ingest.rtp_track import RtpTrack
+from vms.ingest.rtsp_pull import RtspPull
 from vms.media.packet import CodecParams, MediaKind
-from vms.media.rtp_depay import AccessUnit
+from vms.media.rtp_depay.base import AccessUnit
 from vms.media.sdp_parse import parse_sdp
 
 SDP = (
@@ -20,16 +22,16 @@ SDP = (
 STEP = 3600  # one frame at 25 fps on the 90 kHz clock
 
 
-def pull_with_undeclared_reordering() -> tuple[RtspPull, _Track]:
-    pull = RtspPull("rtsp://127.0.0.1:9/cam", io_timeout_s=1.0, clock=FakeClock())
-    track = _Track(parse_sdp(SDP, "rtsp://127.0.0.1:9/")[0], 0)
+def pull_with_undeclared_reordering() -> tuple[RtspPull, RtpTrack]:
+    pull = RtspPull(CameraUrl.parse("rtsp://127.0.0.1:9/cam"), io_timeout_s=1.0, clock=FakeClock())
+    track = RtpTrack(parse_sdp(SDP, "rtsp://127.0.0.1:9/")[0], 0)
     track.base = 0
     track.reordered(0)  # the SPS declares no reordering
     pull.tracks = (CodecParams(MediaKind.VIDEO, "h264", Fraction(1, 90_000), width=320),)
     return pull, track
 
 
-def feed(pull: RtspPull, track: _Track, frames: list[int]) -> list[int]:
+def feed(pull: RtspPull, track: RtpTrack, frames: list[int]) -> list[int]:
     dts = []
     for n in frames:
         unit = AccessUnit(data=b"\x00\x00\x00\x01\x41", timestamp=n * STEP, keyframe=n == 0)

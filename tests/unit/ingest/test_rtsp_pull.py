@@ -16,6 +16,7 @@ from fractions import Fraction
 import pytest
 
 from tests.support.simulator import simulator_process
+from vms.core.camera_url import CameraUrl
 from vms.core.clock import SystemClock
 from vms.ingest.normalise import RawPacket
 from vms.ingest.rtsp_pull import RtspPull
@@ -84,7 +85,7 @@ PULL_SECONDS = 2.5
 
 
 def _pull(url: str) -> tuple[tuple[str, ...], tuple[Fraction, ...], list[list[RawPacket]]]:
-    pull = RtspPull(url, io_timeout_s=5, clock=SystemClock())
+    pull = RtspPull(CameraUrl.parse(url), io_timeout_s=5, clock=SystemClock())
     try:
         tracks = pull.open()
         batches: list[list[RawPacket]] = []

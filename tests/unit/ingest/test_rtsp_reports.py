@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from vms.ingest.rtsp_pull import _Track
+from vms.ingest.rtp_track import RtpTrack
 from vms.media.rtp import SenderReport
 from vms.media.sdp_parse import parse_sdp
 
@@ -22,9 +22,9 @@ UNIX_US = 1_700_000_000_000_000
 RATE = 90_000
 
 
-def track_with_report() -> _Track:
+def track_with_report() -> RtpTrack:
     """A track that has had 4 s of packets at 25 fps and a report for its latest timestamp."""
-    track = _Track(parse_sdp(SDP, "rtsp://cam/")[0], 0)
+    track = RtpTrack(parse_sdp(SDP, "rtsp://cam/")[0], 0)
     for n in range(100):
         track.unwrap(1000 + n * 3600)
         track.last_arrival_mono = n * 0.04
@@ -34,7 +34,7 @@ def track_with_report() -> _Track:
     return track
 
 
-def packet_at(track: _Track, timestamp: int, arrival_mono: float) -> int | None:
+def packet_at(track: RtpTrack, timestamp: int, arrival_mono: float) -> int | None:
     track.unwrap(timestamp)
     track.last_arrival_mono = arrival_mono
     return track.wall_us(track.extended)

@@ -44,7 +44,7 @@ def spec(camera: CameraId = CAM, **changes: object) -> CameraSpec:
         "enabled": True,
     }
     base.update(changes)
-    return CameraSpec(**base)  # type: ignore[arg-type]
+    return CameraSpec(**base)  # type: ignore[arg-type]  # text URLs: a bad one must FAIL
 
 
 def test_add_starts_main_and_sub_and_publishes_health(

@@ -30,6 +30,7 @@ from vms.live.streams import LiveStreams
 from vms.media.codec_string import codec_string, mime_type
 from vms.media.fmp4_mux import FragmentMuxer
 from vms.media.packet import CodecParams, MediaKind, Packet, PacketsDropped, StreamInfo
+from vms.media.sink import deliver
 
 SETTINGS = LlHlsSettings(part_target_ms=500, window_segments=4, idle_stop_s=30)
 
@@ -176,7 +177,7 @@ async def test_own_drops_start_a_discontinuous_segment_at_the_next_keyframe(
     packets = [p for p in six_seconds.packets if p.track == 0]
     publish(hub, six_seconds.info, packets[:60])
     await drained(packager)
-    packager._handle(PacketsDropped(15))  # as the hub reports a full queue
+    deliver(PacketsDropped(15), packager)  # as the hub reports a full queue
     publish(hub, None, packets[75:])
     await drained(packager)
     first, cut, after = packager.view().segments

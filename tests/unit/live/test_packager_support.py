@@ -11,10 +11,11 @@ import av
 import numpy as np
 from fastapi import APIRouter, FastAPI
 
+from tests.support.auth import shared_auth
 from tests.support.media import WALL_START_MS, encode_video, video_packets
 from vms.api.problems import register_problem_handlers
-from vms.api.routes.live_hls import live_hls_router
-from vms.api.routes.snapshot import snapshot_router
+from vms.api.doors import Doors
+from vms.api.routes import live_hls, snapshot
 from vms.config.live import LiveSettings, LlHlsSettings
 from vms.core.clock import Clock
 from vms.core.ids import CameraId, StreamName
@@ -113,8 +114,9 @@ def live_app(
 
     app = FastAPI(lifespan=lifespan)
     register_problem_handlers(app)
+    app.state.doors = Doors(auth=shared_auth(), live=live)
     api = APIRouter(prefix="/api/v1")
-    api.include_router(live_hls_router(live))
-    api.include_router(snapshot_router(live))
+    api.include_router(live_hls.router)
+    api.include_router(snapshot.router)
     app.include_router(api)
     return app, live

@@ -59,7 +59,7 @@ def test_srt_urls(url: str, expected: tuple[str, int, bool, int, str | None]) ->
     [
         ("rtsp://h:1/x", "not an srt"),
         ("srt://host", "needs a port"),
-        ("srt://host:0", "needs a port"),
+        ("srt://host:0", "invalid port"),
         ("srt://host:99999", "invalid port"),
         ("srt://h:1?mode=rendezvous", "not supported"),
         ("srt://:9000?mode=caller", "needs a host"),

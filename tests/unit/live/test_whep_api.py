@@ -21,11 +21,9 @@ from aioice.ice import get_host_addresses
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
-from tests.support.auth import basic_header, shared_auth
-from tests.unit.api.fake_backend import FakeBackend
+from tests.support.auth import basic_header
+from tests.unit.api.fake_backend import FakeBackend, make_app
 from tests.unit.live.test_webrtc_sdp import browser_like_offer, keep_codecs
-from vms.api import create_api
-from vms.config.auth import AuthSettings
 from vms.config.live import LiveSettings, WebRtcSettings
 from vms.core.clock import SystemClock
 from vms.core.ids import CameraId, StreamName
@@ -124,14 +122,7 @@ async def hubs() -> AsyncIterator[Hubs]:
 async def api(hubs: Hubs, **webrtc: Any) -> AsyncIterator[tuple[httpx.AsyncClient, LiveService]]:
     settings = LiveSettings(webrtc=WebRtcSettings(**webrtc))
     live = LiveService(settings, hubs, SystemClock(), host="127.0.0.1", rtsp_port=8554)
-    app = create_api(
-        FakeBackend(),
-        auth=shared_auth(),
-        auth_settings=AuthSettings(),
-        metrics=lambda: (b"", "text/plain"),
-        version="9.9",
-        live=live,
-    )
+    app = make_app(FakeBackend(), live=live)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://vms", headers=basic_header()

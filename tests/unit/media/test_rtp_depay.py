@@ -24,15 +24,10 @@ from vms.media.h26x import (
     to_annexb,
 )
 from vms.media.rtp import packetize_aac, packetize_h264, packetize_h265
-from vms.media.rtp_depay import (
-    AacDepacketizer,
-    AccessUnit,
-    Depacketizer,
-    H264Depacketizer,
-    H265Depacketizer,
-    PassthroughDepacketizer,
-    depacketizer_for,
-)
+from vms.media.rtp_depay import depacketizer_for
+from vms.media.rtp_depay.audio import AacDepacketizer, PassthroughDepacketizer
+from vms.media.rtp_depay.base import AccessUnit, Depacketizer
+from vms.media.rtp_depay.video import H264Depacketizer, H265Depacketizer
 
 WIDTH, HEIGHT = 64, 48
 FRAMES = 15

@@ -22,8 +22,10 @@ from types import SimpleNamespace
 import pytest
 
 import vms.media.rtsp.client as client_module
+from vms.core.camera_url import CameraUrl
 from vms.media.h26x import to_annexb
-from vms.media.rtp_depay import AccessUnit, depacketizer_for
+from vms.media.rtp_depay import depacketizer_for
+from vms.media.rtp_depay.base import AccessUnit
 from vms.media.rtsp import AuthScheme, RtspAuth, RtspServer
 from vms.media.rtsp.auth import digest_response
 from vms.media.rtsp.client import (
@@ -59,7 +61,7 @@ async def _serve(auth: RtspAuth | None = None) -> RtspServer:
 
 def _open(url: str) -> tuple[RtspClient, tuple[SdpMedia, ...]]:
     """DESCRIBE, SETUP every track (channels 2i, 2i+1) and PLAY, as the ingest does."""
-    client = RtspClient(url, timeout_s=5)
+    client = RtspClient(CameraUrl.parse(url), timeout_s=5)
     try:
         client.connect()
         sdp, base = client.describe()
@@ -206,7 +208,8 @@ def _connect(
     camera_port: tuple[socket.socket, int], timeout_s: float = 5.0, user_info: str = ""
 ) -> tuple[RtspClient, RawCamera]:
     listener, port = camera_port
-    client = RtspClient(f"rtsp://{user_info}127.0.0.1:{port}/cam", timeout_s=timeout_s)
+    url = CameraUrl.parse(f"rtsp://{user_info}127.0.0.1:{port}/cam")
+    client = RtspClient(url, timeout_s=timeout_s)
     client.connect()
     return client, RawCamera(listener.accept()[0])
 

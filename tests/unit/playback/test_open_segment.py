@@ -20,6 +20,7 @@ from vms.core.ids import CameraId, SegmentId, StreamName
 from vms.playback.facts import RunHeartbeat
 from vms.playback.service import PlaybackLimits, PlaybackService
 from vms.recording.recorder import Recorder
+from vms.recording.settings import RecorderServices, RecorderSettings
 from vms.storage.index import SegmentIndex
 from vms.storage.open_segments import OpenSegments
 from vms.storage.pools import StoragePool, StoragePools
@@ -83,13 +84,17 @@ def test_the_segment_being_written_is_shown_played_and_then_indexed(
         CAM,
         MAIN,
         feed,
-        pools=pools,
-        index=index,
-        clock=clock,
-        bus=Bus(),
-        segment_duration_s=60.0,
-        min_free_bytes=0,
-        open_segments=open_segments,
+        RecorderServices(
+            pools=pools,
+            index=index,
+            clock=clock,
+            bus=Bus(),
+            open_segments=open_segments,
+        ),
+        RecorderSettings(
+            segment_duration_s=60.0,
+            min_free_bytes=0,
+        ),
     )
     recorder.start()
     try:

@@ -20,7 +20,7 @@ from tests.support.media import WALL_START_MS, GeneratedStream, generate_stream,
 from tests.unit.recording.test_recorder import CAM, items_of, pool, record
 from vms.core.ids import StreamName
 from vms.media.packet import HubItem, Packet
-from vms.recording.recorder import MAX_OVERLAP_SHIFT_MS
+from vms.recording.segment_book import MAX_OVERLAP_SHIFT_MS
 from vms.storage.index import SegmentIndex, SegmentRecord, SegmentRow
 from vms.storage.pools import StoragePool
 

@@ -21,6 +21,7 @@ from vms.core.clock import FakeClock
 from vms.core.ids import CameraId, StreamName
 from vms.media.packet import HubItem, Packet, PacketsDropped, StreamEnded
 from vms.recording.recorder import Recorder, RecorderState
+from vms.recording.settings import RecorderServices, RecorderSettings
 from vms.storage.index import SegmentIndex, SegmentRow
 from vms.storage.pools import StoragePool, StoragePools
 
@@ -73,13 +74,17 @@ def record(
         cam,
         StreamName.MAIN,
         feed,
-        pools=pools or StoragePools([pool]),
-        index=index,
-        clock=FakeClock(),
-        bus=bus,
-        segment_duration_s=segment_duration_s,
-        on_storage_error=errors.append,
-        min_free_bytes=0,
+        RecorderServices(
+            pools=pools or StoragePools([pool]),
+            index=index,
+            clock=FakeClock(),
+            bus=bus,
+            on_storage_error=errors.append,
+        ),
+        RecorderSettings(
+            segment_duration_s=segment_duration_s,
+            min_free_bytes=0,
+        ),
     )
     recorder.start()
     feed.drained.wait()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import threading
+import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,11 +16,13 @@ from tests.unit.storage.helpers import MINUTE_MS, T0_MS, FakeDisk, add_with_file
 from vms.core.bus import Bus, SegmentsDeleted
 from vms.core.clock import FakeClock
 from vms.core.ids import CameraId
+from vms.core.scheduler import Scheduler
 from vms.storage.index import DELETING, SegmentIndex
 from vms.storage.locks import EvidenceLocks, LockReason
 from vms.storage.pools import StoragePool, StoragePools
 from vms.storage.repair import repair_index
 from vms.storage.retention import DAY_MS, DeleteReason, Retention, RetentionPolicy
+from vms.storage.retention_job import RetentionJob
 
 db_engine = postgres.db_engine
 CAM1 = CameraId("cam1")
@@ -167,16 +171,38 @@ def test_crash_between_unlink_and_row_delete_is_finished_by_repair(world: World)
     assert repair_index(world.index, StoragePools([world.pool])).changed is False
 
 
-async def test_run_forever_runs_passes_until_cancelled(world: World) -> None:
-    import asyncio
+def test_job_runs_a_normal_pass_then_an_emergency_one_after_a_storage_error(
+    world: World,
+) -> None:
+    world.disk.capacity_bytes = 15_000  # nothing free
+    job = RetentionJob(world.retention(floor_bytes=2_000), interval_s=3600)
+    job.run()
+    assert {d.reason for d in world.published} == {DeleteReason.FREE_SPACE}
+    world.published.clear()
+    job.on_storage_error("disk full")  # from a recorder's thread in the app
+    job.run()
+    assert {d.reason for d in world.published} == {DeleteReason.EMERGENCY}
+    world.published.clear()
+    world.disk.capacity_bytes -= 3_500  # usage grew again: below the floor
+    job.run()  # the emergency was served once: this pass is a normal one
+    assert {d.reason for d in world.published} == {DeleteReason.FREE_SPACE}
 
+
+async def test_a_storage_error_wakes_the_scheduled_job(world: World) -> None:
     world.policies[CAM1] = RetentionPolicy(max_bytes=0)
-    deleted = threading.Event()
-    world.bus.subscribe(SegmentsDeleted, lambda _: deleted.set())
-    retention = world.retention()
-    task = asyncio.create_task(retention.run_forever(interval_s=3600))
-    await asyncio.to_thread(deleted.wait)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    job = RetentionJob(world.retention(), interval_s=3600)
+    scheduler = Scheduler()
+    await scheduler.start_job(job.job)  # runs at once, then waits an hour
+    await _until(lambda: job.job.runs == 1)
+    job.on_storage_error("disk full")
+    await _until(lambda: job.job.runs == 2)  # long before the hour is up
+    await scheduler.stop_job(job.job)
+    assert job.job.failures == 0
     assert world.minutes(CAM1) == []
+
+
+async def _until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)

@@ -9,6 +9,7 @@ from prometheus_client.samples import Sample
 
 from vms.core.bus import Bus, SegmentsDeleted
 from vms.core.ids import CameraId, StreamName
+from vms.core.scheduler import JobStats
 from vms.telemetry.metrics import METRIC_NAMES, build_registry, render_metrics
 from vms.telemetry.providers import (
     AnalyticsSample,
@@ -52,6 +53,9 @@ class FakeStats:
 
     def camera_storage_samples(self) -> Sequence[CameraStorageSample]:
         return [CameraStorageSample(GATE, 500, 12)]
+
+    def job_stats(self) -> Sequence[JobStats]:
+        return [JobStats("retention", 7, 2, 0.25), JobStats("event purge", 0, 0, None)]
 
 
 class Broken:
@@ -156,6 +160,16 @@ def test_motion_metrics_per_watched_camera_stream() -> None:
     assert value(samples, "vms_motion_packets_dropped_total", **labels) == 40
 
 
+def test_job_metrics_per_periodic_job() -> None:
+    samples = scrape(MetricsProviders(jobs=FakeStats()))
+    assert value(samples, "vms_job_runs_total", job="retention") == 7
+    assert value(samples, "vms_job_failures_total", job="retention") == 2
+    assert value(samples, "vms_job_last_duration_seconds", job="retention") == 0.25
+    assert value(samples, "vms_job_runs_total", job="event purge") == 0
+    durations = {s.labels["job"] for s in samples["vms_job_last_duration_seconds"]}
+    assert durations == {"retention"}  # none before the first run, rather than a made-up 0
+
+
 def test_every_declared_name_is_exported_and_prefixed() -> None:
     everything = MetricsProviders(
         cameras=FakeStats(),
@@ -164,6 +178,7 @@ def test_every_declared_name_is_exported_and_prefixed() -> None:
         retention=RetentionTally(),
         live=FakeStats(),
         analytics=FakeStats(),
+        jobs=FakeStats(),
     )
     body, _ = render_metrics(build_registry(everything, process_metrics=False))
     families = {f.name for f in text_string_to_metric_families(body.decode())}

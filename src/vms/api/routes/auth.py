@@ -33,82 +33,82 @@ def _secure(request: Request, settings: AuthSettings) -> bool:
     return request.url.scheme == "https" or forwarded == "https"
 
 
-def auth_router(settings: AuthSettings) -> APIRouter:
-    router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"])
 
-    @router.post(
-        "/session",
-        summary="Sign in: check the password, set the HttpOnly session cookie",
-        responses=problem_responses(401, 422, 429),
-    )
-    def sign_in(body: SignIn, request: Request, response: Response) -> SessionOut:
-        check_origin(request)  # no signing a browser in from another site's page
-        auth = auth_of(request)
-        token, user = auth.sessions.sign_in(
-            body.username, body.password.get_secret_value(), client_address(request)
-        )
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            max_age=auth.sessions.max_age_s,
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=_secure(request, settings),
-        )
-        return SessionOut.of(user)
 
-    @router.get(
-        "/session",
-        summary="Who is signed in; 204 (no body) when nobody is",
-        response_model=SessionOut,
-        responses={204: {"description": "Not signed in"}},
+@router.post(
+    "/session",
+    summary="Sign in: check the password, set the HttpOnly session cookie",
+    responses=problem_responses(401, 422, 429),
+)
+def sign_in(body: SignIn, request: Request, response: Response) -> SessionOut:
+    check_origin(request)  # no signing a browser in from another site's page
+    auth = auth_of(request)
+    token, user = auth.sessions.sign_in(
+        body.username, body.password.get_secret_value(), client_address(request)
     )
-    def read_session(request: Request) -> SessionOut | Response:
-        # Signed out is an answer, not an error: a browser would log a 401 as a console error
-        # on every visit to the sign-in page.
-        try:
-            user = current_user(request)
-        except UnauthorizedError:
-            return Response(status_code=status.HTTP_204_NO_CONTENT)
-        return SessionOut.of(user)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=auth.sessions.max_age_s,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request, auth.settings),
+    )
+    return SessionOut.of(user)
 
-    @router.delete(
-        "/session", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out (ends this session)"
-    )
-    def sign_out(request: Request) -> Response:
-        token = request.cookies.get(SESSION_COOKIE)
-        if token:
-            auth_of(request).sessions.sign_out(token)
-        response = Response(status_code=status.HTTP_204_NO_CONTENT)
-        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
-        return response
 
-    @router.put(
-        "/preferences",
-        summary="Save the signed-in user's web client preferences",
-        responses=problem_responses(401, 422),
-    )
-    def save_preferences(
-        body: PreferencesBody, user: CurrentUser, request: Request
-    ) -> PreferencesBody:
-        auth_of(request).users.set_preferences(user, body.value())
-        return body
-
-    @router.post(
-        "/password",
-        status_code=status.HTTP_204_NO_CONTENT,
-        summary="Change your own password (your other sessions end)",
-        responses=problem_responses(401, 422),
-    )
-    def change_password(body: PasswordChange, user: CurrentUser, request: Request) -> Response:
-        auth_of(request).users.change_own_password(
-            user,
-            body.current_password.get_secret_value(),
-            body.new_password.get_secret_value(),
-            keep_token=request.cookies.get(SESSION_COOKIE),
-            address=client_address(request),
-        )
+@router.get(
+    "/session",
+    summary="Who is signed in; 204 (no body) when nobody is",
+    response_model=SessionOut,
+    responses={204: {"description": "Not signed in"}},
+)
+def read_session(request: Request) -> SessionOut | Response:
+    # Signed out is an answer, not an error: a browser would log a 401 as a console error
+    # on every visit to the sign-in page.
+    try:
+        user = current_user(request)
+    except UnauthorizedError:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return SessionOut.of(user)
 
-    return router
+
+@router.delete(
+    "/session", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out (ends this session)"
+)
+def sign_out(request: Request) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        auth_of(request).sessions.sign_out(token)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+@router.put(
+    "/preferences",
+    summary="Save the signed-in user's web client preferences",
+    responses=problem_responses(401, 422),
+)
+def save_preferences(body: PreferencesBody, user: CurrentUser, request: Request) -> PreferencesBody:
+    auth_of(request).users.set_preferences(user, body.value())
+    return body
+
+
+@router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change your own password (your other sessions end)",
+    responses=problem_responses(401, 422),
+)
+def change_password(body: PasswordChange, user: CurrentUser, request: Request) -> Response:
+    auth_of(request).users.change_own_password(
+        user,
+        body.current_password.get_secret_value(),
+        body.new_password.get_secret_value(),
+        keep_token=request.cookies.get(SESSION_COOKIE),
+        address=client_address(request),
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
+from vms.api.doors import EventsDoor, EventsRoom
 from vms.api.problems import problem_responses
 from vms.api.routes.playback import parse_bounds
 from vms.api.schemas.events import EventPageView, EventView
@@ -16,7 +18,6 @@ from vms.core.errors import NotFoundError
 from vms.core.ids import CameraId
 from vms.events.feed import FeedListener
 from vms.events.models import MAX_PAGE, EventQuery, EventRecord
-from vms.events.service import EventService
 
 JPEG = "image/jpeg"
 EVENT_STREAM = "text/event-stream"
@@ -55,94 +56,102 @@ def _query(
     )
 
 
-def events_router(service: EventService) -> APIRouter:
-    """Routes under /events."""
-    router = APIRouter(prefix="/events", tags=["events"])
+router = APIRouter(prefix="/events", tags=["events"])
 
-    def view(event: EventRecord) -> EventView:
-        return EventView.of(event, service.clip_range(event.start_ms, event.end_ms))
 
-    @router.get(
-        "",
-        summary="Search events, newest first or oldest first (filters combine; repeated values "
-        "mean any of)",
-        responses=problem_responses(401, 403, 422),
+def _view(events: EventsDoor, event: EventRecord) -> EventView:
+    return EventView.of(event, events.clip_range(event.start_ms, event.end_ms))
+
+
+@router.get(
+    "",
+    summary="Search events, newest first or oldest first (filters combine; repeated values "
+    "mean any of)",
+    responses=problem_responses(401, 403, 422),
+)
+async def search_events(
+    *,
+    camera: Cameras = None,
+    label: Labels = None,
+    zone: Zones = None,
+    start: Annotated[str | None, Query(description=f"began at or after: {_TIME}")] = None,
+    end: Annotated[str | None, Query(description=f"began before: {_TIME}")] = None,
+    min_score: MinScore = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the page before")] = None,
+    order: Annotated[
+        Literal["newest", "oldest"], Query(description="newest first (default) or oldest")
+    ] = "newest",
+    events: EventsRoom,
+) -> EventPageView:
+    query = _query(
+        cameras=camera,
+        labels=label,
+        zones=zone,
+        start=start,
+        end=end,
+        min_score=min_score,
+        limit=limit,
+        cursor=cursor,
+        oldest_first=order == "oldest",
     )
-    async def search_events(
-        *,
-        camera: Cameras = None,
-        label: Labels = None,
-        zone: Zones = None,
-        start: Annotated[str | None, Query(description=f"began at or after: {_TIME}")] = None,
-        end: Annotated[str | None, Query(description=f"began before: {_TIME}")] = None,
-        min_score: MinScore = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-        cursor: Annotated[str | None, Query(description="next_cursor of the page before")] = None,
-        order: Annotated[
-            Literal["newest", "oldest"], Query(description="newest first (default) or oldest")
-        ] = "newest",
-    ) -> EventPageView:
-        query = _query(
-            cameras=camera,
-            labels=label,
-            zones=zone,
-            start=start,
-            end=end,
-            min_score=min_score,
-            limit=limit,
-            cursor=cursor,
-            oldest_first=order == "oldest",
-        )
-        page = await asyncio.to_thread(service.store.search, query)
-        return EventPageView(events=[view(e) for e in page.events], next_cursor=page.next_cursor)
-
-    @router.get(
-        "/labels", summary="Every label events have, sorted", responses=problem_responses(401, 403)
+    page = await asyncio.to_thread(events.store.search, query)
+    return EventPageView(
+        events=[_view(events, e) for e in page.events], next_cursor=page.next_cursor
     )
-    async def event_labels() -> list[str]:
-        return await asyncio.to_thread(service.store.labels)
 
-    @router.get(
-        "/stream",
-        summary="Events as they open, change and close (server-sent events: opened/updated/closed)",
-        response_class=StreamingResponse,
-        responses={200: {"content": {EVENT_STREAM: {}}}, **problem_responses(401, 403, 422)},
+
+@router.get(
+    "/labels", summary="Every label events have, sorted", responses=problem_responses(401, 403)
+)
+async def event_labels(events: EventsRoom) -> list[str]:
+    return await asyncio.to_thread(events.store.labels)
+
+
+@router.get(
+    "/stream",
+    summary="Events as they open, change and close (server-sent events: opened/updated/closed)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {EVENT_STREAM: {}}}, **problem_responses(401, 403, 422)},
+)
+async def event_stream(
+    *,
+    camera: Cameras = None,
+    label: Labels = None,
+    zone: Zones = None,
+    min_score: MinScore = None,
+    events: EventsRoom,
+) -> StreamingResponse:
+    query = _query(cameras=camera, labels=label, zones=zone, min_score=min_score)
+    listener = events.feed.listen(query)
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(
+        _messages(listener, functools.partial(_view, events)),
+        media_type=EVENT_STREAM,
+        headers=headers,
     )
-    async def event_stream(
-        *,
-        camera: Cameras = None,
-        label: Labels = None,
-        zone: Zones = None,
-        min_score: MinScore = None,
-    ) -> StreamingResponse:
-        query = _query(cameras=camera, labels=label, zones=zone, min_score=min_score)
-        listener = service.feed.listen(query)
-        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-        return StreamingResponse(
-            _messages(listener, view), media_type=EVENT_STREAM, headers=headers
-        )
 
-    @router.get("/{event_id}", summary="One event", responses=problem_responses(401, 403, 404))
-    async def get_event(event_id: str) -> EventView:
-        event = await asyncio.to_thread(service.store.get, event_id)
-        if event is None:
-            raise NotFoundError(f"event {event_id!r} does not exist")
-        return view(event)
 
-    @router.get(
-        "/{event_id}/snapshot.jpg",
-        summary="The event's picture: the frame where it was strongest",
-        response_class=Response,
-        responses={200: {"content": {JPEG: {}}}, **problem_responses(401, 403, 404)},
-    )
-    async def event_snapshot(event_id: str) -> Response:
-        jpeg = await asyncio.to_thread(service.store.snapshot, event_id)
-        if jpeg is None:
-            raise NotFoundError(f"event {event_id!r} has no snapshot")
-        # the picture changes while the event grows; it is small, so caching is left out
-        return Response(jpeg, media_type=JPEG, headers={"Cache-Control": "no-cache"})
+@router.get("/{event_id}", summary="One event", responses=problem_responses(401, 403, 404))
+async def get_event(event_id: str, events: EventsRoom) -> EventView:
+    event = await asyncio.to_thread(events.store.get, event_id)
+    if event is None:
+        raise NotFoundError(f"event {event_id!r} does not exist")
+    return _view(events, event)
 
-    return router
+
+@router.get(
+    "/{event_id}/snapshot.jpg",
+    summary="The event's picture: the frame where it was strongest",
+    response_class=Response,
+    responses={200: {"content": {JPEG: {}}}, **problem_responses(401, 403, 404)},
+)
+async def event_snapshot(event_id: str, events: EventsRoom) -> Response:
+    jpeg = await asyncio.to_thread(events.store.snapshot, event_id)
+    if jpeg is None:
+        raise NotFoundError(f"event {event_id!r} has no snapshot")
+    # the picture changes while the event grows; it is small, so caching is left out
+    return Response(jpeg, media_type=JPEG, headers={"Cache-Control": "no-cache"})
 
 
 async def _messages(

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from vms.api.backend import ApiBackend, SegmentFile
+from vms.api.doors import PlaybackRoom
 from vms.api.errors import FieldIssue, InvalidFieldsError
 from vms.api.files import MP4, segment_file_response
-from vms.api.playback_backend import PlaybackBackend
 from vms.api.problems import problem_responses
-from vms.api.routes.params import CameraIdPath, SegmentIdPath
+from vms.api.routes.params import CameraIdPath
 from vms.api.schemas.playback import BucketView, GapView, IntervalView, TimelineView
 from vms.api.timeparse import parse_time_ms
+from vms.cameras.door import SegmentFile
 from vms.core.ids import CameraId, SegmentId, StreamName
 
 M3U8 = "application/vnd.apple.mpegurl"
@@ -65,140 +65,142 @@ def segment_uri(segment_id: SegmentId) -> str:
     Relative, so a player given credentials in the playlist URL (`http://user:pass@host/...`)
     keeps them: ffmpeg drops the user part when it resolves a path that starts with '/'. Ends in
     .mp4 because ffmpeg's HLS demuxer refuses segment URLs without an allowed extension."""
-    return f"../../recordings/{segment_id}/media.mp4"
+    return f"../../segments/{segment_id}/media.mp4"
 
 
 def open_segment_uri(stream: StreamName, start_ms: int) -> str:
     """Where a playlist points for the bytes of a file found by its stream and start: the
     segment being written has no id yet. Relative to /api/v1/cameras/{id}/vod.m3u8, like
     `segment_uri`."""
-    return f"recordings/{stream.value}/{start_ms}/media.mp4"
+    return f"segments/{stream.value}/{start_ms}/media.mp4"
 
 
-def playback_router(backend: PlaybackBackend, recordings: ApiBackend) -> APIRouter:
-    router = APIRouter(tags=["playback"])
+_FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {MP4: {}}},
+    206: {"content": {MP4: {}}},
+    **problem_responses(404, 416),
+}
 
-    @router.get(
-        "/recordings/{segment_id}/media.mp4",
-        summary="A segment's bytes for HLS byte ranges (same as /recordings/{id}/file)",
-        response_class=Response,
-        responses={
-            200: {"content": {MP4: {}}},
-            206: {"content": {MP4: {}}},
-            **problem_responses(404, 416),
-        },
+router = APIRouter(tags=["playback"])
+
+
+@router.get(
+    "/cameras/{camera_id}/recordings/{stream}/{start_ms}/media.mp4",
+    name="recording_media",
+    summary="Deprecated: use /cameras/{camera_id}/segments/{stream}/{start_ms}/media.mp4",
+    deprecated=True,
+    response_class=Response,
+    responses=_FILE_RESPONSES,
+)
+@router.get(
+    "/cameras/{camera_id}/segments/{stream}/{start_ms}/media.mp4",
+    summary="The bytes of a camera stream's segment by its start, the one being written"
+    " included (VOD playlists point here for it)",
+    response_class=Response,
+    responses=_FILE_RESPONSES,
+)
+async def open_segment_media(
+    camera_id: CameraIdPath,
+    stream: StreamName,
+    start_ms: int,
+    request: Request,
+    playback: PlaybackRoom,
+) -> Response:
+    found = await playback.recording_file(CameraId(camera_id), stream, start_ms)
+    segment = SegmentFile(
+        segment_id=SegmentId(0),
+        camera_id=found.camera_id,
+        stream=found.stream,
+        start_ms=found.start_ms,
+        end_ms=found.start_ms,
+        path=found.path,
+        size_bytes=0,
     )
-    async def segment_media(segment_id: SegmentIdPath, request: Request) -> Response:
-        segment = await recordings.segment_file(SegmentId(segment_id))
-        return await segment_file_response(request, segment)
+    return await segment_file_response(request, segment)
 
-    @router.get(
-        "/cameras/{camera_id}/recordings/{stream}/{start_ms}/media.mp4",
-        summary="The bytes of a camera stream's recording by its start, the one being written"
-        " included (VOD playlists point here for it)",
-        response_class=Response,
-        responses={
-            200: {"content": {MP4: {}}},
-            206: {"content": {MP4: {}}},
-            **problem_responses(404, 416),
-        },
+
+@router.get(
+    "/cameras/{camera_id}/timeline",
+    summary="Recorded intervals and gaps (with causes), and counts per hour or day",
+    responses=problem_responses(422),
+)
+async def timeline(
+    camera_id: CameraIdPath,
+    start: Annotated[str, Query(description=f"range start: {_TIME}")],
+    end: Annotated[str, Query(description=f"range end: {_TIME}")],
+    stream: StreamName = StreamName.MAIN,
+    bucket: Annotated[
+        Literal["auto", "none", "hour", "day"],
+        Query(description="counts per bucket; auto: hours from 6 h, days from 7 days"),
+    ] = "auto",
+    *,
+    playback: PlaybackRoom,
+) -> TimelineView:
+    start_ms, end_ms = parse_range(start, end)
+    result = await playback.timeline(
+        CameraId(camera_id), stream, start_ms, end_ms, _bucket_ms(bucket, end_ms - start_ms)
     )
-    async def recording_media(
-        camera_id: CameraIdPath, stream: StreamName, start_ms: int, request: Request
-    ) -> Response:
-        found = await backend.recording_file(CameraId(camera_id), stream, start_ms)
-        segment = SegmentFile(
-            segment_id=SegmentId(0),
-            camera_id=found.camera_id,
-            stream=found.stream,
-            start_ms=found.start_ms,
-            end_ms=found.start_ms,
-            path=found.path,
-            size_bytes=0,
-        )
-        return await segment_file_response(request, segment)
-
-    @router.get(
-        "/cameras/{camera_id}/timeline",
-        summary="Recorded intervals and gaps (with causes), and counts per hour or day",
-        responses=problem_responses(422),
+    return TimelineView(
+        camera_id=camera_id,
+        stream=stream.value,
+        start_ms=result.start_ms,
+        end_ms=result.end_ms,
+        recorded=[
+            IntervalView(start_ms=s.start_ms, end_ms=s.end_ms, in_progress=s == result.in_progress)
+            for s in result.recorded
+        ],
+        gaps=[
+            GapView(start_ms=g.start_ms, end_ms=g.end_ms, cause=g.cause.value) for g in result.gaps
+        ],
+        bucket_ms=result.bucket_ms,
+        buckets=[
+            BucketView(start_ms=b.start_ms, segments=b.segments, recorded_ms=b.recorded_ms)
+            for b in result.buckets
+        ],
     )
-    async def timeline(
-        camera_id: CameraIdPath,
-        start: Annotated[str, Query(description=f"range start: {_TIME}")],
-        end: Annotated[str, Query(description=f"range end: {_TIME}")],
-        stream: StreamName = StreamName.MAIN,
-        bucket: Annotated[
-            Literal["auto", "none", "hour", "day"],
-            Query(description="counts per bucket; auto: hours from 6 h, days from 7 days"),
-        ] = "auto",
-    ) -> TimelineView:
-        start_ms, end_ms = parse_range(start, end)
-        result = await backend.timeline(
-            CameraId(camera_id), stream, start_ms, end_ms, _bucket_ms(bucket, end_ms - start_ms)
-        )
-        return TimelineView(
-            camera_id=camera_id,
-            stream=stream.value,
-            start_ms=result.start_ms,
-            end_ms=result.end_ms,
-            recorded=[
-                IntervalView(
-                    start_ms=s.start_ms, end_ms=s.end_ms, in_progress=s == result.in_progress
-                )
-                for s in result.recorded
-            ],
-            gaps=[
-                GapView(start_ms=g.start_ms, end_ms=g.end_ms, cause=g.cause.value)
-                for g in result.gaps
-            ],
-            bucket_ms=result.bucket_ms,
-            buckets=[
-                BucketView(start_ms=b.start_ms, segments=b.segments, recorded_ms=b.recorded_ms)
-                for b in result.buckets
-            ],
-        )
 
-    @router.get(
-        "/cameras/{camera_id}/vod.m3u8",
-        summary="HLS VOD playlist (v7, fMP4 byte ranges of the recorded files) for a time range",
-        response_class=Response,
-        responses={200: {"content": {M3U8: {}}}, **problem_responses(404, 422)},
+
+@router.get(
+    "/cameras/{camera_id}/vod.m3u8",
+    summary="HLS VOD playlist (v7, fMP4 byte ranges of the recorded files) for a time range",
+    response_class=Response,
+    responses={200: {"content": {M3U8: {}}}, **problem_responses(404, 422)},
+)
+async def vod(
+    camera_id: CameraIdPath,
+    start: Annotated[str, Query(description=f"range start: {_TIME}")],
+    end: Annotated[str, Query(description=f"range end: {_TIME}")],
+    stream: StreamName = StreamName.MAIN,
+    *,
+    playback: PlaybackRoom,
+) -> Response:
+    start_ms, end_ms = parse_range(start, end)
+    playlist = await playback.playlist(
+        CameraId(camera_id), stream, start_ms, end_ms, segment_uri, open_uri=open_segment_uri
     )
-    async def vod(
-        camera_id: CameraIdPath,
-        start: Annotated[str, Query(description=f"range start: {_TIME}")],
-        end: Annotated[str, Query(description=f"range end: {_TIME}")],
-        stream: StreamName = StreamName.MAIN,
-    ) -> Response:
-        start_ms, end_ms = parse_range(start, end)
-        playlist = await backend.playlist(
-            CameraId(camera_id), stream, start_ms, end_ms, segment_uri, open_uri=open_segment_uri
-        )
-        headers = {"Cache-Control": "no-store", "VMS-Segments": str(playlist.segments)}
-        if playlist.skipped:
-            headers["VMS-Skipped"] = "; ".join(playlist.skipped)[:2000]
-        return Response(playlist.text, media_type=M3U8, headers=headers)
+    headers = {"Cache-Control": "no-store", "VMS-Segments": str(playlist.segments)}
+    if playlist.skipped:
+        headers["VMS-Skipped"] = "; ".join(playlist.skipped)[:2000]
+    return Response(playlist.text, media_type=M3U8, headers=headers)
 
-    @router.get(
-        "/cameras/{camera_id}/frame",
-        summary="JPEG of the recorded frame nearest to an instant",
-        response_class=Response,
-        responses={200: {"content": {JPEG: {}}}, **problem_responses(404, 422)},
-    )
-    async def frame(
-        camera_id: CameraIdPath,
-        at: Annotated[str, Query(description=f"instant: {_TIME}")],
-        stream: StreamName = StreamName.MAIN,
-        width: Annotated[
-            int | None, Query(ge=16, le=7680, description="scale to this width")
-        ] = None,
-    ) -> Response:
-        try:
-            at_ms = parse_time_ms(at)
-        except ValueError as exc:
-            raise InvalidFieldsError([FieldIssue("query", "at", str(exc))]) from None
-        image = await backend.frame(CameraId(camera_id), stream, at_ms, width)
-        return Response(image, media_type=JPEG, headers={"Cache-Control": "max-age=3600"})
 
-    return router
+@router.get(
+    "/cameras/{camera_id}/frame",
+    summary="JPEG of the recorded frame nearest to an instant",
+    response_class=Response,
+    responses={200: {"content": {JPEG: {}}}, **problem_responses(404, 422)},
+)
+async def frame(
+    camera_id: CameraIdPath,
+    at: Annotated[str, Query(description=f"instant: {_TIME}")],
+    stream: StreamName = StreamName.MAIN,
+    width: Annotated[int | None, Query(ge=16, le=7680, description="scale to this width")] = None,
+    *,
+    playback: PlaybackRoom,
+) -> Response:
+    try:
+        at_ms = parse_time_ms(at)
+    except ValueError as exc:
+        raise InvalidFieldsError([FieldIssue("query", "at", str(exc))]) from None
+    image = await playback.frame(CameraId(camera_id), stream, at_ms, width)
+    return Response(image, media_type=JPEG, headers={"Cache-Control": "max-age=3600"})

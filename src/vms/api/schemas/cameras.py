@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError
 
-from vms.api.errors import InvalidFieldsError, issues_from
+from vms.api.errors import FieldIssue, InvalidFieldsError, issues_from
 from vms.api.schemas.base import ApiModel, RedactedText, RedactedUrl
 from vms.config.cameras import CameraConfig
+from vms.core.camera_url import REDACTED, CameraUrl, CameraUrlError, Secret
 from vms.core.ids import StreamName
+from vms.core.redact import redact_url
 
 
 class CameraView(ApiModel):
@@ -33,15 +34,14 @@ class CameraView(ApiModel):
     @classmethod
     def from_config(cls, camera: CameraConfig) -> CameraView:
         """The view of a camera definition."""
-        urls = [u for u in (camera.main_url, camera.sub_url) if u is not None]
+        urls = [camera.camera_url(stream) for stream in camera.streams()]
         return cls(
             id=camera.id,
             name=camera.name,
-            main_url=camera.main_url,
-            sub_url=camera.sub_url,
+            main_url=redact_url(camera.main_url),
+            sub_url=None if camera.sub_url is None else redact_url(camera.sub_url),
             username=camera.username,
-            has_password=camera.password is not None
-            or any(urlsplit(u).password is not None for u in urls),
+            has_password=any(url.password is not None for url in urls),
             transport=camera.transport,
             enabled=camera.enabled,
             record=camera.record,
@@ -74,11 +74,42 @@ class CameraUpdate(ApiModel):
 
     def apply(self, current: CameraConfig) -> CameraConfig:
         """The camera with these changes, validated as a whole; InvalidFieldsError if invalid."""
-        merged = {**current.model_dump(), **self.model_dump(exclude_unset=True)}
+        changes = self.model_dump(exclude_unset=True)
+        for key in ("main_url", "sub_url"):
+            sent, stored = changes.get(key), getattr(current, key)
+            if isinstance(sent, str):
+                changes[key] = keep_stored_password(key, sent, stored)
+        merged = {**current.model_dump(), **changes}
         try:
             return CameraConfig.model_validate(merged)
         except ValidationError as exc:
             raise InvalidFieldsError(issues_from(exc, "body")) from None
+
+
+def keep_stored_password(field: str, sent: str, stored: str | None) -> str:
+    """`sent` with the stored password in place of the `***` that GET shows.
+
+    A client that edits a camera sends back the URL it was shown; its `***` means "unchanged",
+    never a new password. It is kept only for the same user at the same host and port: a `***`
+    sent for another camera address is refused rather than guessed at."""
+    try:
+        url = CameraUrl.parse(sent)
+    except CameraUrlError:
+        return sent  # the whole-camera validation reports it
+    if url.password != Secret(REDACTED):
+        return sent
+    old = None if stored is None else CameraUrl.parse(stored)
+    if (
+        old is None
+        or old.password is None
+        or (old.username, old.host_port) != (url.username, url.host_port)
+    ):
+        detail = (
+            f"the password {REDACTED!r} is how the stored one is shown; it is kept only when the"
+            " user name, host and port are unchanged: send the real password"
+        )
+        raise InvalidFieldsError([FieldIssue("body", field, detail)])
+    return url.replace_credentials(url.username, old.password.reveal()).with_credentials()
 
 
 class RecorderStatusView(ApiModel):

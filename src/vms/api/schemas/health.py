@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, computed_field
 
 from vms.api.schemas.base import ApiModel, RedactedText
+from vms.cameras.system import Readiness
 
 
 class HealthView(ApiModel):
@@ -46,3 +47,22 @@ class ReadinessView(ApiModel):
     def ready(self) -> bool:
         """True when the database is ok and at least one pool is writable."""
         return self.database.ok and any(pool.writable for pool in self.pools)
+
+    @classmethod
+    def of(cls, readiness: Readiness) -> ReadinessView:
+        pools = [
+            PoolCheck(
+                name=p.name,
+                writable=p.writable,
+                free_bytes=p.free_bytes,
+                total_bytes=p.total_bytes,
+                detail=p.detail,
+            )
+            for p in readiness.pools
+        ]
+        return cls(
+            database=DatabaseCheck(ok=readiness.database_ok, detail=readiness.database_detail),
+            pools=pools,
+            cameras_up=readiness.cameras_up,
+            cameras_total=readiness.cameras_total,
+        )

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from vms.analytics.zones import MAX_ZONE_POINTS, Zone
 from vms.api.schemas.base import ApiModel
-from vms.db.zones_repo import MAX_ZONE_POINTS, Zone
 
 _POINTS = (
     "[[x, y], ...], each 0..1 from the picture's top-left corner; a zone has 3 to "

@@ -7,7 +7,7 @@ access unit at its RTP marker bit costs about half that (see ADR 0010). It runs 
 thread: one `Source` thread per camera stream, like the demuxer it replaces.
 
 Scope: DESCRIBE / SETUP (every track, interleaved channels 2i and 2i+1) / PLAY / TEARDOWN,
-Basic and Digest (MD5) authentication from the URL's user info, keep-alive requests within the
+Basic and Digest (MD5) authentication from the `CameraUrl`'s user name and password, keep-alive requests within the
 session timeout, and RTSP responses that arrive between media frames. RTP over UDP and rtsps
 stay with FFmpeg (see `vms.ingest.source`).
 """
@@ -21,8 +21,7 @@ import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit, urlunsplit
-
+from vms.core.camera_url import CameraUrl
 from vms.media.rtsp.auth import digest_response, parse_digest_params
 
 DEFAULT_PORT = 554
@@ -57,16 +56,6 @@ class RtspAnswer:
     reason: str
     headers: Mapping[str, str]  # names lower-cased; a repeated header's values joined by "\n"
     body: bytes
-
-
-def request_url(url: str) -> str:
-    """`url` without its user info: credentials travel in Authorization headers only."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
 class _Credentials:
@@ -139,17 +128,14 @@ class RtspClient:
     """One RTSP session. `connect`, `describe`, `setup` each track, `play`, then `read` frames
     until the connection ends; `interrupt` (from another thread) ends a blocked `read` at once."""
 
-    def __init__(self, url: str, *, timeout_s: float) -> None:
-        parts = urlsplit(url)
-        if parts.hostname is None:
+    def __init__(self, url: CameraUrl, *, timeout_s: float) -> None:
+        if not url.host:
             raise ValueError("the RTSP URL has no host")
-        self.url = request_url(url)
-        self._address = (parts.hostname, parts.port or DEFAULT_PORT)
+        self.url = url.request_url()  # credentials travel in Authorization headers only
+        self._address = (url.host, url.port or DEFAULT_PORT)
         self._timeout_s = timeout_s
-        user = unquote(parts.username) if parts.username is not None else None
-        self._credentials = (
-            None if user is None else _Credentials(user, unquote(parts.password or ""))
-        )
+        password = "" if url.password is None else url.password.reveal()
+        self._credentials = None if url.username is None else _Credentials(url.username, password)
         self._sock: socket.socket | None = None
         self._buffer = bytearray()
         self._cseq = 0

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+
+from vms.core.camera_url import request_path
 
 MAX_HEADER_BYTES = 16 * 1024
 MAX_BODY_BYTES = 64 * 1024
@@ -62,9 +63,7 @@ class RtspRequest:
         """The URI's path without a trailing slash ('/cam1/main/trackID=0'); '*' stays '*'."""
         if self.uri == "*":
             return "*"
-        parts = urlsplit(self.uri)
-        path = unquote(parts.path) if parts.scheme else unquote(self.uri.split("?", 1)[0])
-        return "/" + path.strip("/")
+        return "/" + request_path(self.uri).strip("/")
 
 
 @dataclass(frozen=True, slots=True)

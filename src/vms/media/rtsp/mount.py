@@ -17,7 +17,6 @@ import struct
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 from vms.core.clock import Clock
 from vms.media.packet import MediaKind
@@ -149,21 +148,6 @@ class RtspMount:
             keyframe=keyframe or payloads.keyframe,
             wall_ms=wall_ms,
         )
-
-    def push_pts(
-        self,
-        track: int,
-        data: bytes,
-        *,
-        pts: int,
-        time_base: Fraction,
-        keyframe: bool,
-        wall_ms: int,
-    ) -> None:
-        """`push` with a timestamp in a stream time base instead of the RTP clock."""
-        rate = self._state[track].description.clock_rate
-        rtp_time = round(pts * time_base * rate)
-        self.push(track, data, rtp_time=rtp_time, keyframe=keyframe, wall_ms=wall_ms)
 
     def push_payloads(
         self, track: int, payloads: RtpPayloads, *, rtp_time: int, keyframe: bool, wall_ms: int

@@ -1,25 +1,17 @@
-"""Zones and lines per camera: the rules they obey, and typed read/replace over `camera_zones`.
+"""Zones and lines a user draws on a camera, and the rules a camera's list must obey.
 
-Users draw them on a camera's snapshot in the web client; analytics rules read them here. Points
-are normalised to the picture (0..1 from the top-left corner), so they survive a resolution
-change. A camera's list is replaced as a whole, in one transaction.
+The analytics room owns them because its stages (motion, later detection rules) are what read
+them; the API only checks a list against these rules before storing it. Points are normalised to
+the picture (0..1 from the top-left corner), so they survive a resolution change. Pure values and
+geometry: storing them is `vms.analytics.zones_repo`'s job.
 """
 
 from __future__ import annotations
 
-import builtins
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
-
-from sqlalchemy import Engine, delete, insert, select
-from sqlalchemy.exc import IntegrityError
-
-from vms.core.clock import Clock
-from vms.core.errors import InvalidInputError, NotFoundError
-from vms.core.ids import CameraId
-from vms.db.tables import CameraTable, ZoneTable
 
 ZoneKind = Literal["zone", "line"]
 Point = tuple[float, float]
@@ -168,73 +160,8 @@ def _on_segment(p: Point, q: Point, r: Point) -> bool:
     return min(p[0], q[0]) <= r[0] <= max(p[0], q[0]) and min(p[1], q[1]) <= r[1] <= max(p[1], q[1])
 
 
-class ZonesRepo:
-    """A camera's zones and lines; NotFoundError for a camera that does not exist."""
-
-    def __init__(self, engine: Engine, clock: Clock) -> None:
-        self._engine = engine
-        self._clock = clock
-
-    def list(self, camera_id: CameraId) -> builtins.list[Zone]:
-        """The camera's zones and lines in the order they were saved."""
-        with self._engine.connect() as conn:
-            exists = conn.execute(select(CameraTable.id).where(CameraTable.id == camera_id))
-            if exists.first() is None:
-                raise NotFoundError(f"camera {camera_id!r} does not exist")
-            rows = conn.execute(
-                select(ZoneTable.name, ZoneTable.kind, ZoneTable.points)
-                .where(ZoneTable.camera_id == camera_id)
-                .order_by(ZoneTable.position)
-            ).all()
-        return [Zone(row.name, _kind(row.kind), _points(row.points)) for row in rows]
-
-    def replace(self, camera_id: CameraId, zones: Sequence[Zone]) -> builtins.list[Zone]:
-        """Store `zones` as the camera's whole list (names stripped); InvalidInputError naming
-        every broken rule, NotFoundError for an unknown camera."""
-        issues = zone_issues(zones)
-        if issues:
-            raise InvalidInputError("; ".join(_describe(issue) for issue in issues))
-        stored = [Zone(z.name.strip(), z.kind, tuple(z.points)) for z in zones]
-        now_ms = self._clock.now_ms()
-        rows = [
-            {
-                "camera_id": camera_id,
-                "name": zone.name,
-                "position": position,
-                "kind": zone.kind,
-                "points": [[x, y] for x, y in zone.points],
-                "updated_ms": now_ms,
-            }
-            for position, zone in enumerate(stored)
-        ]
-        try:
-            with self._engine.begin() as conn:
-                exists = conn.execute(select(CameraTable.id).where(CameraTable.id == camera_id))
-                if exists.first() is None:
-                    raise NotFoundError(f"camera {camera_id!r} does not exist")
-                conn.execute(delete(ZoneTable).where(ZoneTable.camera_id == camera_id))
-                if rows:
-                    conn.execute(insert(ZoneTable), rows)
-        except IntegrityError as exc:  # the camera was removed while we wrote
-            raise NotFoundError(f"camera {camera_id!r} does not exist") from exc
-        return stored
-
-
-def _describe(issue: ZoneIssue) -> str:
+def describe_issue(issue: ZoneIssue) -> str:
+    """One issue as text: `[index].field: detail`, or the detail alone for the whole list."""
     if issue.index is None:
         return issue.detail
     return f"[{issue.index}].{issue.field}: {issue.detail}"
-
-
-def _kind(value: str) -> ZoneKind:
-    if value == "zone":
-        return "zone"
-    if value == "line":
-        return "line"
-    raise ValueError(f"unknown zone kind {value!r} in the database")
-
-
-def _points(value: object) -> tuple[Point, ...]:
-    if not isinstance(value, list):
-        raise ValueError("zone points in the database are not a list")
-    return tuple((float(x), float(y)) for x, y in value)

@@ -8,21 +8,21 @@ from alembic import command
 from sqlalchemy import Engine
 
 from tests.support import postgres
-from vms.core.clock import FakeClock
-from vms.core.errors import InvalidInputError, NotFoundError
-from vms.core.ids import CameraId
-from vms.db.cameras_repo import CameraRow, CamerasRepo
-from vms.db.engine import alembic_config, migrate
-from vms.db.zones_repo import (
+from vms.analytics.zones import (
     MAX_ZONES,
     Point,
     Zone,
-    ZonesRepo,
     first_crossing,
     polygon_area,
     segments_touch,
     zone_issues,
 )
+from vms.analytics.zones_repo import ZonesRepo
+from vms.core.clock import FakeClock
+from vms.core.errors import InvalidInputError, NotFoundError
+from vms.core.ids import CameraId
+from vms.db.cameras_repo import CameraRow, CamerasRepo
+from vms.db.engine import alembic_config, migrate
 
 db_engine = postgres.db_engine
 

@@ -1,22 +1,16 @@
-"""RTP depacketisers: RTP payloads back into access units (H.264, H.265, AAC, G.711).
-
-Hand-written because FFmpeg's RTSP demuxer hands out an access unit only when the next one
-starts, one frame late, and costs about 3 ms of CPU per camera-second; this reader completes a
-video access unit at its RTP marker bit. The RTSP client owns sockets, RTP headers, reordering
-and timestamp unwrapping; these classes see only payload, timestamp, marker bit and sequence
-number, and never raise on what a camera sends.
+"""H.264 and H.265 RTP depacketisers (RFC 6184 non-interleaved, RFC 7798 without DONL).
 
 A video depacketiser only hands out access units a decoder can use given the ones before them:
 after a sequence gap or a bad payload (and at start-up) it waits for the next keyframe whose
 first NAL unit it saw. Access units it drops because of loss are counted in `lost`; non-keyframes
-skipped at start-up are not, since nothing was lost.
+skipped at start-up are not, since nothing was lost. An access unit is complete at its RTP marker
+bit, or when the RTP timestamp changes for cameras that never set it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from collections.abc import Callable
+from typing import ClassVar
 
 from vms.media.h26x import (
     H264_AUD,
@@ -27,8 +21,8 @@ from vms.media.h26x import (
     is_random_access,
     parameter_sets_from_units,
 )
+from vms.media.rtp_depay.base import AccessUnit
 
-AAC_FRAME_SAMPLES = 1024
 _START_CODE = b"\x00\x00\x00\x01"
 _BYTES = tuple(bytes((value,)) for value in range(256))  # NAL headers without an allocation
 _H264_STAP_A = 24
@@ -44,28 +38,6 @@ def _kinds(codec: VideoCodec, test: Callable[[VideoCodec, bytes], bool]) -> froz
     if codec is VideoCodec.H264:
         return frozenset(kind for kind in range(32) if test(codec, bytes((kind,))))
     return frozenset(kind for kind in range(64) if test(codec, bytes((kind << 1, 1))))
-
-
-@dataclass(frozen=True, slots=True)
-class AccessUnit:
-    """One access unit: video in Annex B (a start code before every NAL unit), audio one frame."""
-
-    data: bytes
-    timestamp: int  # the RTP timestamp as received (32-bit; unwrapping is the caller's job)
-    keyframe: bool  # video: holds an IDR/IRAP slice; audio: always (every frame decodes alone)
-
-
-class Depacketizer(Protocol):
-    """Turns the payloads of one RTP stream, in sequence order, into access units."""
-
-    def push(self, payload: bytes, timestamp: int, marker: bool, seq: int) -> list[AccessUnit]:
-        """The access units this packet completes (usually none or one)."""
-        ...
-
-    @property
-    def lost(self) -> int:
-        """Access units dropped because of sequence gaps or bad payloads."""
-        ...
 
 
 class _VideoDepacketizer:
@@ -362,204 +334,3 @@ class H265Depacketizer(_VideoDepacketizer):
 
     def _fu_header(self, payload: bytes, kind: int) -> tuple[bytes, ...]:
         return (_BYTES[(payload[0] & 0x81) | (kind << 1)], _BYTES[payload[1]])
-
-
-class AacDepacketizer:
-    """RFC 3640 mpeg4-generic AAC-hbr/AAC-lbr: AU headers of size and index (delta) fields.
-
-    Several AUs in a packet follow each other by their index deltas (1024 samples apart when the
-    delta is 0); one AU larger than a packet comes in fragments that each repeat its whole size,
-    and is joined until that size is reached.
-    """
-
-    __slots__ = (
-        "_delta_length",
-        "_delta_mask",
-        "_discard_ts",
-        "_first_bits",
-        "_frag_have",
-        "_frag_parts",
-        "_frag_size",
-        "_frag_ts",
-        "_index_length",
-        "_lost",
-        "_next_bits",
-        "_next_seq",
-        "_size_mask",
-    )
-
-    def __init__(
-        self, size_length: int = 13, index_length: int = 3, index_delta_length: int = 3
-    ) -> None:
-        if size_length < 1 or index_length < 0 or index_delta_length < 0:
-            raise ValueError(
-                f"unsupported AU header lengths {size_length}/{index_length}/{index_delta_length}"
-            )
-        self._first_bits = size_length + index_length
-        self._next_bits = size_length + index_delta_length
-        self._index_length = index_length
-        self._delta_length = index_delta_length
-        self._size_mask = (1 << size_length) - 1
-        self._delta_mask = (1 << index_delta_length) - 1
-        self._frag_parts: list[bytes] = []
-        self._frag_size = 0  # whole size of the AU being joined; 0 when none is
-        self._frag_have = 0
-        self._frag_ts = 0
-        self._discard_ts = -1  # the rest of a fragmented AU broken by a gap
-        self._next_seq = -1
-        self._lost = 0
-
-    @property
-    def lost(self) -> int:
-        return self._lost
-
-    def push(self, payload: bytes, timestamp: int, marker: bool, seq: int) -> list[AccessUnit]:
-        gap = self._next_seq >= 0 and seq != self._next_seq
-        self._next_seq = (seq + 1) & 0xFFFF
-        if self._frag_size and (gap or timestamp != self._frag_ts):
-            if gap and timestamp == self._frag_ts:
-                self._discard_ts = timestamp
-            self._drop_fragment()
-        if timestamp == self._discard_ts:
-            return []
-        self._discard_ts = -1
-        out: list[AccessUnit] = []
-        if not self._parse(payload, timestamp, marker, out):
-            self._lost += 1  # this packet's AU, or the fragmented one it belonged to
-            self._reset_fragment()
-        return out
-
-    def _parse(self, payload: bytes, timestamp: int, marker: bool, out: list[AccessUnit]) -> bool:
-        """Hand out what `payload` completes; False when it is malformed."""
-        total = len(payload)
-        header_bits = (payload[0] << 8) | payload[1] if total >= 2 else 0
-        data_pos = 2 + ((header_bits + 7) >> 3)
-        extra_bits = header_bits - self._first_bits
-        if extra_bits < 0 or data_pos > total or extra_bits % self._next_bits:
-            return False
-        headers = int.from_bytes(payload[2:data_pos], "big")
-        shift = (data_pos - 2) * 8 - self._first_bits
-        size = (headers >> (shift + self._index_length)) & self._size_mask
-        available = total - data_pos
-        if extra_bits == 0 and (self._frag_size or size > available):
-            return self._fragment(payload[data_pos:], size, timestamp, marker, out)
-        if extra_bits == 0:  # the common case: one whole AU
-            if size != available:
-                return False
-            out.append(AccessUnit(payload[data_pos:], timestamp, True))
-            return True
-        sizes = [size]
-        offsets = [0]
-        index = 0
-        for _ in range(extra_bits // self._next_bits):
-            shift -= self._next_bits
-            field = headers >> shift
-            sizes.append((field >> self._delta_length) & self._size_mask)
-            index += (field & self._delta_mask) + 1
-            offsets.append(index)
-        if sum(sizes) != available:
-            return False
-        pos = data_pos
-        for size, offset in zip(sizes, offsets, strict=True):
-            out.append(
-                AccessUnit(
-                    payload[pos : pos + size],
-                    (timestamp + AAC_FRAME_SAMPLES * offset) & 0xFFFFFFFF,
-                    True,
-                )
-            )
-            pos += size
-        return True
-
-    def _fragment(
-        self, piece: bytes, size: int, timestamp: int, marker: bool, out: list[AccessUnit]
-    ) -> bool:
-        if self._frag_size and size != self._frag_size:
-            self._drop_fragment()  # a new AU began before the old one was complete
-        if not self._frag_size:
-            self._frag_size = size
-            self._frag_ts = timestamp
-        self._frag_parts.append(piece)
-        self._frag_have += len(piece)
-        if self._frag_have > size:
-            return False
-        if self._frag_have == size:
-            out.append(AccessUnit(b"".join(self._frag_parts), timestamp, True))
-            self._reset_fragment()
-        elif marker:
-            return False  # the last fragment came and the AU is still short
-        return True
-
-    def _drop_fragment(self) -> None:
-        self._lost += 1
-        self._reset_fragment()
-
-    def _reset_fragment(self) -> None:
-        self._frag_parts.clear()
-        self._frag_size = 0
-        self._frag_have = 0
-
-
-class PassthroughDepacketizer:
-    """G.711 (PCMU/PCMA): every payload is one access unit of samples."""
-
-    __slots__ = ("_lost",)
-
-    def __init__(self) -> None:
-        self._lost = 0
-
-    @property
-    def lost(self) -> int:
-        return self._lost
-
-    def push(self, payload: bytes, timestamp: int, marker: bool, seq: int) -> list[AccessUnit]:
-        if not payload:
-            self._lost += 1
-            return []
-        return [AccessUnit(payload, timestamp, True)]
-
-
-_AAC_MODES = {"aac-hbr": (13, 3, 3), "aac-lbr": (6, 2, 2)}
-_AAC_UNSUPPORTED = (
-    "constantsize",
-    "ctsdeltalength",
-    "dtsdeltalength",
-    "randomaccessindication",
-    "streamstateindication",
-    "auxiliarydatasizelength",
-)
-
-
-def depacketizer_for(codec: str, fmtp: Mapping[str, str]) -> Depacketizer:
-    """The depacketiser for an FFmpeg codec name and the track's SDP fmtp parameters.
-
-    Raises ValueError for a codec or a payload format variant these classes cannot read, so the
-    RTSP client can refuse the track at SETUP instead of handing out broken access units.
-    """
-    params = {key.strip().lower(): value.strip() for key, value in fmtp.items()}
-    try:
-        if codec == VideoCodec.H264:
-            if params.get("packetization-mode", "0") not in ("0", "1"):
-                raise ValueError("H.264 interleaved packetization-mode is not supported")
-            return H264Depacketizer()
-        if codec == VideoCodec.H265:
-            if int(params.get("sprop-max-don-diff", "0")):
-                raise ValueError("H.265 with DONL (sprop-max-don-diff > 0) is not supported")
-            return H265Depacketizer()
-        if codec == "aac":
-            mode = params.get("mode", "aac-hbr").lower()
-            if mode not in _AAC_MODES:
-                raise ValueError(f"mpeg4-generic mode {mode!r} is not supported")
-            if any(int(params.get(name, "0")) for name in _AAC_UNSUPPORTED):
-                raise ValueError("mpeg4-generic AU header fields beyond size/index")
-            size, index, delta = _AAC_MODES[mode]
-            return AacDepacketizer(
-                int(params.get("sizelength", size)),
-                int(params.get("indexlength", index)),
-                int(params.get("indexdeltalength", delta)),
-            )
-    except ValueError as error:
-        raise ValueError(f"cannot depacketise {codec} with fmtp {dict(fmtp)}: {error}") from None
-    if codec in ("pcm_mulaw", "pcm_alaw"):
-        return PassthroughDepacketizer()
-    raise ValueError(f"no RTP depacketiser for codec {codec!r}")

@@ -1,4 +1,8 @@
-"""User and session rows: typed queries over the `users` and `auth_sessions` tables."""
+"""User and session rows: typed queries over the `users` and `auth_sessions` tables.
+
+Lives in the auth room, which owns users and sessions (ADR 0016: a repository lives in the room
+that owns its data; `vms.db` keeps the tables, the engine and the migrations).
+"""
 
 from __future__ import annotations
 

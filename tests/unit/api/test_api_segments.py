@@ -1,4 +1,5 @@
-"""Recording routes: time-range queries and segment downloads with HTTP Range."""
+"""Segment routes: time-range queries, segment downloads with HTTP Range, and the deprecated
+/recordings aliases of both (same handler, same answer, marked deprecated in OpenAPI)."""
 
 from __future__ import annotations
 
@@ -35,9 +36,9 @@ def http(backend: FakeBackend) -> TestClient:
     return client(backend)
 
 
-def test_list_recordings_parses_both_time_forms(http: TestClient, backend: FakeBackend) -> None:
+def test_list_segments_parses_both_time_forms(http: TestClient, backend: FakeBackend) -> None:
     response = http.get(
-        "/api/v1/cameras/gate/recordings",
+        "/api/v1/cameras/gate/segments",
         params={"start": "2023-11-14T22:13:20Z", "end": "1700000060000", "stream": "main"},
     )
     assert response.status_code == 200
@@ -45,7 +46,7 @@ def test_list_recordings_parses_both_time_forms(http: TestClient, backend: FakeB
     assert (first["segment_id"], first["duration_ms"], first["file_url"]) == (
         7,
         60_000,
-        "/api/v1/recordings/7/file",
+        "/api/v1/segments/7/file",
     )
     query = backend.queries[-1]
     assert (query.start_ms, query.end_ms, query.stream, query.limit) == (
@@ -56,8 +57,8 @@ def test_list_recordings_parses_both_time_forms(http: TestClient, backend: FakeB
     )
 
 
-def test_list_recordings_without_bounds(http: TestClient, backend: FakeBackend) -> None:
-    assert http.get("/api/v1/cameras/gate/recordings", params={"limit": 1}).status_code == 200
+def test_list_segments_without_bounds(http: TestClient, backend: FakeBackend) -> None:
+    assert http.get("/api/v1/cameras/gate/segments", params={"limit": 1}).status_code == 200
     query = backend.queries[-1]
     assert (query.start_ms, query.end_ms, query.stream, query.limit) == (None, None, None, 1)
 
@@ -77,19 +78,19 @@ def test_list_recordings_without_bounds(http: TestClient, backend: FakeBackend) 
 def test_bad_queries_are_422_with_the_field(
     http: TestClient, params: dict[str, str], kind: str, fields: list[str], message: str
 ) -> None:
-    response = http.get("/api/v1/cameras/gate/recordings", params=params)
+    response = http.get("/api/v1/cameras/gate/segments", params=params)
     problem = assert_problem(response, 422, kind)
     assert [e["field"] for e in problem["errors"]] == fields
     assert {e["location"] for e in problem["errors"]} == {"query"}
     assert message in problem["errors"][0]["detail"]
 
 
-def test_recordings_of_an_unknown_camera(http: TestClient) -> None:
-    assert_problem(http.get("/api/v1/cameras/nope/recordings"), 404, "not-found")
+def test_segments_of_an_unknown_camera(http: TestClient) -> None:
+    assert_problem(http.get("/api/v1/cameras/nope/segments"), 404, "not-found")
 
 
 def test_whole_file(http: TestClient) -> None:
-    response = http.get("/api/v1/recordings/7/file")
+    response = http.get("/api/v1/segments/7/file")
     assert response.status_code == 200
     assert response.content == CONTENT
     assert response.headers["content-type"] == "video/mp4"
@@ -111,7 +112,7 @@ def test_whole_file(http: TestClient) -> None:
     ],
 )
 def test_partial_content(http: TestClient, header: str, first: int, last: int) -> None:
-    response = http.get("/api/v1/recordings/7/file", headers={"Range": header})
+    response = http.get("/api/v1/segments/7/file", headers={"Range": header})
     assert response.status_code == 206
     assert response.content == CONTENT[first : last + 1]
     assert response.headers["content-range"] == f"bytes {first}-{last}/{len(CONTENT)}"
@@ -119,23 +120,23 @@ def test_partial_content(http: TestClient, header: str, first: int, last: int) -
 
 
 def test_unsatisfiable_range(http: TestClient) -> None:
-    response = http.get("/api/v1/recordings/7/file", headers={"Range": "bytes=2000000-"})
+    response = http.get("/api/v1/segments/7/file", headers={"Range": "bytes=2000000-"})
     assert_problem(response, 416, "range-not-satisfiable")
     assert response.headers["content-range"] == f"bytes */{len(CONTENT)}"
 
 
 def test_several_ranges_get_the_whole_file(http: TestClient) -> None:
-    response = http.get("/api/v1/recordings/7/file", headers={"Range": "bytes=0-9,20-29"})
+    response = http.get("/api/v1/segments/7/file", headers={"Range": "bytes=0-9,20-29"})
     assert response.status_code == 200
     assert response.content == CONTENT
 
 
 def test_if_range(http: TestClient) -> None:
-    etag = http.get("/api/v1/recordings/7/file").headers["etag"]
-    same = http.get("/api/v1/recordings/7/file", headers={"Range": "bytes=0-9", "If-Range": etag})
+    etag = http.get("/api/v1/segments/7/file").headers["etag"]
+    same = http.get("/api/v1/segments/7/file", headers={"Range": "bytes=0-9", "If-Range": etag})
     assert (same.status_code, same.content) == (206, CONTENT[:10])
     changed = http.get(
-        "/api/v1/recordings/7/file", headers={"Range": "bytes=0-9", "If-Range": '"old"'}
+        "/api/v1/segments/7/file", headers={"Range": "bytes=0-9", "If-Range": '"old"'}
     )
     assert (changed.status_code, len(changed.content)) == (200, len(CONTENT))
 
@@ -150,19 +151,61 @@ def test_download_is_streamed_in_chunks(http: TestClient, monkeypatch: pytest.Mo
             yield chunk
 
     monkeypatch.setattr(files, "_chunks", counting)
-    assert http.get("/api/v1/recordings/7/file").content == CONTENT
+    assert http.get("/api/v1/segments/7/file").content == CONTENT
     assert max(reads) <= files.CHUNK_BYTES
     assert sum(reads) == len(CONTENT) and len(reads) > 1
 
 
 def test_missing_segment_and_missing_file(http: TestClient) -> None:
-    assert_problem(http.get("/api/v1/recordings/99/file"), 404, "not-found")
-    problem = assert_problem(http.get("/api/v1/recordings/8/file"), 404, "not-found")
+    assert_problem(http.get("/api/v1/segments/99/file"), 404, "not-found")
+    problem = assert_problem(http.get("/api/v1/segments/8/file"), 404, "not-found")
     assert "missing" in problem["detail"]
     assert "gone.mp4" not in problem["detail"]  # no server paths in responses
-    assert_problem(http.get("/api/v1/recordings/-1/file"), 422, "validation-failed")
+    assert_problem(http.get("/api/v1/segments/-1/file"), 422, "validation-failed")
 
 
 def test_unreadable_file_is_storage_unavailable(http: TestClient, backend: FakeBackend) -> None:
     backend.add_segment(9, backend.segments[7].path.parent)  # a folder cannot be read as a file
-    assert_problem(http.get("/api/v1/recordings/9/file"), 503, "storage-unavailable")
+    assert_problem(http.get("/api/v1/segments/9/file"), 503, "storage-unavailable")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/api/v1/cameras/gate/recordings", "/api/v1/cameras/gate/segments"),
+        ("/api/v1/recordings/7/file", "/api/v1/segments/7/file"),
+        ("/api/v1/recordings/7/media.mp4", "/api/v1/segments/7/media.mp4"),
+        ("/api/v1/recordings/99/file", "/api/v1/segments/99/file"),
+    ],
+)
+def test_the_old_recordings_paths_answer_as_the_segments_paths(
+    http: TestClient, old: str, new: str
+) -> None:
+    before, after = http.get(old), http.get(new)
+    assert before.status_code == after.status_code
+    if before.headers["content-type"].startswith("video/"):
+        assert before.content == after.content
+    elif before.status_code >= 400:  # a problem: its `instance` is the path asked for
+        assert {**before.json(), "instance": new} == after.json()
+    else:
+        assert before.json() == after.json() != []
+
+
+def test_openapi_marks_the_old_recordings_paths_deprecated(http: TestClient) -> None:
+    paths = http.get("/api/v1/openapi.json").json()["paths"]
+    old_and_new = [
+        ("/cameras/{camera_id}/recordings", "/cameras/{camera_id}/segments"),
+        ("/recordings/{segment_id}/file", "/segments/{segment_id}/file"),
+        ("/recordings/{segment_id}/media.mp4", "/segments/{segment_id}/media.mp4"),
+        (
+            "/cameras/{camera_id}/recordings/{stream}/{start_ms}/media.mp4",
+            "/cameras/{camera_id}/segments/{stream}/{start_ms}/media.mp4",
+        ),
+    ]
+    for old, new in old_and_new:
+        assert paths[f"/api/v1{old}"]["get"]["deprecated"] is True, old
+        assert "deprecated" not in paths[f"/api/v1{new}"]["get"], new
+    schemas = http.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "SegmentView" in schemas and "RecordingView" not in schemas
+    listed = paths["/api/v1/cameras/{camera_id}/segments"]["get"]["responses"]["200"]
+    assert listed["content"]["application/json"]["schema"]["items"]["$ref"].endswith("/SegmentView")

@@ -1,0 +1,182 @@
+"""The object graph of one VMS process: every room's service, built once and wired; none runs.
+
+`build` decides who gets which store and callback; `vms.app` decides in which order they start
+and stop. A process that runs only some parts (a later cluster role) still builds this graph.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from vms import __version__
+from vms.analytics.service import AnalyticsService, WatchedStream
+from vms.analytics.zones_repo import ZonesRepo
+from vms.auth.service import Auth
+from vms.cameras.manager import CameraManager
+from vms.config import Settings
+from vms.core.bus import Bus, SourceHealthChanged
+from vms.core.clock import Clock, SystemClock
+from vms.core.ids import CameraId, StreamName
+from vms.core.scheduler import Scheduler
+from vms.db.cameras_repo import CamerasRepo
+from vms.db.engine import create_engine, migrate
+from vms.events.service import EventService
+from vms.events.store import EventStore
+from vms.ingest.supervisor import CameraSupervisor
+from vms.live.service import LiveService
+from vms.media.rtsp.auth import RtspAuth
+from vms.playback.facade import PlaybackFacade
+from vms.playback.facts import OutageRecorder, RunHeartbeat
+from vms.playback.setup import build_playback
+from vms.recording.recorder import PacketFeed, Recorder
+from vms.recording.settings import RecorderServices, RecorderSettings
+from vms.storage.index import SegmentIndex
+from vms.storage.locks import EvidenceLocks
+from vms.storage.pools import StoragePools
+from vms.storage.retention_job import RetentionJob
+from vms.storage.setup import Storage, default_policy
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything one VMS process runs, built once by `build`."""
+
+    settings: Settings
+    clock: Clock
+    bus: Bus
+    engine: Engine
+    pools: StoragePools
+    index: SegmentIndex
+    locks: EvidenceLocks
+    supervisor: CameraSupervisor
+    cameras: CameraManager
+    retention: RetentionJob
+    scheduler: Scheduler
+    playback: PlaybackFacade
+    outages: OutageRecorder
+    heartbeat: RunHeartbeat
+    live: LiveService
+    auth: Auth
+    zones: ZonesRepo
+    events: EventService
+    analytics: AnalyticsService
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Services:
+    """Create every service (nothing runs yet); the database is migrated here."""
+    clock = clock or SystemClock()
+    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    bus = Bus()
+    engine = create_engine(settings.database.url)
+    migrate(engine)
+    storage = Storage.build(settings.storage, engine, clock)
+    supervisor = CameraSupervisor(clock=clock, bus=bus)
+    heartbeat = RunHeartbeat(engine, clock, __version__)
+
+    def storage_error(message: str) -> None:
+        # A recorder that cannot write wakes retention at once. Retention reads the camera
+        # manager's policies, and the manager needs this recorder factory: it is made below.
+        retention.on_storage_error(message)
+
+    make_recorder = _recorders(settings, storage, clock, bus, storage_error)
+    cameras = CameraManager(
+        CamerasRepo(engine, clock),
+        supervisor,
+        make_recorder,
+        default_retention=default_policy(settings.retention),
+    )
+    retention = storage.retention_job(
+        settings.retention,
+        settings.storage,
+        clock=clock,
+        bus=bus,
+        policies=cameras.retention_policies,
+    )
+    outages = OutageRecorder(engine, clock)
+    bus.subscribe(SourceHealthChanged, outages.on_health)
+    auth = Auth.build(engine, clock, settings.auth)
+    events = EventService(EventStore(engine, clock), clock, settings.events)
+    events.attach(bus)
+    zones = ZonesRepo(engine, clock)
+    watched = functools.partial(_motion_cameras, cameras)
+    return Services(
+        settings=settings,
+        clock=clock,
+        bus=bus,
+        engine=engine,
+        pools=storage.pools,
+        index=storage.index,
+        locks=storage.locks,
+        supervisor=supervisor,
+        cameras=cameras,
+        retention=retention,
+        scheduler=Scheduler(),
+        playback=build_playback(
+            settings.playback,
+            settings.storage.data_dir,
+            engine,
+            clock,
+            storage=storage,
+            run=heartbeat,
+        ),
+        outages=outages,
+        heartbeat=heartbeat,
+        live=_live(settings, supervisor, clock, auth),
+        auth=auth,
+        zones=zones,
+        events=events,
+        analytics=AnalyticsService(
+            bus=bus, hubs=supervisor, watched=watched, zones=zones.list, settings=settings.analytics
+        ),
+    )
+
+
+def _recorders(
+    settings: Settings,
+    storage: Storage,
+    clock: Clock,
+    bus: Bus,
+    on_storage_error: Callable[[str], None],
+) -> Callable[[CameraId, StreamName, PacketFeed], Recorder]:
+    """The camera manager's recorder factory; a storage error wakes retention at once."""
+    recorder_services = RecorderServices(
+        storage.pools,
+        storage.index,
+        clock,
+        bus,
+        storage.open_segments,
+        on_storage_error=on_storage_error,
+    )
+    recorder_settings = RecorderSettings.from_config(settings.recording)
+
+    def make_recorder(camera_id: CameraId, stream: StreamName, feed: PacketFeed) -> Recorder:
+        return Recorder(camera_id, stream, feed, recorder_services, recorder_settings)
+
+    return make_recorder
+
+
+def _live(
+    settings: Settings, supervisor: CameraSupervisor, clock: Clock, auth: Auth
+) -> LiveService:
+    """Live views over the cameras' hubs; its RTSP server signs users in like the API does."""
+    return LiveService(
+        settings.live,
+        supervisor,
+        clock,
+        host=settings.server.host,
+        rtsp_port=settings.server.rtsp_port,
+        rtsp_auth=RtspAuth.for_users(auth.sessions.rtsp_verify),
+    )
+
+
+def _motion_cameras(cameras: CameraManager) -> list[WatchedStream]:
+    """The cameras with motion detection on, each on its sub stream when it has one."""
+    return [
+        WatchedStream(config.camera_id, StreamName.SUB if config.sub_url else StreamName.MAIN)
+        for config in cameras.cameras()
+        if config.enabled and config.motion
+    ]
