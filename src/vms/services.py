@@ -102,7 +102,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     events = EventService(EventStore(engine, clock), clock, settings.events)
     events.attach(bus)
     zones = ZonesRepo(engine, clock)
-    watched = functools.partial(_motion_cameras, cameras)
+    playback = build_playback(
+        settings.playback, settings.storage.data_dir, engine, clock, storage=storage, run=heartbeat
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -115,23 +117,14 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
         cameras=cameras,
         retention=retention,
         scheduler=Scheduler(),
-        playback=build_playback(
-            settings.playback,
-            settings.storage.data_dir,
-            engine,
-            clock,
-            storage=storage,
-            run=heartbeat,
-        ),
+        playback=playback,
         outages=outages,
         heartbeat=heartbeat,
         live=_live(settings, supervisor, clock, auth),
         auth=auth,
         zones=zones,
         events=events,
-        analytics=AnalyticsService(
-            bus=bus, hubs=supervisor, watched=watched, zones=zones.list, settings=settings.analytics
-        ),
+        analytics=_analytics(settings, bus, supervisor, cameras, zones),
     )
 
 
@@ -170,6 +163,20 @@ def _live(
         host=settings.server.host,
         rtsp_port=settings.server.rtsp_port,
         rtsp_auth=RtspAuth.for_users(auth.sessions.rtsp_verify),
+    )
+
+
+def _analytics(
+    settings: Settings,
+    bus: Bus,
+    supervisor: CameraSupervisor,
+    cameras: CameraManager,
+    zones: ZonesRepo,
+) -> AnalyticsService:
+    """Motion detection on the cameras that ask for it, with their zones."""
+    watched = functools.partial(_motion_cameras, cameras)
+    return AnalyticsService(
+        bus=bus, hubs=supervisor, watched=watched, zones=zones.list, settings=settings.analytics
     )
 
 

@@ -108,11 +108,10 @@ class Scheduler:
         self._rng = rng or random.Random()
         self._monotonic = monotonic
         self._tasks: dict[PeriodicJob, asyncio.Task[None]] = {}
-        self.jobs: list[PeriodicJob] = []
+        self.jobs: list[PeriodicJob] = []  # every job started here, in start order
 
     def part(self, job: PeriodicJob, role: Role) -> Part:
         """The lifecycle part that runs `job` on this scheduler from its start to its stop."""
-        self.jobs.append(job)
 
         async def start() -> None:
             await self.start_job(job)
@@ -127,6 +126,8 @@ class Scheduler:
         return [job.stats() for job in self.jobs]
 
     async def start_job(self, job: PeriodicJob) -> None:
+        if job not in self.jobs:  # kept after its stop, so its counters stay readable
+            self.jobs.append(job)
         job._loop = asyncio.get_running_loop()
         job._event = asyncio.Event()
         job._stopping = False

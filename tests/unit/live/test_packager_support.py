@@ -13,8 +13,8 @@ from fastapi import APIRouter, FastAPI
 
 from tests.support.auth import shared_auth
 from tests.support.media import WALL_START_MS, encode_video, video_packets
-from vms.api.problems import register_problem_handlers
 from vms.api.doors import Doors
+from vms.api.problems import register_problem_handlers
 from vms.api.routes import live_hls, snapshot
 from vms.config.live import LiveSettings, LlHlsSettings
 from vms.core.clock import Clock
