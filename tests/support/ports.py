@@ -6,8 +6,9 @@ ephemeral port, and in that window the kernel may hand the same port to an outgo
 (a client connecting to a camera) or to another worker. So ports come from below the ephemeral
 range, which the kernel never gives out on its own, split into one slice per xdist worker
 (`PYTEST_XDIST_WORKER`), and a process never hands out the same port twice. Each port is checked
-free by binding it; runs that are not xdist workers (a plain `pytest`) use the first slice, from
-a random place in it, so that two such runs side by side rarely meet.
+free by binding it, from a random place in the slice, so that two parallel runs side by side
+rarely meet. A plain `pytest` (no workers) asks the OS for port 0 as before: it never lands in a
+worker's slice.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _ephemeral_low() -> int:
 
 def worker_slice() -> range:
     """This process's ports: its xdist worker's equal share of LOWEST..ephemeral low."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # xdist names its workers gw0, gw1...
     index = int(worker.removeprefix("gw")) if worker.removeprefix("gw").isdigit() else 0
     count = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
     high = max(_ephemeral_low(), LOWEST + 1000)
@@ -55,6 +56,10 @@ def _bindable(port: int) -> bool:
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now and no other worker will pick."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
     ports = worker_slice()
     with _lock:
         offset = random.randrange(len(ports))

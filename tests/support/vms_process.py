@@ -88,7 +88,9 @@ class VmsProcess:
         assert self.process is not None
         return self.process.pid
 
-    def start(self, timeout_s: float = 60.0) -> None:
+    def start(self, timeout_s: float = 180.0) -> None:
+        """Start `vms serve` and wait until /healthz answers. A crash fails at once; the long
+        deadline is for a loaded machine, where imports and migrations alone take a minute."""
         env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
         env.pop("VMS_ADMIN_PASSWORD", None)
         if self._preset_password:

@@ -103,9 +103,8 @@ class CameraUrl:
         if port == 0:
             raise CameraUrlError("invalid port: use a number from 1 to 65535")
         host = parts.hostname or ""
-        if (
-            not host and scheme != "srt" and schemes is not None
-        ):  # an SRT listener (srt://:port?mode=listener) has none
+        hostless_ok = scheme == "srt" or schemes is None  # srt://:port?mode=listener has none
+        if not host and not hostless_ok:
             raise CameraUrlError("the URL has no host")
         return cls(
             scheme=scheme,

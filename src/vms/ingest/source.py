@@ -44,6 +44,7 @@ from vms.ingest.source_log import log_break, log_change, log_new_parameters
 from vms.ingest.transports import Transport, connector_for
 from vms.media.packet import CodecParams, MediaKind, Packet, StreamInfo
 
+__all__ = ["BATCH_READ_S", "Source", "Transport"]  # Transport: part of Source's signature
 log = logging.getLogger(__name__)
 
 _ENDED_BY_CAMERA = "the camera closed the stream"

@@ -40,3 +40,11 @@ def test_free_port_is_in_the_workers_slice_never_repeats_and_skips_a_taken_port(
         assert ports.free_port() == next(
             p for p in slice_[busy - slice_[0] + 1 :] if p not in given
         )
+
+
+def test_a_run_without_workers_gets_a_port_from_the_os(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    port = ports.free_port()
+    assert port >= ports._ephemeral_low()
+    with socket.create_server(("127.0.0.1", port)):
+        pass

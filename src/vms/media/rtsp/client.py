@@ -7,9 +7,10 @@ access unit at its RTP marker bit costs about half that (see ADR 0010). It runs 
 thread: one `Source` thread per camera stream, like the demuxer it replaces.
 
 Scope: DESCRIBE / SETUP (every track, interleaved channels 2i and 2i+1) / PLAY / TEARDOWN,
-Basic and Digest (MD5) authentication from the `CameraUrl`'s user name and password, keep-alive requests within the
-session timeout, and RTSP responses that arrive between media frames. RTP over UDP and rtsps
-stay with FFmpeg (see `vms.ingest.source`).
+Basic and Digest (MD5) authentication with the `CameraUrl`'s user name and password (fields of
+the value, never split from a string), keep-alive requests within the session timeout, and RTSP
+responses that arrive between media frames. RTP over UDP and rtsps stay with FFmpeg (see
+`vms.ingest.transports`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+
 from vms.core.camera_url import CameraUrl
 from vms.media.rtsp.auth import digest_response, parse_digest_params
 
