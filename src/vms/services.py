@@ -22,7 +22,7 @@ from vms.core.bus import Bus, SourceHealthChanged
 from vms.core.clock import Clock, SystemClock
 from vms.core.ids import CameraId, StreamName
 from vms.core.scheduler import Scheduler
-from vms.db.cameras_repo import CamerasRepo
+from vms.cameras.cameras_repo import CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.events.service import EventService
 from vms.events.store import EventStore

@@ -8,7 +8,7 @@ from pydantic import SecretStr
 
 from vms.config.cameras import CameraConfig
 from vms.core.ids import StreamName
-from vms.db.cameras_repo import CameraRow
+from vms.cameras.cameras_repo import CameraRow
 from vms.ingest.supervisor import CameraSpec
 from vms.storage.retention import RetentionPolicy
 

@@ -22,7 +22,7 @@ from vms.cameras.definitions import (
 from vms.config.cameras import CameraConfig
 from vms.core.errors import ConflictError, NotFoundError
 from vms.core.ids import CameraId, StreamName
-from vms.db.cameras_repo import CamerasRepo
+from vms.cameras.cameras_repo import CamerasRepo
 from vms.ingest.health import SourceHealth
 from vms.ingest.supervisor import CameraSupervisor
 from vms.recording.recorder import PacketFeed, Recorder, RecorderStats

@@ -21,7 +21,7 @@ from vms.analytics.zones_repo import ZonesRepo
 from vms.core.clock import FakeClock
 from vms.core.errors import InvalidInputError, NotFoundError
 from vms.core.ids import CameraId
-from vms.db.cameras_repo import CameraRow, CamerasRepo
+from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.db.engine import alembic_config, migrate
 
 db_engine = postgres.db_engine

@@ -19,7 +19,7 @@ from vms.config.events import EventsSettings
 from vms.core.bus import EventPhase, EventReported
 from vms.core.clock import FakeClock
 from vms.core.ids import CameraId
-from vms.db.cameras_repo import CameraRow, CamerasRepo
+from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.events.service import EventService
 from vms.events.store import EventStore

@@ -22,7 +22,7 @@ from vms.cameras.system import Readiness, SystemFacade
 from vms.core.clock import FakeClock
 from vms.core.errors import ConflictError
 from vms.core.ids import CameraId, StreamName
-from vms.db.cameras_repo import CameraRow, CamerasRepo
+from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.storage.pools import StoragePool, StoragePools
 from vms.telemetry.history import MetricsHistory

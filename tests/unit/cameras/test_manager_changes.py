@@ -23,7 +23,7 @@ from vms.core.bus import Bus
 from vms.core.clock import SystemClock
 from vms.core.ids import CameraId, StreamName
 from vms.core.service import Backoff
-from vms.db.cameras_repo import CamerasRepo
+from vms.cameras.cameras_repo import CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.ingest.hub import Subscription
 from vms.ingest.source import Source

@@ -13,7 +13,7 @@ from tests.support import postgres
 from vms.core.clock import FakeClock
 from vms.core.errors import ConflictError, InvalidInputError, NotFoundError
 from vms.core.ids import CameraId, StreamName
-from vms.db.cameras_repo import CameraRow, CamerasRepo
+from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.db.engine import alembic_config, migrate
 from vms.db.tables import Base
 
