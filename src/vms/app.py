@@ -117,6 +117,7 @@ def _api(services: Services) -> tuple[FastAPI, MetricsHistory]:
         retention=tally,
         live=services.live.metrics,
         analytics=services.analytics,
+        jobs=services.scheduler,
     )
     registry = build_registry(providers)
     history = MetricsHistory(providers, services.clock)  # the web client's charts

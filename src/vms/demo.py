@@ -15,10 +15,10 @@ import yaml
 
 from vms.analytics.zones import Zone
 from vms.analytics.zones_repo import ZonesRepo
+from vms.cameras.cameras_repo import CamerasRepo
 from vms.cameras.definitions import row_from_config
 from vms.config import Settings, load_settings
 from vms.core.clock import SystemClock
-from vms.cameras.cameras_repo import CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.server import serve
 

@@ -16,13 +16,13 @@ from vms import __version__
 from vms.analytics.service import AnalyticsService, WatchedStream
 from vms.analytics.zones_repo import ZonesRepo
 from vms.auth.service import Auth
+from vms.cameras.cameras_repo import CamerasRepo
 from vms.cameras.manager import CameraManager
 from vms.config import Settings
 from vms.core.bus import Bus, SourceHealthChanged
 from vms.core.clock import Clock, SystemClock
 from vms.core.ids import CameraId, StreamName
 from vms.core.scheduler import Scheduler
-from vms.cameras.cameras_repo import CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.events.service import EventService
 from vms.events.store import EventStore

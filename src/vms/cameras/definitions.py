@@ -6,9 +6,9 @@ from typing import Literal, cast
 
 from pydantic import SecretStr
 
+from vms.cameras.cameras_repo import CameraRow
 from vms.config.cameras import CameraConfig
 from vms.core.ids import StreamName
-from vms.cameras.cameras_repo import CameraRow
 from vms.ingest.supervisor import CameraSpec
 from vms.storage.retention import RetentionPolicy
 

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from vms.cameras.cameras_repo import CamerasRepo
 from vms.cameras.definitions import (
     config_from_row,
     recorded_stream,
@@ -22,7 +23,6 @@ from vms.cameras.definitions import (
 from vms.config.cameras import CameraConfig
 from vms.core.errors import ConflictError, NotFoundError
 from vms.core.ids import CameraId, StreamName
-from vms.cameras.cameras_repo import CamerasRepo
 from vms.ingest.health import SourceHealth
 from vms.ingest.supervisor import CameraSupervisor
 from vms.recording.recorder import PacketFeed, Recorder, RecorderStats

@@ -18,10 +18,10 @@ from vms.analytics.zones import (
     zone_issues,
 )
 from vms.analytics.zones_repo import ZonesRepo
+from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.core.clock import FakeClock
 from vms.core.errors import InvalidInputError, NotFoundError
 from vms.core.ids import CameraId
-from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.db.engine import alembic_config, migrate
 
 db_engine = postgres.db_engine

@@ -15,11 +15,11 @@ from tests.support.auth import basic_header
 from tests.unit.api.fake_backend import FakeBackend, make_app
 from tests.unit.api.test_api_cameras import assert_problem
 from vms.api.routes import events as events_routes
+from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.config.events import EventsSettings
 from vms.core.bus import EventPhase, EventReported
 from vms.core.clock import FakeClock
 from vms.core.ids import CameraId
-from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.events.service import EventService
 from vms.events.store import EventStore

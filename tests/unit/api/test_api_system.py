@@ -18,11 +18,11 @@ from tests.unit.api.test_api_cameras import assert_problem
 from vms.analytics.zones_repo import ZonesRepo
 from vms.api import Doors, create_api
 from vms.auth.models import Role
+from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.cameras.system import Readiness, SystemFacade
 from vms.core.clock import FakeClock
 from vms.core.errors import ConflictError
 from vms.core.ids import CameraId, StreamName
-from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.storage.pools import StoragePool, StoragePools
 from vms.telemetry.history import MetricsHistory

@@ -17,13 +17,13 @@ from typing import cast
 import pytest
 
 from tests.support.gst import free_port
+from vms.cameras.cameras_repo import CamerasRepo
 from vms.cameras.manager import CameraManager
 from vms.config.cameras import CameraConfig
 from vms.core.bus import Bus
 from vms.core.clock import SystemClock
 from vms.core.ids import CameraId, StreamName
 from vms.core.service import Backoff
-from vms.cameras.cameras_repo import CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.ingest.hub import Subscription
 from vms.ingest.source import Source

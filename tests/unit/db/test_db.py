@@ -10,10 +10,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from tests.support import postgres
+from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.core.clock import FakeClock
 from vms.core.errors import ConflictError, InvalidInputError, NotFoundError
 from vms.core.ids import CameraId, StreamName
-from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.db.engine import alembic_config, migrate
 from vms.db.tables import Base
 

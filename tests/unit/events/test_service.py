@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.config.events import EventsSettings
 from vms.core.bus import Bus, EventPhase, EventReported
 from vms.core.clock import FakeClock
 from vms.core.ids import CameraId
-from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.events.feed import EventFeed
 from vms.events.models import EventQuery, EventRecord

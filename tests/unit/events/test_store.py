@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.core.bus import EventPhase, EventReported
 from vms.core.clock import FakeClock
 from vms.core.errors import InvalidInputError
 from vms.core.ids import CameraId
-from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.db.engine import create_engine, migrate
 from vms.db.tables import EventSnapshotTable, EventZoneTable
 from vms.events.models import EventQuery, EventRecord
