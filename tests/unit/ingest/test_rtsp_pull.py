@@ -104,6 +104,9 @@ def _pull(url: str) -> tuple[tuple[str, ...], tuple[Fraction, ...], list[list[Ra
     )
 
 
+ONE_TIMELINE_S = 0.3
+
+
 @pytest.mark.slow  # the simulator takes a few seconds to start
 def test_pull_of_the_simulator_gives_one_timeline_and_wall_clock() -> None:
     with simulator_process("--size", "320x240", "--bitrate", "300k", "--fps", str(FPS)) as sim:
@@ -128,11 +131,13 @@ def test_pull_of_the_simulator_gives_one_timeline_and_wall_clock() -> None:
         assert packet.pts is not None
         return packet.arrival_mono - float(packet.pts * time_bases[packet.track])
 
-    assert abs(min(map(lag_s, video)) - min(map(lag_s, audio))) < 0.1
+    # A tolerance of a few frames: a loaded machine delays the sender's packets unevenly, while
+    # two timelines gone apart (a wrong time base or offset) differ by seconds.
+    assert abs(min(map(lag_s, video)) - min(map(lag_s, audio))) < ONE_TIMELINE_S
     for batch in batches:
         times = {p.track: float(p.pts * time_bases[p.track]) for p in batch if p.pts is not None}
         if len(times) == 2:
-            assert abs(times[0] - times[1]) < 0.1
+            assert abs(times[0] - times[1]) < ONE_TIMELINE_S
 
     # Wall clock from the sender reports: once a track has one, every later packet has it.
     for track in (video, audio):

@@ -244,9 +244,9 @@ async def test_sessions_that_never_connect_are_timed_out_and_freed(hubs: Hubs) -
         for _ in range(5):
             response = await client.post("/api/v1/cameras/gate/whep", content=offer, headers=SDP)
             assert response.status_code == 201
-        assert live.whep.session_count == 5
-        await asyncio.sleep(0.5)
-        for _ in range(100):  # closing takes a few loop turns after the timeout
+        # On a loaded machine the first sessions may time out before the fifth is made, so the
+        # test waits for the condition (all freed) rather than counting live sessions first.
+        for _ in range(600):  # up to 30 s: closing takes a few loop turns after the timeout
             if not live.whep.session_count:
                 break
             await asyncio.sleep(0.05)
