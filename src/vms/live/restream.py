@@ -32,7 +32,8 @@ from vms.live.metrics import LiveMetrics, LiveProtocol
 from vms.live.restream_tracks import MountTracks, RtpTimeline, UnsupportedStreamError, mount_tracks
 from vms.live.streams import LiveStreams
 from vms.media.packet import Packet, PacketsDropped, StreamEnded, StreamInfo
-from vms.media.rtsp import MountRefusedError, RtspAuth, RtspMount, RtspServer, RtspServerOptions
+from vms.media.rtsp import RtspAuth
+from vms.media.rtsp.server import MountRefusedError, RtspMount, RtspServer, RtspServerOptions
 from vms.media.sink import deliver
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """RTP packetisers (H.264 RFC 6184, H.265 RFC 7798, AAC RFC 3640, PCMU RFC 3551), RTCP SRs.
 
-Hand-written because they serve the hand-written RTSP server (see `vms.media.rtsp`): FFmpeg's
+Hand-written because they serve the hand-written RTSP server (see `vms.media.rtsp.server`): FFmpeg's
 RTP muxer packetises inside its own muxer and cannot hand back payloads that one packetisation
 shares across many clients and cameras. A packetiser turns one access unit into RTP payloads;
 `RtpSequencer` adds the 12-byte headers; the marker bit is set on the last packet of an access unit.

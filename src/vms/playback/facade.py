@@ -100,4 +100,3 @@ class PlaybackFacade:
         if file is None:
             raise InvalidInputError("give export_id, or file_sha256 and file_size_bytes")
         return verify_envelope(envelope, file, [self._key.public_raw])
-

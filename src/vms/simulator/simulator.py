@@ -9,7 +9,8 @@ import logging
 
 from vms.core.clock import Clock, SystemClock
 from vms.core.threads import call_in_loop
-from vms.media.rtsp import AuthScheme, RtspAuth, RtspMount, RtspServer
+from vms.media.rtsp import AuthScheme, RtspAuth
+from vms.media.rtsp.server import RtspMount, RtspServer
 from vms.simulator.filesource import LoopedMedia, load_file, play_looped
 from vms.simulator.live import VARIANTS, PatternSource
 from vms.simulator.options import SimulatorOptions

@@ -25,7 +25,8 @@ from vms.live.restream import RtspRestream
 from vms.live.streams import LiveStreams
 from vms.media.h26x import to_annexb
 from vms.media.packet import CodecParams, MediaKind, Packet, StreamInfo
-from vms.media.rtsp import AuthScheme, RtspAuth, RtspServerOptions
+from vms.media.rtsp import AuthScheme, RtspAuth
+from vms.media.rtsp.server import RtspServerOptions
 
 SPS = bytes.fromhex("6742c01eda0280bfe584")
 SPS2 = bytes.fromhex("6742c01fda0280bfe584")

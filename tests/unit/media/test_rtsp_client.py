@@ -26,7 +26,7 @@ from vms.core.camera_url import CameraUrl
 from vms.media.h26x import to_annexb
 from vms.media.rtp_depay import depacketizer_for
 from vms.media.rtp_depay.base import AccessUnit
-from vms.media.rtsp import AuthScheme, RtspAuth, RtspServer
+from vms.media.rtsp import AuthScheme, RtspAuth
 from vms.media.rtsp.auth import digest_response
 from vms.media.rtsp.client import (
     RtspClient,
@@ -34,6 +34,7 @@ from vms.media.rtsp.client import (
     RtspProtocolError,
     RtspStatusError,
 )
+from vms.media.rtsp.server import RtspServer
 from vms.media.sdp import TrackDescription
 from vms.media.sdp_parse import SdpMedia, parse_sdp
 

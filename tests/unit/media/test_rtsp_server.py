@@ -11,7 +11,8 @@ import pytest
 
 from tests.support.simulator import RawRtspClient
 from vms.media.h26x import to_annexb
-from vms.media.rtsp import RtspAuth, RtspMount, RtspServer, RtspServerOptions
+from vms.media.rtsp import RtspAuth
+from vms.media.rtsp.server import RtspMount, RtspServer, RtspServerOptions
 from vms.media.sdp import TrackDescription
 
 SPS = bytes.fromhex("6742c01eda0280bfe584")

@@ -11,7 +11,7 @@ import asyncio
 import socket
 import threading
 
-from vms.media.rtsp.sinks import SocketWriter
+from vms.media.rtsp.server.sinks import SocketWriter
 
 CHUNKS = 400
 CHUNK_BYTES = 5_000

@@ -1,6 +1,6 @@
 """RTSP Basic and Digest (MD5, RFC 2617/7616) authentication for the hand-written server.
 
-Hand-written with the server it guards (see `vms.media.rtsp`). Nonces are stateless: the issue
+Hand-written with the server it guards (`vms.media.rtsp.server`). Nonces are stateless: the issue
 time plus an HMAC of it under a per-server secret, so any connection can verify any nonce and an
 expired one is answered with `stale=true` instead of a password prompt.
 """

@@ -1,6 +1,6 @@
 """RTSP/1.0 (RFC 2326) message parsing and formatting for the hand-written server.
 
-Hand-written with the server it serves (see `vms.media.rtsp`): an incremental parser over the
+Hand-written with the server it serves (see `vms.media.rtsp.server`): an incremental parser over the
 bytes of one TCP connection that yields requests and client-sent interleaved (`$`) frames, with
 hard limits so that garbage or a hostile peer costs a 400 and a closed connection, never a crash.
 """

@@ -1,6 +1,6 @@
 """One RTSP client connection: parses requests and answers OPTIONS … TEARDOWN.
 
-Hand-written with the server (see `vms.media.rtsp.server` for why). Requests are answered one at a
+Hand-written with the server (`vms.media.rtsp.server` says why). Requests are answered one at a
 time in arrival order, so media can never overtake a PLAY response on the same connection. Handling
 is synchronous on the event loop, except a password check against VMS's users (a deliberately slow
 hash), which runs on a worker thread while this connection's later requests wait their turn.
@@ -30,9 +30,9 @@ from vms.media.rtsp.message import (
     TransportSpec,
     parse_transport,
 )
-from vms.media.rtsp.mount import MountRefusedError, PlayStart, RtspMount
-from vms.media.rtsp.session import RtspSession, SessionTable
-from vms.media.rtsp.sinks import SocketWriter, TcpSink, UdpPortPair, UdpSink
+from vms.media.rtsp.server.mount import MountRefusedError, PlayStart, RtspMount
+from vms.media.rtsp.server.session import RtspSession, SessionTable
+from vms.media.rtsp.server.sinks import SocketWriter, TcpSink, UdpPortPair, UdpSink
 from vms.media.sdp import control_url
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from vms.media.rtp import (
     packetize_audio,
     sender_report,
 )
-from vms.media.rtsp.sinks import RtpSink
+from vms.media.rtsp.server.sinks import RtpSink
 from vms.media.sdp import TrackDescription, build_sdp
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ import logging
 import secrets
 import socket
 
-from vms.media.rtsp.mount import RtspMount
-from vms.media.rtsp.sinks import TcpSink, UdpPortPair, UdpSink
+from vms.media.rtsp.server.mount import RtspMount
+from vms.media.rtsp.server.sinks import TcpSink, UdpPortPair, UdpSink
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from vms.core.clock import Clock, SystemClock
 from vms.media.rtsp.auth import RtspAuth
-from vms.media.rtsp.connection import MountResolver, RtspConnection, ServerContext
-from vms.media.rtsp.mount import RtspMount
-from vms.media.rtsp.session import SessionTable
-from vms.media.rtsp.sinks import DEFAULT_MAX_BUFFER_BYTES
+from vms.media.rtsp.server.connection import MountResolver, RtspConnection, ServerContext
+from vms.media.rtsp.server.mount import RtspMount
+from vms.media.rtsp.server.session import SessionTable
+from vms.media.rtsp.server.sinks import DEFAULT_MAX_BUFFER_BYTES
 from vms.media.sdp import TrackDescription
 
 log = logging.getLogger(__name__)
