@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import os
 import socket
@@ -82,6 +83,9 @@ class Server(uvicorn.Server):
 def serve(settings: Settings) -> int:
     """Run VMS until SIGINT/SIGTERM; returns the process exit code."""
     pin_mmap_threshold()  # before any camera thread allocates (see vms.core.malloc)
+    # A crash inside native code (FFmpeg, aiortc's codecs) would otherwise end the process with
+    # no word in the log; this prints every thread's Python stack to stderr first.
+    faulthandler.enable()
     configure_logging(settings.logging.level, settings.logging.format)
     try:
         with exclusive_lock(settings.storage.data_dir / "vms.lock"):
