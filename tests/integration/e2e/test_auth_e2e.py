@@ -199,7 +199,7 @@ def test_too_short_admin_password_is_refused_at_start(tmp_path: Path) -> None:
         [sys.executable, "-m", "vms.cli", "serve", "--config", str(config)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a loaded machine takes a minute for the imports alone
         env=env,
         check=False,
     )

@@ -203,7 +203,7 @@ def test_vms_demo_makes_motion_events_by_itself(tmp_path: Path) -> None:
                     return False
                 return any(e["zones"] == ["Scene"] and e["camera_id"] == "cam1" for e in events)
 
-            assert wait_for(has_event, 60, poll_s=1), (tmp_path / "demo.log").read_text()[-3000:]
+            assert wait_for(has_event, 180, poll_s=1), (tmp_path / "demo.log").read_text()[-3000:]
             camera = client.get("/api/v1/cameras/cam1").json()
             assert camera["motion"] is True
     finally:

@@ -104,7 +104,7 @@ def _pull(url: str) -> tuple[tuple[str, ...], tuple[Fraction, ...], list[list[Ra
     )
 
 
-ONE_TIMELINE_S = 0.3
+ONE_TIMELINE_S = 0.5
 
 
 @pytest.mark.slow  # the simulator takes a few seconds to start
