@@ -71,7 +71,7 @@ contracts: $(STAMP)
 # workers than cores pays), a test file per worker so that module fixtures start once;
 # `make test TEST_WORKERS=0` runs them in this one process.
 # The 25 slowest tests are printed at the end (docs/guide/testing.md).
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 3
 
 test: setup lint typecheck contracts web-check
 	$(BIN)/pytest -q -ra -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
