@@ -150,7 +150,7 @@ class RtspPull:
         time_base = Fraction(1, track.clock_rate)
         if media.kind is MediaKind.VIDEO:
             assert unit is not None
-            sets = self._in_band_sets(track) or media.parameter_sets
+            sets = unit.parameter_sets or self._in_band_sets(track) or media.parameter_sets
             prefix = to_annexb(list(sets.all_units())) if sets is not None else b""
             params = codec_params_from_annexb(media.codec, prefix + unit.data, time_base)
             track.reordered(params.reorder_depth)
@@ -207,7 +207,7 @@ class RtspPull:
     def _parameters_changed(self, track: RtpTrack, keyframe: AccessUnit) -> bool:
         """Whether the keyframe's in-band parameter sets differ from those `tracks` came from;
         if they do, `tracks` is rebuilt from this keyframe (the picture size may differ)."""
-        sets = self._in_band_sets(track)
+        sets = keyframe.parameter_sets or self._in_band_sets(track)
         if sets is None or sets is self._video_sets:
             return False
         old, self._video_sets = self._video_sets, sets

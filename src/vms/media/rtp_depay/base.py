@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from vms.media.h26x import ParameterSets
+
 
 @dataclass(frozen=True, slots=True)
 class AccessUnit:
@@ -17,6 +19,10 @@ class AccessUnit:
     data: bytes
     timestamp: int  # the RTP timestamp as received (32-bit; unwrapping is the caller's job)
     keyframe: bool  # video: holds an IDR/IRAP slice; audio: always (every frame decodes alone)
+    # A video keyframe: the in-band parameter sets in force when it ended. One receive may hold
+    # several keyframes around a change of picture size, so the depacketizer's latest sets are
+    # not the ones a given keyframe was encoded with.
+    parameter_sets: ParameterSets | None = None
 
 
 class Depacketizer(Protocol):

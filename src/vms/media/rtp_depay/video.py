@@ -149,7 +149,8 @@ class _VideoDepacketizer:
                 parts.clear()
                 return
             self._await_key = self._after_loss = False
-        out.append(AccessUnit(b"".join(parts), self._timestamp, self._keyframe))
+        sets = self.parameter_sets if self._keyframe else None
+        out.append(AccessUnit(b"".join(parts), self._timestamp, self._keyframe, sets))
         parts.clear()
 
     def _begin_nal(self, kind: int, first_body_byte: int) -> bool:
