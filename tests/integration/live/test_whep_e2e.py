@@ -246,7 +246,8 @@ async def test_a_hundred_offers_that_never_connect_are_freed(vms: VmsProcess) ->
         )
         assert [r.status_code for r in responses] == [201] * 100
         assert len({r.headers["location"] for r in responses}) == 100
-        assert live_metric(vms, "vms_live_viewers", "front") == 100
+        # Not "100 viewers now": on a loaded machine the first may time out before the last is
+        # made. That every one of the 100 ended by the timeout is the error count below.
         assert wait_for(
             lambda: live_metric(vms, "vms_live_viewers", "front") == 0, SESSION_TIMEOUT_S + 15
         )
