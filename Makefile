@@ -71,7 +71,9 @@ contracts: $(STAMP)
 # workers than cores pays), a test file per worker so that module fixtures start once;
 # `make test TEST_WORKERS=0` runs them in this one process.
 # The 25 slowest tests are printed at the end (docs/guide/testing.md).
-TEST_WORKERS ?= 3
+# CI (CI=true) runs in one process until the parallel run is green three times in a row: two
+# load-sensitive tests still fail now and then with 3 workers on 2 cores (docs/guide/testing.md).
+TEST_WORKERS ?= $(if $(filter true,$(CI)),0,3)
 
 test: setup lint typecheck contracts web-check
 	$(BIN)/pytest -q -ra -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
