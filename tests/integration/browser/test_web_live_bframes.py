@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Locator
 
 from tests.integration.browser.test_web_live import _signed_in, _tile, _wait_playing
 from tests.support.browser import BrowserPages, assert_not_blank
@@ -49,7 +50,7 @@ def test_a_bframe_camera_plays_over_mse(
     video = _tile(page, "bcam").get_by_test_id("live-video")
     _wait_playing(video)
     assert video.get_attribute("data-protocol") in ("mse", "hls")
-    first = float(video.evaluate("(v) => v.currentTime"))
+    first = _played(video)
     picture = video.evaluate(
         """(v) => { const c = document.createElement('canvas');
         c.width = v.videoWidth; c.height = v.videoHeight;
@@ -57,10 +58,25 @@ def test_a_bframe_camera_plays_over_mse(
     )
     assert_not_blank(page.canvas_picture(str(picture), "bframes.png"), "bframes")
     page.page.wait_for_function(
-        "([v, t]) => v.currentTime > t + 1", arg=[video.element_handle(), first], timeout=20_000
+        "([v, t]) => v.currentTime > t + 1", arg=[video.element_handle(), first[0]], timeout=20_000
     )
-    dropped = video.evaluate("(v) => v.getVideoPlaybackQuality().droppedVideoFrames")
-    shown = video.evaluate("(v) => v.getVideoPlaybackQuality().totalVideoFrames")
-    assert shown > 0 and dropped <= shown // 10, (dropped, shown)
+    last = _played(video)
+    # Every frame of the media time played reached the browser, shown or dropped: 25 fps, less a
+    # few at the edges. Dropped frames alone are the compositor's business (a loaded machine
+    # drops many); half of them dropped means timestamps the browser cannot schedule.
+    media_s = last[0] - first[0]
+    frames = last[1] - first[1]
+    assert frames >= 25 * media_s * 0.8, (frames, media_s)
+    dropped = last[2] - first[2]
+    assert dropped <= frames // 2, (dropped, frames)
     page.screenshot("bframes")
     assert [e for e in page.console_errors if not REFUSED_WHEP.search(e)] == []
+
+
+def _played(video: Locator) -> tuple[float, int, int]:
+    """The element's media time, and the frames it has shown or dropped, and dropped so far."""
+    state = video.evaluate(
+        """(v) => { const q = v.getVideoPlaybackQuality();
+        return [v.currentTime, q.totalVideoFrames, q.droppedVideoFrames]; }"""
+    )
+    return float(state[0]), int(state[1]), int(state[2])
