@@ -20,6 +20,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from tests.support.live import has_keyframe
+from tests.support.load import allowance_ms
 from tests.support.simulator import RunningSimulator, free_port, simulator_process
 from tests.support.vms_process import VmsProcess, wait_for
 from vms.media.clockcode import decode_clock
@@ -136,18 +137,23 @@ async def test_ten_seconds_of_live_view_then_delete_frees_the_session(vms: VmsPr
         first = await viewer.frame()
         first_frame_s = time.monotonic() - started
         assert (first.width, first.height) == (640, 360)
-        frames, delays = 1, []
+        frames, delays, last = 1, [], first
         while time.monotonic() - started < 10:
-            delay = clock_delay_ms(await viewer.frame())
+            last = await viewer.frame()
+            delay = clock_delay_ms(last)
             frames += 1
             if delay is not None and time.monotonic() - started > 1:  # after catching up
                 delays.append(delay)
-        assert first_frame_s < 2
-        assert frames >= 200  # 25 fps for 10 s, nothing lost on loopback
-        assert len(delays) > 150
+        assert first_frame_s < allowance_ms(2000) / 1000
+        # 25 fps of the media time received, nothing lost on loopback (a loaded simulator may
+        # send less than 10 s of it in 10 s, so the media time is the measure)
+        media_s = float(last.time - first.time)
+        assert media_s > 5 and frames >= 25 * media_s * 0.95, (frames, media_s)
+        assert len(delays) > 0.6 * frames
         delays.sort()
-        assert delays[len(delays) * 95 // 100] < 1000, delays[-10:]  # p95 end to end
-        assert delays[len(delays) // 2] < 500, delays[len(delays) // 2]
+        p95, p50 = delays[len(delays) * 95 // 100], delays[len(delays) // 2]
+        assert p95 < allowance_ms(1000), delays[-10:]  # end to end, ~1 s on a quiet machine
+        assert p50 < allowance_ms(500), p50
         assert live_metric(vms, "vms_live_viewers", "front") == 1
         assert live_metric(vms, "vms_live_bytes_sent_total", "front") > 100_000
 
