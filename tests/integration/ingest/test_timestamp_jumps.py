@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from tests.support import postgres
 from tests.support.faulty_rtsp import JumpingRtspProxy, RtcpMode
 from tests.support.gst import GstCamera, wait_until
+from tests.support.load import allowance_ms
 from tests.unit.playback.test_hls_overlap import assert_forward
 from vms.core.bus import Bus, SegmentClosed
 from vms.core.clock import SystemClock
@@ -159,7 +160,8 @@ def test_a_camera_clock_jump_keeps_recordings_at_arrival_time(
 
     # every packet is filed at the time it arrived
     late = [(received - p.wall_ms, p.generation) for received, p in arrivals.video]
-    assert all(-200 <= lag <= 1000 for lag, _ in late), [x for x in late if abs(x[0]) > 1000][:5]
+    limit_ms = allowance_ms(1000)  # delivery to this test's sink, on a loaded machine too
+    assert all(-200 <= lag <= limit_ms for lag, _ in late), [x for x in late if x[0] > 1000][:5]
 
     # every segment starts at the arrival of its first keyframe; none overlaps another
     assert len(rows) >= 5
@@ -167,7 +169,7 @@ def test_a_camera_clock_jump_keeps_recordings_at_arrival_time(
     for row in rows:
         received, wall = min(keyframes, key=lambda k: abs(k[1] - row.start_ms))
         assert abs(wall - row.start_ms) <= 50, row
-        assert -200 <= received - row.start_ms <= 1000, row
+        assert -200 <= received - row.start_ms <= limit_ms, row
     for before, after in itertools.pairwise(sorted(rows, key=lambda r: r.start_ms)):
         assert after.start_ms >= before.end_ms, (before, after)
 
