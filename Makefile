@@ -11,15 +11,20 @@ WEB_TYPES := web/src/api/schema.d.ts
 WEB_DIST := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: setup system-deps web web-check run test soak lint typecheck contracts unit integration bench lock clean
+.PHONY: setup system-deps media web web-check run test soak lint typecheck contracts unit integration bench lock clean
 
-setup: system-deps $(STAMP) $(BROWSER_STAMP) web
+setup: system-deps $(STAMP) $(BROWSER_STAMP) web media
 
 system-deps: $(SYSTEM_STAMP)
 
 $(SYSTEM_STAMP): scripts/setup-system.sh
 	@bash scripts/setup-system.sh
 	@mkdir -p .cache && touch $@
+
+# Sample clips and pictures for the analytics tests and the simulator's scenes, each taken out of a
+# Debian package and checked by SHA-256 (scripts/sample_media.py); a no-op when they are in place.
+media: $(SYSTEM_STAMP)
+	@$(PYTHON) scripts/sample_media.py
 
 # The virtual environment is rebuilt only when the lock file changes.
 $(STAMP): requirements.lock pyproject.toml

@@ -1,1 +1,1 @@
-"""Camera simulator (`vms simulate`): RTSP cameras serving a clock pattern or a looped file."""
+"""Camera simulator (`vms simulate`): RTSP cameras showing a pattern, a looped file or a scene."""

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import signal
 import sys
+from pathlib import Path
 
-from vms.simulator.options import AudioMode, SimulatorOptions, VideoCodecName
+from vms.simulator.media import MissingMediaError
+from vms.simulator.options import AudioMode, SceneName, SimulatorOptions, VideoCodecName
 from vms.simulator.sample import write_sample
+from vms.simulator.scenario import ScenarioError, load_scenario, truth
+from vms.simulator.scenes import scenario_of, write_scene
 from vms.simulator.simulator import Simulator
 
 
@@ -65,8 +71,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--motion-on", type=float, default=3.0, metavar="SECONDS", help="length of each burst"
     )
+    parser.add_argument(
+        "--scene",
+        choices=[s.value for s in SceneName],
+        default=None,
+        help="serve a scene instead of the pattern: the vtest.avi clip or moving cut-outs",
+    )
+    parser.add_argument(
+        "--scenario", metavar="PATH", default=None, help="composite scene's JSON/YAML script"
+    )
+    parser.add_argument(
+        "--truth-out",
+        metavar="PATH",
+        default=None,
+        help="write the composite scene's ground truth (per object, frame -> box) as JSON",
+    )
     parser.add_argument("--write-sample", metavar="PATH", default=None, help="write an MP4; exit")
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of --write-sample")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="length of --write-sample's pattern (default 10) or of the vtest loop (whole clip)",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> SimulatorOptions:
@@ -89,14 +115,20 @@ def options_from_args(args: argparse.Namespace) -> SimulatorOptions:
         bitrate=args.bitrate,
         motion_period_s=args.motion_period,
         motion_on_s=args.motion_on,
+        scene=None if args.scene is None else SceneName(args.scene),
+        scene_seconds=args.seconds,
     )
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGTERM/SIGINT (exit 0), or write a sample file with --write-sample."""
     options = options_from_args(args)
-    if options.cameras < 1 or options.fps <= 0 or options.gop_seconds <= 0:
-        print("vms simulate: --cameras, --fps and --gop-seconds must be positive", file=sys.stderr)
+    seconds_ok = args.seconds is None or args.seconds > 0
+    if options.cameras < 1 or options.fps <= 0 or options.gop_seconds <= 0 or not seconds_ok:
+        print(
+            "vms simulate: --cameras, --fps, --gop-seconds and --seconds must be positive",
+            file=sys.stderr,
+        )
         return 2
     period = options.motion_period_s
     if period is not None and not 0 < options.motion_on_s < period:
@@ -104,10 +136,35 @@ def run(args: argparse.Namespace) -> int:
             "vms simulate: --motion-on must be positive and below --motion-period", file=sys.stderr
         )
         return 2
-    if args.write_sample is not None:
-        write_sample(args.write_sample, options, args.seconds)
+    try:
+        options = _with_scene(args, options)
+        if args.write_sample is None:
+            return asyncio.run(_serve(options))
+        if options.scene is not None:
+            write_scene(args.write_sample, options)
+        else:
+            write_sample(args.write_sample, options, args.seconds or 10.0)
         return 0
-    return asyncio.run(_serve(options))
+    except (ScenarioError, MissingMediaError) as error:
+        print(f"vms simulate: {error}", file=sys.stderr)
+        return 2
+
+
+def _with_scene(args: argparse.Namespace, options: SimulatorOptions) -> SimulatorOptions:
+    """Check the scene options, load the scenario and write the truth file before serving."""
+    composite = options.scene is SceneName.COMPOSITE
+    if (args.scenario is not None or args.truth_out is not None) and not composite:
+        raise ScenarioError("--scenario and --truth-out go with --scene composite")
+    if options.scene is not None and options.audio is AudioMode.PCMU:
+        raise ScenarioError("scenes carry AAC or no audio; use --audio aac or none")
+    if not composite:
+        return options
+    scenario = None if args.scenario is None else load_scenario(args.scenario)
+    options = dataclasses.replace(options, scenario=scenario)
+    if args.truth_out is not None:
+        data = truth(scenario_of(options), (options.width, options.height), options.fps)
+        Path(args.truth_out).write_text(json.dumps(data), encoding="utf-8")
+    return options
 
 
 async def _serve(options: SimulatorOptions) -> int:

@@ -129,10 +129,9 @@ def _transcode_sub(
     base_pts = video_packets[0].pts or 0
     tb = video.time_base or Fraction(1, 90_000)
     units: list[FileUnit] = []
-    frames = []
-    for packet in [*video_packets, None]:
-        frames.extend(decoder.decode(packet))
-    frames.sort(key=lambda f: f.pts or 0)
+    # The decoder hands frames out in presentation order; encoding each as it comes keeps one
+    # frame in memory, not the whole file (a scene's loop is hundreds of raw frames).
+    frames = (frame for packet in [*video_packets, None] for frame in decoder.decode(packet))
     for frame in frames:
         index = round(((frame.pts or 0) - base_pts) * tb * rate)
         planes = np.asarray(frame.reformat(width, height, "yuv420p").to_ndarray(), np.uint8)

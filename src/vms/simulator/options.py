@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vms.simulator.scenario import Scenario
 
 
 class AudioMode(StrEnum):
     AAC = "aac"
     PCMU = "pcmu"
     NONE = "none"
+
+
+class SceneName(StrEnum):
+    """A scene instead of the clock pattern: the looped `vtest.avi` clip, or cut-outs on paths."""
+
+    VTEST = "vtest"
+    COMPOSITE = "composite"
 
 
 class VideoCodecName(StrEnum):
@@ -47,6 +58,9 @@ class SimulatorOptions:
     # `motion_period_s` (wall clock), so motion detection sees motion begin and end.
     motion_period_s: float | None = None
     motion_on_s: float = 3.0
+    scene: SceneName | None = None  # set: serve this scene (rendered once, then looped)
+    scenario: Scenario | None = None  # composite scene's script; None: the built-in one
+    scene_seconds: float | None = None  # vtest: loop only this much of the clip; None: all of it
 
     @property
     def gop_frames(self) -> int:
@@ -59,4 +73,4 @@ class SimulatorOptions:
 
     @property
     def is_pattern(self) -> bool:
-        return self.source == "pattern"
+        return self.source == "pattern" and self.scene is None

@@ -11,9 +11,10 @@ from vms.core.clock import Clock, SystemClock
 from vms.core.threads import call_in_loop
 from vms.media.rtsp import AuthScheme, RtspAuth
 from vms.media.rtsp.server import RtspMount, RtspServer
-from vms.simulator.filesource import LoopedMedia, load_file, play_looped
+from vms.simulator.filesource import LoopedMedia, play_looped
 from vms.simulator.live import VARIANTS, PatternSource
 from vms.simulator.options import SimulatorOptions
+from vms.simulator.scenes import load_media
 from vms.simulator.unit import SourceUnit
 
 PHASE_WINDOW_S = 2.0  # file mode: camera schedules are spread over this window
@@ -55,7 +56,7 @@ class Simulator:
         return self.server.url(f"cam{camera}/{variant}")
 
     async def start(self) -> None:
-        """Prepare the media (encoders or the looped file), mount the cameras and listen."""
+        """Prepare the media (encoders, or the looped file or scene), mount the cameras, listen."""
         self._loop = asyncio.get_running_loop()
         if self.options.is_pattern:
             pattern = PatternSource(self.options, self._clock, self._emit_from_thread)
@@ -63,7 +64,7 @@ class Simulator:
             self._pattern = pattern
             media: dict[str, LoopedMedia] = {}
         else:
-            media = await asyncio.to_thread(load_file, self.options.source, self.options)
+            media = await asyncio.to_thread(load_media, self.options)
             tracks = {variant: looped.tracks for variant, looped in media.items()}
         for camera in range(1, self.options.cameras + 1):
             for variant in VARIANTS:
