@@ -54,6 +54,7 @@ def test_the_order_the_rooms_rely_on(services: Services) -> None:
     for reader in ("live", "motion taps", "analytics reconcile"):
         assert order.index(reader) > order.index("cameras")
     assert order.index("motion taps") < order.index("analytics reconcile")  # no tap after stop
+    assert order.index("inference workers") < order.index("motion taps")  # feeders stop first
     assert order.index("run") < order.index("exports")  # the final beat after the last export
     services.engine.dispose()
 

@@ -1,9 +1,13 @@
-"""The analytics service: a motion tap for every camera that asks for one, kept in step.
+"""The analytics service: a tap for every camera that asks for motion or detection, kept in
+step, and the inference pool the taps hand frames to.
 
 It reconciles every `RECONCILE_S` instead of being told of each change: cameras are added,
 edited and removed through the API, their hubs are replaced when a camera's URLs change, and
 zones are redrawn in the settings page; comparing what runs with what should run catches all
 of those (and any order they come in) with one small loop.
+
+Detections come back from the pool on its collector thread: they are kept as each camera's
+latest (for the live overlay) and passed to the listeners (the tracker and the rules).
 """
 
 from __future__ import annotations
@@ -14,21 +18,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from vms.analytics.detection import Detection
 from vms.analytics.episodes import EpisodeSettings
+from vms.analytics.frames import DetectPlan
+from vms.analytics.inference.latest import FrameSize, LatestDetections
+from vms.analytics.inference.pool import InferencePool, PoolSettings
+from vms.analytics.inference.worker import DetectorSpec
 from vms.analytics.motion import MotionSettings
 from vms.analytics.tap import MotionTap, TapSettings
 from vms.analytics.zones import Zone
-from vms.config.analytics import AnalyticsSettings
+from vms.config.analytics import AnalyticsSettings, DetectMode
 from vms.core.bus import Bus
 from vms.core.errors import NotFoundError
 from vms.core.ids import CameraId, StreamName
 from vms.core.scheduler import PeriodicJob
 from vms.ingest.hub import StreamHub
-from vms.telemetry.providers import AnalyticsSample
+from vms.telemetry.providers import AnalyticsSample, InferenceSample
 
 log = logging.getLogger(__name__)
 
 RECONCILE_S = 2.0
+
+DetectionsListener = Callable[[CameraId, int, FrameSize, list[Detection]], None]
 
 
 class Hubs(Protocol):
@@ -39,10 +50,12 @@ class Hubs(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class WatchedStream:
-    """A camera with motion detection on, and the stream it is detected on."""
+    """A camera with motion or object detection on, and the stream they run on."""
 
     camera_id: CameraId
     stream: StreamName
+    motion: bool = True  # motion events (motion also runs, unreported, to gate detection)
+    detect: DetectMode = "off"
 
 
 def tap_settings(settings: AnalyticsSettings) -> TapSettings:
@@ -61,6 +74,24 @@ def tap_settings(settings: AnalyticsSettings) -> TapSettings:
     )
 
 
+def pool_settings(settings: AnalyticsSettings) -> PoolSettings:
+    return PoolSettings(
+        workers=settings.inference_workers,
+        slots_per_worker=settings.inference_slots,
+        max_width=settings.detect_width,
+        max_height=settings.detect_width,
+        hang_s=settings.inference_hang_s,
+    )
+
+
+def detector_spec(settings: AnalyticsSettings) -> DetectorSpec | None:
+    """The detector the workers build, or None when no camera can detect (no worker starts)."""
+    modes = {settings.detect_default, *settings.detect.values()}
+    if modes == {"off"}:
+        return None
+    return DetectorSpec(settings.detector_factory, settings.detector_options)
+
+
 class AnalyticsService:
     """Runs motion taps; `reconcile` is blocking (it reads zones), `run` loops it off the loop."""
 
@@ -72,12 +103,22 @@ class AnalyticsService:
         watched: Callable[[], Sequence[WatchedStream]],
         zones: Callable[[CameraId], Sequence[Zone]],
         settings: AnalyticsSettings,
+        detector: DetectorSpec | None = None,
     ) -> None:
+        """Without `detector`, no camera detects objects (and no worker process starts)."""
         self._bus = bus
         self._hubs = hubs
         self._watched = watched
         self._zones = zones
         self._settings = tap_settings(settings)
+        self._plan = settings
+        self.latest = LatestDetections()
+        self._listeners: list[DetectionsListener] = []
+        self.pool = (
+            InferencePool(detector, pool_settings(settings), self._on_detections)
+            if detector is not None
+            else None
+        )
         self._taps: dict[CameraId, MotionTap] = {}
         self._lock = threading.Lock()  # a reconcile pass still running when VMS stops
         self._stopped = False
@@ -95,12 +136,18 @@ class AnalyticsService:
     def _reconcile(self) -> None:
         wanted = {w.camera_id: w for w in self._watched()}
         for camera_id in [c for c in self._taps if c not in wanted]:
-            self._taps.pop(camera_id).stop()
+            self._stop_tap(camera_id, unwatched=True)
         for camera_id, watch in wanted.items():
             hub = self._hubs.hub(camera_id, watch.stream)
             tap = self._taps.get(camera_id)
-            if tap is not None and (tap.hub is not hub or tap.stream != watch.stream):
-                self._taps.pop(camera_id).stop()
+            plan = self._detect_plan(watch)
+            if tap is not None and (
+                tap.hub is not hub
+                or tap.stream != watch.stream
+                or tap.report_motion != watch.motion
+                or tap.detect != plan
+            ):
+                self._stop_tap(camera_id, unwatched=False)
                 tap = None
             if hub is None:
                 continue
@@ -109,12 +156,74 @@ class AnalyticsService:
             except NotFoundError:  # removed since `watched` was read
                 continue
             if tap is None:
-                tap = MotionTap(camera_id, watch.stream, hub, zones, self._settings, bus=self._bus)
+                tap = MotionTap(
+                    camera_id,
+                    watch.stream,
+                    hub,
+                    zones,
+                    self._settings,
+                    bus=self._bus,
+                    report_motion=watch.motion,
+                    detect=plan,
+                    submit=self.pool.submit if self.pool is not None else None,
+                )
                 self._taps[camera_id] = tap
                 tap.start()
-                log.info("motion detection started on %s (%s stream)", camera_id, watch.stream)
+                log.info(
+                    "analytics started on %s (%s stream, motion %s, detection %s)",
+                    camera_id,
+                    watch.stream,
+                    "on" if watch.motion else "off",
+                    plan.mode if plan is not None else "off",
+                )
             elif tap.zones != zones:
                 tap.set_zones(zones)
+
+    def _detect_plan(self, watch: WatchedStream) -> DetectPlan | None:
+        if watch.detect == "off" or self.pool is None:
+            return None
+        s = self._plan
+        hold_ms = round(s.detect_motion_hold_s * 1000)
+        return DetectPlan(watch.detect, s.detect_fps, s.detect_width, hold_ms)
+
+    def _stop_tap(self, camera_id: CameraId, *, unwatched: bool) -> None:
+        """Stop a camera's tap; an unwatched camera also leaves its worker and its latest
+        detections (a tap replaced keeps its worker, so its results stay in frame order)."""
+        self._taps.pop(camera_id).stop()
+        if unwatched:
+            if self.pool is not None:
+                self.pool.forget(camera_id)
+            self.latest.forget(camera_id)
+
+    # -- detections
+    def add_detections_listener(self, listener: DetectionsListener) -> None:
+        """Called with every analysed frame's detections, in each camera's frame order, on the
+        pool's collector thread: it must be quick (hand work on, never block)."""
+        self._listeners.append(listener)
+
+    def _on_detections(
+        self, camera_id: CameraId, wall_ms: int, size: FrameSize, found: list[Detection]
+    ) -> None:
+        self.latest.put(camera_id, wall_ms, size, found)
+        for listener in self._listeners:
+            try:
+                listener(camera_id, wall_ms, size, found)
+            except Exception:
+                log.exception("a detections listener failed on %s", camera_id)
+
+    def start_inference(self) -> None:
+        """Start the worker processes (blocking, briefly: they load their model on their own)."""
+        if self.pool is not None:
+            self.pool.start()
+
+    def stop_inference(self) -> None:
+        """End the workers and free their shared memory; after the taps that feed them."""
+        if self.pool is not None:
+            self.pool.stop()
+
+    def inference_sample(self) -> InferenceSample | None:
+        """The pool's totals, for /metrics; None without detection."""
+        return self.pool.sample() if self.pool is not None else None
 
     def analytics_samples(self) -> list[AnalyticsSample]:
         """Totals of every running tap, for /metrics."""

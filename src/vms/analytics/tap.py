@@ -1,24 +1,28 @@
-"""The motion tap: one camera stream decoded on its own thread, compared, reported as events.
+"""The analytics tap: one camera stream decoded on its own thread for motion and detection.
 
 A Sink like the recorder: it subscribes to the stream's hub and never slows it (a full queue
-drops the tap's own packets, and decoding resumes at the next keyframe). Every frame is
-decoded, because each P-frame needs the one before, but only `fps` of them per second are
-shrunk to grey and compared. PyAV and OpenCV release the GIL for their work, so a thread is
-enough for motion; model inference will run in worker processes (ADR 0009).
+drops the tap's own packets, and decoding resumes at the next keyframe). Every reference frame
+is decoded, because the frames after it are built on it; a non-reference frame that neither
+motion nor detection wants is skipped undecoded (`vms.analytics.frames`). Motion's frames are
+shrunk to grey and compared here (PyAV and OpenCV release the GIL, so a thread is enough);
+detection's frames, when the camera's motion gate is open, are scaled to BGR and handed to the
+inference pool, whose worker processes run the model (ADR 0009) and never make this thread wait.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import av
 import numpy as np
 from av.video.reformatter import Interpolation, VideoReformatter
 
+from vms.analytics.detection import FrameBGR
 from vms.analytics.episodes import Change, EpisodeSettings, MotionEpisodes
+from vms.analytics.frames import AnalyticsFrames, DetectPlan, MotionGate, frame_for_detection
 from vms.analytics.motion import MotionDetector, MotionSettings
 from vms.analytics.zones import Zone
 from vms.core.bus import Bus, EventReported
@@ -35,6 +39,8 @@ log = logging.getLogger(__name__)
 SNAPSHOT_WIDTH = 640
 _QUEUE_ITEMS = 512
 
+Submit = Callable[[CameraId, FrameBGR, int], bool]  # the inference pool's `submit`
+
 
 @dataclass(frozen=True, slots=True)
 class TapSettings:
@@ -45,7 +51,8 @@ class TapSettings:
 
 
 class MotionTap:
-    """Motion events of one camera stream, a Sink of its hub; `start` once, `stop` once."""
+    """Motion events and frames for detection of one camera stream, a Sink of its hub;
+    `start` once, `stop` once. Without `report_motion` motion only gates detection."""
 
     def __init__(
         self,
@@ -56,6 +63,9 @@ class MotionTap:
         settings: TapSettings,
         *,
         bus: Bus,
+        report_motion: bool = True,
+        detect: DetectPlan | None = None,
+        submit: Submit | None = None,
     ) -> None:
         self.camera_id = camera_id
         self.stream = stream
@@ -68,16 +78,27 @@ class MotionTap:
         self._decoder: VideoDecoder | None = None
         self._track = -1
         self._params: CodecParams | None = None
-        self._next_due_ms = 0
-        # one scaler kept for the stream: building FFmpeg's scaling context for every frame
-        # costs six times the scaling itself
+        self.report_motion = report_motion
+        self.detect = detect if detect is not None and submit is not None else None
+        self._submit = submit
+        gated = self.detect is not None and self.detect.mode == "motion"
+        self._frames = AnalyticsFrames(
+            settings.fps if report_motion or gated else None,
+            self.detect.fps if self.detect is not None else None,
+        )
+        self._gate = MotionGate(self.detect.mode, self.detect.hold_ms) if self.detect else None
+        # one scaler kept per use: building FFmpeg's scaling context for every frame costs
+        # six times the scaling itself
         self._shrinker = VideoReformatter()
+        self._scaler = VideoReformatter()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._subscription: Subscription | None = None
         self._thread = threading.Thread(target=self._run, name=f"motion-{camera_id}", daemon=True)
         self.frames_compared = 0
         self.events_opened = 0
+        self.frames_to_detect = 0  # handed to the pool (accepted or dropped there)
+        self.frames_gated = 0  # due for detection, but no motion
         self._decode_errors = 0  # of the decoders already replaced (after drops, reconnects)
 
     def start(self) -> None:
@@ -138,7 +159,9 @@ class MotionTap:
         self._track = -1 if track is None else track
         self._params = None if track is None else info.tracks[track]
         self._drop_decoder()
-        self._next_due_ms = 0  # the new connection's clock may start anywhere, even earlier
+        self._frames.reset()  # the new connection's clock may start anywhere, even earlier
+        if self._gate is not None:
+            self._gate.reset()
         with self._lock:  # its frames are compared with each other, not with the old ones
             self._detector = None
 
@@ -163,10 +186,23 @@ class MotionTap:
             if not packet.keyframe or self._params is None:
                 return
             self._decoder = VideoDecoder(self._params)
-        for frame, wall_ms in self._decoder.decode(packet):
-            if wall_ms >= self._next_due_ms:
-                self._next_due_ms = wall_ms + round(1000 / self._settings.fps)
+        skip = not self._frames.needed(packet.wall_ms)
+        for frame, wall_ms in self._decoder.decode(packet, skip_nonref=skip):
+            motion, detect = self._frames.motion, self._frames.detect
+            if motion is not None and motion.take(wall_ms):
                 self._compare(frame, wall_ms)
+            if detect is not None and detect.take(wall_ms):
+                self._detect(frame, wall_ms)
+
+    def _detect(self, frame: av.VideoFrame, wall_ms: int) -> None:
+        plan, gate, submit = self.detect, self._gate, self._submit
+        if plan is None or gate is None or submit is None:
+            return
+        if not gate.open(wall_ms):
+            self.frames_gated += 1
+            return
+        self.frames_to_detect += 1
+        submit(self.camera_id, frame_for_detection(frame, plan.width, self._scaler), wall_ms)
 
     def _compare(self, frame: av.VideoFrame, wall_ms: int) -> None:
         width = self._settings.width
@@ -188,7 +224,10 @@ class MotionTap:
         grey = np.asarray(small.to_ndarray(), dtype=np.uint8)
         reading = detector.feed(grey)
         self.frames_compared += 1
-        self._report(self._episodes.observe(reading, wall_ms), frame, wall_ms)
+        if self._gate is not None:
+            self._gate.observe(reading.moving, wall_ms)
+        if self.report_motion:
+            self._report(self._episodes.observe(reading, wall_ms), frame, wall_ms)
 
     def _report(
         self, changes: list[Change], frame: av.VideoFrame | None, wall_ms: int | None = None

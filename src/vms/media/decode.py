@@ -32,11 +32,20 @@ class VideoDecoder:
         self._context = context
         self._wall_by_pts: dict[int, int] = {}
         self._last_wall_ms = 0
+        self._skipping = False
         self.errors = 0
         self.last_error: str | None = None
 
-    def decode(self, packet: Packet) -> list[tuple[av.VideoFrame, int]]:
-        """The frames this packet completes, each with the wall-clock ms of its own packet."""
+    def decode(
+        self, packet: Packet, *, skip_nonref: bool = False
+    ) -> list[tuple[av.VideoFrame, int]]:
+        """The frames this packet completes, each with the wall-clock ms of its own packet.
+
+        `skip_nonref`: if this packet is a non-reference picture (no later frame is built on
+        it), drop it undecoded; analytics asks so for frames it does not need."""
+        if skip_nonref != self._skipping:
+            self._context.skip_frame = "NONREF" if skip_nonref else "DEFAULT"
+            self._skipping = skip_nonref
         av_packet = av.Packet(packet.data)
         av_packet.pts, av_packet.dts = packet.pts, packet.dts
         av_packet.is_keyframe = packet.keyframe

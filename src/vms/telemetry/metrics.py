@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
+    HistogramMetricFamily,
     Metric,
     SummaryMetricFamily,
 )
@@ -26,6 +27,7 @@ from vms.core.redact import redact_text
 from vms.telemetry.providers import (
     AnalyticsStatsProvider,
     CameraStatsProvider,
+    InferenceStatsProvider,
     JobStatsProvider,
     LiveStatsProvider,
     MetricsProviders,
@@ -48,6 +50,8 @@ RECORDER_BYTES = "vms_recorder_bytes_written_total"
 RECORDER_SEGMENTS = "vms_recorder_segments_total"
 RECORDER_FSYNC = "vms_recorder_fsync_seconds"
 RECORDER_FSYNC_MAX = "vms_recorder_fsync_max_seconds"
+RECORDER_RECEIVED = "vms_recorder_packets_received_total"
+RECORDER_PACKETS = "vms_recorder_packets_total"
 STORAGE_TOTAL = "vms_storage_total_bytes"
 STORAGE_FREE = "vms_storage_free_bytes"
 STORAGE_USED = "vms_storage_used_bytes"
@@ -64,6 +68,12 @@ MOTION_FRAMES = "vms_motion_frames_compared_total"
 MOTION_EVENTS = "vms_motion_events_total"
 MOTION_DECODE_ERRORS = "vms_motion_decode_errors_total"
 MOTION_DROPPED = "vms_motion_packets_dropped_total"
+ANALYTICS_FRAMES = "vms_analytics_frames_analysed_total"
+ANALYTICS_DETECTIONS = "vms_analytics_detections_total"
+ANALYTICS_DROPPED = "vms_analytics_frames_dropped_total"
+INFERENCE_LATENCY = "vms_analytics_inference_seconds"
+INFERENCE_WORKER_UP = "vms_analytics_worker_up"
+INFERENCE_RESTARTS = "vms_analytics_worker_restarts_total"
 JOB_RUNS = "vms_job_runs_total"
 JOB_FAILURES = "vms_job_failures_total"
 JOB_DURATION = "vms_job_last_duration_seconds"
@@ -82,6 +92,8 @@ METRIC_NAMES = (
     RECORDER_SEGMENTS,
     RECORDER_FSYNC,
     RECORDER_FSYNC_MAX,
+    RECORDER_RECEIVED,
+    RECORDER_PACKETS,
     STORAGE_TOTAL,
     STORAGE_FREE,
     STORAGE_USED,
@@ -98,6 +110,12 @@ METRIC_NAMES = (
     MOTION_EVENTS,
     MOTION_DECODE_ERRORS,
     MOTION_DROPPED,
+    ANALYTICS_FRAMES,
+    ANALYTICS_DETECTIONS,
+    ANALYTICS_DROPPED,
+    INFERENCE_LATENCY,
+    INFERENCE_WORKER_UP,
+    INFERENCE_RESTARTS,
     JOB_RUNS,
     JOB_FAILURES,
     JOB_DURATION,
@@ -156,6 +174,13 @@ def _recorder_metrics(provider: RecorderStatsProvider) -> list[Metric]:
     segments = CounterMetricFamily(RECORDER_SEGMENTS, "Segments closed", labels=_STREAM)
     fsync = SummaryMetricFamily(RECORDER_FSYNC, "Time spent in fsync", labels=_STREAM)
     fsync_max = GaugeMetricFamily(RECORDER_FSYNC_MAX, "Longest single fsync", labels=_STREAM)
+    received = CounterMetricFamily(RECORDER_RECEIVED, "Packets the recorder got", labels=_STREAM)
+    packets = CounterMetricFamily(
+        RECORDER_PACKETS,
+        "Packets by outcome: written, discarded (lost to errors) or outside_events (left out"
+        " by the events recording mode)",
+        labels=[*_STREAM, "outcome"],
+    )
     for s in provider.recorder_samples():
         labels = [_label(s.camera_id), _label(s.stream.value)]
         state.add_metric([*labels, _label(s.state)], 1.0)
@@ -163,7 +188,11 @@ def _recorder_metrics(provider: RecorderStatsProvider) -> list[Metric]:
         segments.add_metric(labels, s.segments_closed_total)
         fsync.add_metric(labels, count_value=s.fsync_count_total, sum_value=s.fsync_seconds_total)
         fsync_max.add_metric(labels, s.fsync_max_seconds)
-    return [state, written, segments, fsync, fsync_max]
+        received.add_metric(labels, s.packets_received_total)
+        packets.add_metric([*labels, "written"], s.packets_written_total)
+        packets.add_metric([*labels, "discarded"], s.packets_discarded_total)
+        packets.add_metric([*labels, "outside_events"], s.packets_outside_events_total)
+    return [state, written, segments, fsync, fsync_max, received, packets]
 
 
 def _storage_metrics(provider: StorageStatsProvider) -> list[Metric]:
@@ -238,6 +267,44 @@ def _analytics_metrics(provider: AnalyticsStatsProvider) -> list[Metric]:
     return [frames, events, errors, dropped]
 
 
+def _inference_metrics(provider: InferenceStatsProvider) -> list[Metric]:
+    sample = provider.inference_sample()
+    if sample is None:
+        return []
+    frames = CounterMetricFamily(
+        ANALYTICS_FRAMES, "Frames the detector analysed", labels=["camera"]
+    )
+    found = CounterMetricFamily(ANALYTICS_DETECTIONS, "Objects detected", labels=["camera"])
+    dropped = CounterMetricFamily(
+        ANALYTICS_DROPPED, "Frames for detection dropped, by reason", labels=["camera", "reason"]
+    )
+    for c in sample.cameras:
+        frames.add_metric([_label(c.camera_id)], c.frames_analysed_total)
+        found.add_metric([_label(c.camera_id)], c.detections_total)
+        for reason, count in sorted(c.dropped_total.items()):
+            dropped.add_metric([_label(c.camera_id), _label(reason)], count)
+    up = GaugeMetricFamily(INFERENCE_WORKER_UP, "1 when the worker runs", labels=["worker"])
+    restarts = CounterMetricFamily(
+        INFERENCE_RESTARTS, "Workers killed or crashed and restarted", labels=["worker"]
+    )
+    for w in sample.workers:
+        up.add_metric([str(w.index)], 1.0 if w.up else 0.0)
+        restarts.add_metric([str(w.index)], w.restarts_total)
+    latency = HistogramMetricFamily(
+        INFERENCE_LATENCY, "From a frame handed to the workers to its detections back"
+    )
+    latency.add_metric(
+        [],
+        buckets=[(_bound(b), n) for b, n in sample.latency_buckets],
+        sum_value=sample.latency_sum_s,
+    )
+    return [frames, found, dropped, up, restarts, latency]
+
+
+def _bound(value: float) -> str:
+    return "+Inf" if value == float("inf") else repr(value)
+
+
 def _job_metrics(provider: JobStatsProvider) -> list[Metric]:
     runs = CounterMetricFamily(JOB_RUNS, "Runs of the periodic job", labels=["job"])
     failures = CounterMetricFamily(JOB_FAILURES, "Runs of the job that raised", labels=["job"])
@@ -268,6 +335,8 @@ class VmsCollector(Collector):
             self._sources.append(("live", partial(_live_metrics, providers.live)))
         if providers.analytics is not None:
             self._sources.append(("analytics", partial(_analytics_metrics, providers.analytics)))
+        if providers.inference is not None:
+            self._sources.append(("inference", partial(_inference_metrics, providers.inference)))
         if providers.jobs is not None:
             self._sources.append(("jobs", partial(_job_metrics, providers.jobs)))
 

@@ -7,7 +7,7 @@ recording and storage statistics to these small values.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,6 +43,12 @@ class RecorderSample:
     fsync_seconds_total: float
     fsync_count_total: int
     fsync_max_seconds: float
+    # Packets the recorder got, and what became of them: written, discarded (lost to errors)
+    # or outside events (not written by the events recording mode: not an error).
+    packets_received_total: int = 0
+    packets_written_total: int = 0
+    packets_discarded_total: int = 0
+    packets_outside_events_total: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +107,35 @@ class AnalyticsSample:
     packets_dropped_total: int  # the tap fell behind; it resumed at the next keyframe
 
 
+@dataclass(frozen=True, slots=True)
+class InferenceCameraSample:
+    """Object detection on one camera since the pool started."""
+
+    camera_id: CameraId
+    frames_analysed_total: int
+    detections_total: int
+    dropped_total: Mapping[str, int]  # by reason: busy, worker_down, worker_lost, failed...
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceWorkerSample:
+    index: int
+    up: bool  # its process runs and has loaded the model
+    restarts_total: int
+    cameras: int
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceSample:
+    """The inference pool: per camera, per worker, and the latency of a frame (all cameras)."""
+
+    cameras: Sequence[InferenceCameraSample]
+    workers: Sequence[InferenceWorkerSample]
+    latency_buckets: Sequence[tuple[float, int]]  # cumulative count per upper bound, last +Inf
+    latency_count: int
+    latency_sum_s: float
+
+
 class CameraStatsProvider(Protocol):
     """Reads connection health of every camera stream; must be quick and must not block."""
 
@@ -139,6 +174,12 @@ class AnalyticsStatsProvider(Protocol):
     def analytics_samples(self) -> Sequence[AnalyticsSample]: ...
 
 
+class InferenceStatsProvider(Protocol):
+    """Reads the inference pool's totals (None when no camera detects objects)."""
+
+    def inference_sample(self) -> InferenceSample | None: ...
+
+
 class JobStatsProvider(Protocol):
     """Reads the periodic jobs' counters (the shared scheduler)."""
 
@@ -155,6 +196,7 @@ class MetricsProviders:
     retention: RetentionStatsProvider | None = None
     live: LiveStatsProvider | None = None
     analytics: AnalyticsStatsProvider | None = None
+    inference: InferenceStatsProvider | None = None
     jobs: JobStatsProvider | None = None
 
 

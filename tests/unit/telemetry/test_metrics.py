@@ -15,6 +15,9 @@ from vms.telemetry.providers import (
     AnalyticsSample,
     CameraStorageSample,
     CameraStreamSample,
+    InferenceCameraSample,
+    InferenceSample,
+    InferenceWorkerSample,
     LiveSample,
     MetricsProviders,
     PoolSample,
@@ -47,6 +50,10 @@ class FakeStats:
 
     def analytics_samples(self) -> Sequence[AnalyticsSample]:
         return [AnalyticsSample(GATE, StreamName.SUB, 1500, 3, 1, 40)]
+
+    def inference_sample(self) -> InferenceSample:
+        cameras = [InferenceCameraSample(GATE, 90, 12, {"busy": 3})]
+        return InferenceSample(cameras, [InferenceWorkerSample(0, True, 1, 1)], [(1.0, 90)], 90, 2)
 
     def pool_samples(self) -> Sequence[PoolSample]:
         return [PoolSample("disk1", 1000, 400, 500)]
@@ -178,6 +185,7 @@ def test_every_declared_name_is_exported_and_prefixed() -> None:
         retention=RetentionTally(),
         live=FakeStats(),
         analytics=FakeStats(),
+        inference=FakeStats(),
         jobs=FakeStats(),
     )
     body, _ = render_metrics(build_registry(everything, process_metrics=False))
