@@ -22,6 +22,7 @@ import numpy as np
 from av.video.stream import VideoStream
 
 from vms.media.avstream import codec_params_from_stream
+from vms.media.h26x import split_annexb
 from vms.media.packet import MediaKind, Packet, StreamInfo
 from vms.recording.segment_writer import SegmentWriter
 
@@ -243,3 +244,22 @@ def decoded_video_frames(url: str, headers: str) -> int:
     )
     assert result.returncode == 0, result.stderr
     return int(result.stdout.strip().splitlines()[0])
+
+
+def h264_access_units(width: int, height: int, frames: int, gop: int = 2) -> list[list[bytes]]:
+    """The NAL units of each H.264 access unit of random pictures, a keyframe every `gop`
+    frames with its parameter sets repeated before it (as cameras send them in-band)."""
+    ctx = av.CodecContext.create("libx264", "w")
+    assert isinstance(ctx, av.VideoCodecContext)
+    ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
+    ctx.time_base, ctx.framerate = Fraction(1, 10), Fraction(10)
+    ctx.options = {"x264-params": f"repeat-headers=1:keyint={gop}:min-keyint={gop}:scenecut=0"}
+    rng = np.random.default_rng(3)
+    packets = []
+    for index in range(frames):
+        pixels = rng.integers(0, 255, (height, width, 3), dtype=np.uint8)
+        frame = av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(format="yuv420p")
+        frame.pts = index
+        packets += ctx.encode(frame)
+    packets += ctx.encode(None)
+    return [split_annexb(bytes(packet)) for packet in packets]

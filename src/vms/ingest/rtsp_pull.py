@@ -195,35 +195,42 @@ class RtspPull:
 
     def _batches_of(self, units: list[tuple[RtpTrack, AccessUnit]]) -> Iterator[list[RawPacket]]:
         """One receive's packets: one batch, or two or more split at keyframes whose parameter
-        sets changed (with `tracks` updated between them)."""
+        sets changed. `tracks` changes between two batches, never before the earlier one is
+        handed out: the consumer reads `tracks` as the description of the batch it was given,
+        and an old-size keyframe filed under the new size's parameters would put both sizes in
+        one recording segment."""
         video, start = self._video, 0
         for position, (track, unit) in enumerate(units):
-            if track is video and unit.keyframe and self._parameters_changed(track, unit):
-                if position > start:
-                    yield self._batch(units[start:position])
-                start = position
+            if track is not video or not unit.keyframe:
+                continue
+            changed = self._changed_tracks(track, unit)
+            if changed is None:
+                continue
+            if position > start:
+                yield self._batch(units[start:position])
+            self.tracks, start = changed, position
         yield self._batch(units[start:])
 
-    def _parameters_changed(self, track: RtpTrack, keyframe: AccessUnit) -> bool:
-        """Whether the keyframe's in-band parameter sets differ from those `tracks` came from;
-        if they do, `tracks` is rebuilt from this keyframe (the picture size may differ)."""
+    def _changed_tracks(
+        self, track: RtpTrack, keyframe: AccessUnit
+    ) -> tuple[CodecParams, ...] | None:
+        """The tracks from this keyframe on, when its in-band parameter sets describe another
+        format than the current `tracks` (the picture size may differ); None when they do not."""
         sets = keyframe.parameter_sets or self._in_band_sets(track)
         if sets is None or sets is self._video_sets:
-            return False
+            return None
         old, self._video_sets = self._video_sets, sets
         if old is not None and old.all_units() == sets.all_units():
-            return False
+            return None
         try:
             params = self._params(track, keyframe)
         except ValueError:  # FFmpeg cannot read a picture from them: keep what we had
-            return False
-        current = self.tracks[track.index]
-        if params.same_format(current):
-            return False
-        self.tracks = tuple(
+            return None
+        if params.same_format(self.tracks[track.index]):
+            return None
+        return tuple(
             params if index == track.index else other for index, other in enumerate(self.tracks)
         )
-        return True
 
     def _learned_depth(self, track: RtpTrack, depth: int) -> None:
         """The camera reorders deeper than its parameter sets declare (an H.264 SPS without a

@@ -8,38 +8,14 @@ sets, read after the whole receive, already belong to the new size at the old ke
 
 from __future__ import annotations
 
-from fractions import Fraction
-
-import av
-import numpy as np
-
-from vms.media.h26x import VideoCodec, is_parameter_set, split_annexb
+from tests.support.media import h264_access_units
+from vms.media.h26x import VideoCodec, is_parameter_set
 from vms.media.rtp import packetize_h264
 from vms.media.rtp_depay.video import H264Depacketizer
 
-GOP = 2
-
-
-def _encode(width: int, height: int, frames: int) -> list[list[bytes]]:
-    """NAL units of each access unit, headers repeated before every keyframe."""
-    ctx = av.CodecContext.create("libx264", "w")
-    assert isinstance(ctx, av.VideoCodecContext)
-    ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
-    ctx.time_base, ctx.framerate = Fraction(1, 10), Fraction(10)
-    ctx.options = {"x264-params": f"repeat-headers=1:keyint={GOP}:min-keyint={GOP}:scenecut=0"}
-    rng = np.random.default_rng(3)
-    packets = []
-    for index in range(frames):
-        pixels = rng.integers(0, 255, (height, width, 3), dtype=np.uint8)
-        frame = av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(format="yuv420p")
-        frame.pts = index
-        packets += ctx.encode(frame)
-    packets += ctx.encode(None)
-    return [split_annexb(bytes(packet)) for packet in packets]
-
 
 def test_keyframes_of_one_receive_keep_their_own_parameter_sets() -> None:
-    small, large = _encode(64, 48, 4), _encode(96, 64, 4)
+    small, large = h264_access_units(64, 48, 4), h264_access_units(96, 64, 4)
     depay = H264Depacketizer()
     units = []
     seq = 0
