@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from vms import __version__
+from vms.analytics.rules_repo import RulesRepo
 from vms.api.app import create_api
 from vms.api.doors import Doors
 from vms.api.web import mount_web_client
@@ -78,6 +79,12 @@ def parts(services: Services, history: Service) -> list[Part]:
         ),
         jobs.part(PeriodicJob("session purge", PURGE_S, s.auth.sessions.purge_expired), Role.API),
         jobs.part(PeriodicJob("event purge", PURGE_S, s.events.purge), Role.ANALYTICS),
+        blocking_part(  # before the taps that feed it, stopped after them
+            "inference workers",
+            Role.ANALYTICS,
+            start=s.analytics.start_inference,
+            stop=s.analytics.stop_inference,
+        ),
         blocking_part("motion taps", Role.ANALYTICS, stop=s.analytics.stop),  # open events close
         jobs.part(s.analytics.reconcile_job(), Role.ANALYTICS),
     ]
@@ -117,6 +124,7 @@ def _api(services: Services) -> tuple[FastAPI, MetricsHistory]:
         retention=tally,
         live=services.live.metrics,
         analytics=services.analytics,
+        inference=services.analytics,
         jobs=services.scheduler,
     )
     registry = build_registry(providers)
@@ -131,6 +139,7 @@ def _api(services: Services) -> tuple[FastAPI, MetricsHistory]:
         prometheus=functools.partial(render_metrics, registry),
     )
     probes = ProbeRunner(SystemClock())  # a probe waits on a real camera: real time
+    analytics = services.settings.analytics
     doors = Doors(
         auth=services.auth,
         cameras=CamerasFacade(services.cameras, services.index, services.pools, probes),
@@ -138,6 +147,7 @@ def _api(services: Services) -> tuple[FastAPI, MetricsHistory]:
         live=services.live,
         events=services.events,
         zones=services.zones,
+        rules=RulesRepo(services.engine, services.clock, services.zones, analytics.timezone),
         system=system,
     )
     api = create_api(doors, version=__version__)

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from vms import __version__
-from vms.analytics.service import AnalyticsService, WatchedStream
+from vms.analytics.service import AnalyticsService, WatchedStream, detector_spec
 from vms.analytics.zones_repo import ZonesRepo
 from vms.auth.service import Auth
 from vms.cameras.cameras_repo import CamerasRepo
-from vms.cameras.manager import CameraManager
+from vms.cameras.manager import CameraManager, RecorderFactory
 from vms.config import Settings
+from vms.config.analytics import AnalyticsSettings
 from vms.core.bus import Bus, SourceHealthChanged
 from vms.core.clock import Clock, SystemClock
 from vms.core.ids import CameraId, StreamName
@@ -32,6 +33,7 @@ from vms.media.rtsp.auth import RtspAuth
 from vms.playback.facade import PlaybackFacade
 from vms.playback.facts import OutageRecorder, RunHeartbeat
 from vms.playback.setup import build_playback
+from vms.recording.modes import RecordingMode
 from vms.recording.recorder import PacketFeed, Recorder
 from vms.recording.settings import RecorderServices, RecorderSettings
 from vms.storage.index import SegmentIndex
@@ -134,7 +136,7 @@ def _recorders(
     clock: Clock,
     bus: Bus,
     on_storage_error: Callable[[str], None],
-) -> Callable[[CameraId, StreamName, PacketFeed], Recorder]:
+) -> RecorderFactory:
     """The camera manager's recorder factory; a storage error wakes retention at once."""
     recorder_services = RecorderServices(
         storage.pools,
@@ -143,11 +145,14 @@ def _recorders(
         bus,
         storage.open_segments,
         on_storage_error=on_storage_error,
+        locks=storage.locks,
     )
     recorder_settings = RecorderSettings.from_config(settings.recording)
 
-    def make_recorder(camera_id: CameraId, stream: StreamName, feed: PacketFeed) -> Recorder:
-        return Recorder(camera_id, stream, feed, recorder_services, recorder_settings)
+    def make_recorder(
+        camera_id: CameraId, stream: StreamName, feed: PacketFeed, mode: RecordingMode
+    ) -> Recorder:
+        return Recorder(camera_id, stream, feed, recorder_services, recorder_settings, mode=mode)
 
     return make_recorder
 
@@ -173,17 +178,24 @@ def _analytics(
     cameras: CameraManager,
     zones: ZonesRepo,
 ) -> AnalyticsService:
-    """Motion detection on the cameras that ask for it, with their zones."""
-    watched = functools.partial(_motion_cameras, cameras)
+    """Motion and object detection on the cameras that ask for them, with their zones."""
+    watched = functools.partial(_analysed_cameras, cameras, settings.analytics)
     return AnalyticsService(
-        bus=bus, hubs=supervisor, watched=watched, zones=zones.list, settings=settings.analytics
+        bus=bus,
+        hubs=supervisor,
+        watched=watched,
+        zones=zones.list,
+        settings=settings.analytics,
+        detector=detector_spec(settings.analytics),
     )
 
 
-def _motion_cameras(cameras: CameraManager) -> list[WatchedStream]:
-    """The cameras with motion detection on, each on its sub stream when it has one."""
-    return [
-        WatchedStream(config.camera_id, StreamName.SUB if config.sub_url else StreamName.MAIN)
-        for config in cameras.cameras()
-        if config.enabled and config.motion
-    ]
+def _analysed_cameras(cameras: CameraManager, analytics: AnalyticsSettings) -> list[WatchedStream]:
+    """The cameras with motion or object detection on, each on its sub stream when it has one."""
+    watched = []
+    for config in cameras.cameras():
+        detect = analytics.detect_mode(config.id)
+        if config.enabled and (config.motion or detect != "off"):
+            stream = StreamName.SUB if config.sub_url else StreamName.MAIN
+            watched.append(WatchedStream(config.camera_id, stream, config.motion, detect))
+    return watched

@@ -18,6 +18,7 @@ from vms.api.routes import (
     health,
     live_hls,
     playback,
+    rules,
     segments,
     snapshot,
     system,
@@ -66,7 +67,7 @@ def create_api(doors: Doors, *, version: str) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(auth.router)  # signing in is open; the rest checks its own role
     api.include_router(users.router)  # admins, checked in each route
-    for module in (cameras, segments, camera_probe, zones, system, playback):
+    for module in (cameras, segments, camera_probe, zones, rules, system, playback):
         api.include_router(module.router, dependencies=VIEWER)  # changes ask for more
     api.include_router(exports.router, dependencies=OPERATOR)
     for module in (whep, live_hls, snapshot, events):

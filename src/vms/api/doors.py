@@ -2,10 +2,10 @@
 
 Each room offers the API one facade, and the API says here, as a Protocol, what it uses of it:
 cameras (`vms.cameras.door.CamerasFacade`), playback (`vms.playback.facade.PlaybackFacade`), live
-(`LiveService`), events (`EventService`), auth (`Auth`), zones (the analytics room's
-`ZonesRepo`) and system (`vms.cameras.system.SystemFacade`). The composition root hands
-`create_api` one `Doors` value; routes take a door as a parameter through the `...Room` aliases
-below, which read it from `app.state.doors`. A door a server was built without answers 503.
+(`LiveService`), events (`EventService`), auth (`Auth`), zones and rules (the analytics room's
+`ZonesRepo`, `RulesRepo`) and system (`vms.cameras.system.SystemFacade`). The composition root
+hands `create_api` one `Doors` value; routes take a door as a parameter through the `...Room`
+aliases below, which read it from `app.state.doors`. A door a server was built without answers 503.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
+from vms.analytics.rules import Rule
+from vms.analytics.rules_repo import StoredRules
 from vms.analytics.zones import Zone
 from vms.auth.sessions import Sessions
 from vms.auth.users import Users
@@ -179,6 +181,15 @@ class ZonesDoor(Protocol):
     def replace(self, camera_id: CameraId, zones: Sequence[Zone]) -> builtins.list[Zone]: ...
 
 
+class RulesDoor(Protocol):
+    """A camera's rules, read (with the ones its zones no longer allow) and replaced as a
+    whole; blocking. `replace` raises `RulesRejectedError` with every broken rule."""
+
+    def list(self, camera_id: CameraId) -> StoredRules: ...
+
+    def replace(self, camera_id: CameraId, rules: Sequence[Rule]) -> StoredRules: ...
+
+
 class SystemDoor(Protocol):
     """Readiness, metrics (now and the last hour), pools and uptime."""
 
@@ -211,6 +222,7 @@ class Doors:
     events: EventsDoor | None = None
     zones: ZonesDoor | None = None
     system: SystemDoor | None = None
+    rules: RulesDoor | None = None
 
 
 def doors_of(connection: HTTPConnection) -> Doors:
@@ -253,6 +265,12 @@ async def _zones(connection: HTTPConnection) -> ZonesDoor:
     return door
 
 
+async def _rules(connection: HTTPConnection) -> RulesDoor:
+    if (door := doors_of(connection).rules) is None:
+        raise _missing("rules")
+    return door
+
+
 async def _system(connection: HTTPConnection) -> SystemDoor:
     if (door := doors_of(connection).system) is None:
         raise _missing("system")
@@ -268,5 +286,6 @@ PlaybackRoom = Annotated[PlaybackDoor, Depends(_playback)]
 LiveRoom = Annotated[LiveDoor, Depends(_live)]
 EventsRoom = Annotated[EventsDoor, Depends(_events)]
 ZonesRoom = Annotated[ZonesDoor, Depends(_zones)]
+RulesRoom = Annotated[RulesDoor, Depends(_rules)]
 SystemRoom = Annotated[SystemDoor, Depends(_system)]
 AuthRoom = Annotated[AuthDoor, Depends(_auth)]

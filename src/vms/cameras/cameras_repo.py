@@ -34,6 +34,10 @@ class CameraRow:
     retention_days: int | None = None
     retention_max_bytes: int | None = None
     motion_enabled: bool = False
+    recording_mode: str = "continuous"
+    pre_roll_s: float = 5.0
+    post_roll_s: float = 10.0
+    event_retention_days: int = 30
     created_ms: int = 0
     updated_ms: int = 0
 

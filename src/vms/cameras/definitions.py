@@ -7,7 +7,7 @@ from typing import Literal, cast
 from pydantic import SecretStr
 
 from vms.cameras.cameras_repo import CameraRow
-from vms.config.cameras import CameraConfig
+from vms.config.cameras import CameraConfig, RecordingModeName
 from vms.core.ids import StreamName
 from vms.ingest.supervisor import CameraSpec
 from vms.storage.retention import RetentionPolicy
@@ -29,6 +29,10 @@ def row_from_config(config: CameraConfig) -> CameraRow:
         retention_days=config.retention_days,
         retention_max_bytes=config.retention_max_bytes,
         motion_enabled=config.motion,
+        recording_mode=config.recording_mode,
+        pre_roll_s=config.pre_roll_s,
+        post_roll_s=config.post_roll_s,
+        event_retention_days=config.event_retention_days,
     )
 
 
@@ -48,6 +52,10 @@ def config_from_row(row: CameraRow) -> CameraConfig:
         retention_days=row.retention_days,
         retention_max_bytes=row.retention_max_bytes,
         motion=row.motion_enabled,
+        recording_mode=cast(RecordingModeName, row.recording_mode),
+        pre_roll_s=row.pre_roll_s,
+        post_roll_s=row.post_roll_s,
+        event_retention_days=row.event_retention_days,
     )
 
 

@@ -25,12 +25,13 @@ from vms.core.errors import ConflictError, NotFoundError
 from vms.core.ids import CameraId, StreamName
 from vms.ingest.health import SourceHealth
 from vms.ingest.supervisor import CameraSupervisor
+from vms.recording.modes import RecordingMode
 from vms.recording.recorder import PacketFeed, Recorder, RecorderStats
 from vms.storage.retention import RetentionPolicy
 
 log = logging.getLogger(__name__)
 
-RecorderFactory = Callable[[CameraId, StreamName, PacketFeed], Recorder]
+RecorderFactory = Callable[[CameraId, StreamName, PacketFeed, RecordingMode], Recorder]
 
 # Queue depth of a recorder's hub subscription: ~10 s of 25 fps video plus audio, so an fsync
 # stall or a slow disk costs nothing, while a dead disk cannot hold unbounded memory.
@@ -166,7 +167,11 @@ class CameraManager:
             old = running.config
             if spec_from_config(old) != spec_from_config(stored):
                 self._supervisor.update(spec_from_config(stored))
-            if recorded_stream(old) != recorded_stream(stored) or running.recorder is None:
+            if (
+                recorded_stream(old) != recorded_stream(stored)
+                or RecordingMode.of(old) != RecordingMode.of(stored)
+                or running.recorder is None
+            ):
                 self._stop_recorder(running)
                 running.config = stored
                 self._start_recorder(running)
@@ -204,7 +209,8 @@ class CameraManager:
         feed = hub.subscribe(
             f"recorder:{stream.value}", max_items=RECORDER_QUEUE_ITEMS, realtime=False
         )
-        recorder = self._make_recorder(running.config.camera_id, stream, feed)
+        mode = RecordingMode.of(running.config)
+        recorder = self._make_recorder(running.config.camera_id, stream, feed, mode)
         recorder.start()
         running.recorder = recorder
 

@@ -71,6 +71,10 @@ class CameraMetrics:
                     fsync_seconds_total=stats.fsync_seconds_total,
                     fsync_count_total=stats.fsync_count,
                     fsync_max_seconds=stats.fsync_max_s,
+                    packets_received_total=stats.packets_received,
+                    packets_written_total=stats.packets_written,
+                    packets_discarded_total=stats.packets_discarded,
+                    packets_outside_events_total=stats.packets_outside_events,
                 )
             )
         return samples

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import zoneinfo
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
 
 from vms.config.base import Section
+
+DetectMode = Literal["off", "always", "motion"]
 
 
 class AnalyticsSettings(Section):
@@ -31,3 +36,49 @@ class AnalyticsSettings(Section):
     max_event_s: int = Field(
         300, ge=10, le=86_400, description="longer motion is split into events of this length"
     )
+    detect: dict[str, DetectMode] = Field(
+        default_factory=dict,
+        description="object detection per camera id: off, always, or motion (only while motion"
+        " is seen in the camera's zones, and detect_motion_hold_s after)",
+    )
+    detect_default: DetectMode = Field("off", description="detection of cameras not in `detect`")
+    detect_fps: float = Field(5.0, gt=0, le=30, description="frames per second detected on")
+    detect_width: int = Field(
+        640, ge=64, le=1920, description="longest side of the picture given to the detector"
+    )
+    detect_motion_hold_s: float = Field(
+        2.0, ge=0, le=60, description="motion mode: seconds detection goes on after motion"
+    )
+    inference_workers: int = Field(1, ge=1, le=64, description="detector worker processes")
+    inference_slots: int = Field(
+        4, ge=1, le=64, description="frames a worker holds at once; a full worker drops frames"
+    )
+    inference_hang_s: float = Field(
+        10.0, ge=1, le=600, description="a worker silent this long is killed and restarted"
+    )
+    detector_factory: str = Field(
+        "vms.analytics.detector:build_detector",
+        description="module:function that builds the detector in each worker",
+    )
+    detector_options: dict[str, Any] = Field(
+        default_factory=dict, description="what detector_factory is called with"
+    )
+
+    timezone: str = Field(
+        "UTC",
+        description="the site's time zone (IANA name such as 'Europe/Paris'): rule schedules"
+        " are read on its wall clock",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+            message = f"unknown time zone {name!r} (an IANA name such as 'Europe/Paris')"
+            raise ValueError(message) from error
+        return name
+
+    def detect_mode(self, camera_id: str) -> DetectMode:
+        return self.detect.get(camera_id, self.detect_default)

@@ -21,6 +21,8 @@ from vms.core.ids import CameraId, StreamName
 from vms.core.redact import redact_url
 
 URL_SCHEMES = ("rtsp", "rtsps", "srt")
+# What a camera records: everything, only around events, or everything with events kept longer.
+RecordingModeName = Literal["continuous", "events", "continuous_events"]
 _URL_FIX = (
     "use rtsp://host[:port]/path, rtsps://host[:port]/path or srt://host:port"
     " (credentials as rtsp://user:password@host/path or in username/password)"
@@ -70,6 +72,24 @@ class CameraConfig(Section):
     retention_days: OptionalDays = Field(None, description="days kept (default: retention's)")
     retention_max_bytes: OptionalPositiveInt = Field(
         None, description="bytes kept (default: retention's)"
+    )
+    recording_mode: Annotated[RecordingModeName, LowerText] = Field(
+        "continuous",
+        description="continuous (everything), events (only around events) or continuous_events"
+        " (everything, and the time around events kept event_retention_days)",
+    )
+    pre_roll_s: float = Field(
+        5.0, ge=0, le=60, description="seconds recorded before an event (events modes)"
+    )
+    post_roll_s: float = Field(
+        10.0, ge=0, le=3600, description="seconds recorded after an event ends (events modes)"
+    )
+    event_retention_days: int = Field(
+        30,
+        ge=1,
+        le=36_500,
+        description="days the recordings around an event are locked against retention"
+        " (events modes)",
     )
 
     @field_validator("id")

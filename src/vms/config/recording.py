@@ -19,6 +19,12 @@ class RecordingSettings(Section):
         le=10_000,
         description="target length of one fragment (the unit written and fsynced), in milliseconds",
     )
+    pre_roll_max_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024 * 1024,
+        le=1024 * 1024 * 1024,
+        description="most bytes a camera recording on events holds in memory for its pre-roll",
+    )
 
     @field_validator("fragment_ms")
     @classmethod

@@ -53,6 +53,23 @@ class SegmentsDeleted:
 
 
 EventPhase = Literal["opened", "updated", "closed"]
+PathPoint = tuple[int, float, float]  # wall ms, x, y (0..1 of the picture)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFacts:
+    """What an event from a rule adds to a motion-like event: which rule, which track, and for
+    line crossings the direction and the running counts. Plain values, so the events room
+    needs nothing of analytics."""
+
+    rule: str
+    kind: str  # "zone", "count", "line" or "loiter"
+    track_id: int | None = None  # count rules follow several tracks: None
+    direction: str | None = None  # crossings: "a_to_b" or "b_to_a"
+    count_in: int | None = None  # crossings: A→B so far
+    count_out: int | None = None
+    peak_count: int | None = None  # count rules: the most tracks in the zone at once
+    path: tuple[PathPoint, ...] = ()  # the track's recent path, oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +77,8 @@ class EventReported:
     """Analytics opened, updated or closed an event (the whole state each time).
 
     `snapshot_jpeg` is a new picture of the event when there is one (taken at `snapshot_ms`);
-    None keeps the picture already stored.
+    None keeps the picture already stored. `thumbnail_jpeg` (a crop of the object) comes with a
+    new snapshot when there is an object to crop. `rule` is None for motion events.
     """
 
     event_id: str
@@ -73,6 +91,8 @@ class EventReported:
     zones: tuple[str, ...]
     snapshot_jpeg: bytes | None = None
     snapshot_ms: int | None = None
+    thumbnail_jpeg: bytes | None = None
+    rule: RuleFacts | None = None
 
 
 class Bus:

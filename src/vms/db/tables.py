@@ -39,6 +39,10 @@ class CameraTable(Base):
     __table_args__ = (
         CheckConstraint("transport IN ('tcp', 'udp')", name="transport"),
         CheckConstraint("record_stream IN ('main', 'sub')", name="record_stream"),
+        CheckConstraint(
+            "recording_mode IN ('continuous', 'events', 'continuous_events')",
+            name="recording_mode",
+        ),
         {"comment": "Configured cameras; credentials are never logged or returned by the API."},
     )
 
@@ -66,6 +70,20 @@ class CameraTable(Base):
     )
     motion_enabled: Mapped[bool] = mapped_column(
         server_default=false(), comment="Whether motion detection records events for the camera"
+    )
+    recording_mode: Mapped[str] = mapped_column(
+        String(24),
+        server_default="continuous",
+        comment="'continuous', 'events' (only around events) or 'continuous_events'",
+    )
+    pre_roll_s: Mapped[float] = mapped_column(
+        Float, server_default="5", comment="Seconds recorded before an event (events modes)"
+    )
+    post_roll_s: Mapped[float] = mapped_column(
+        Float, server_default="10", comment="Seconds recorded after an event ends (events modes)"
+    )
+    event_retention_days: Mapped[int] = mapped_column(
+        server_default="30", comment="Days the recordings around an event are locked"
     )
     created_ms: Mapped[int] = mapped_column(BigInteger, comment="Creation time, Unix ms UTC")
     updated_ms: Mapped[int] = mapped_column(BigInteger, comment="Last update time, Unix ms UTC")
@@ -311,6 +329,7 @@ class EventTable(Base):
     __table_args__ = (
         Index("ix_events_start_ms", "start_ms"),
         Index("ix_events_camera_id_start_ms", "camera_id", "start_ms"),
+        Index("ix_events_rule", "rule"),
         {"comment": "Things analytics saw happen on a camera (motion, later objects)."},
     )
 
@@ -329,6 +348,8 @@ class EventTable(Base):
         BigInteger, comment="When it ended, Unix ms UTC; NULL while it goes on"
     )
     updated_ms: Mapped[int] = mapped_column(BigInteger, comment="Last change of the row, Unix ms")
+    rule: Mapped[str | None] = mapped_column(String(64), comment="Rule that made it; NULL: motion")
+    facts: Mapped[dict[str, object] | None] = mapped_column(JSON, comment="Rule kind, track, path")
 
 
 class EventZoneTable(Base):
@@ -361,3 +382,18 @@ class EventSnapshotTable(Base):
     )
     jpeg: Mapped[bytes] = mapped_column(LargeBinary, comment="The picture, JPEG")
     taken_ms: Mapped[int] = mapped_column(BigInteger, comment="Wall clock of the frame, Unix ms")
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, comment="Object cropped, JPEG")
+
+
+class CameraRulesTable(Base):
+    __tablename__ = "camera_rules"
+    __table_args__ = ({"comment": "Each camera's analytics rules, as one JSON document."},)
+
+    camera_id: Mapped[str] = mapped_column(
+        String(63),
+        ForeignKey("cameras.id", ondelete="CASCADE"),
+        primary_key=True,
+        comment="Camera the rules run on; removed with the camera",
+    )
+    rules: Mapped[list[dict[str, object]]] = mapped_column(JSON, comment="[rule, ...] CameraRules")
+    updated_ms: Mapped[int] = mapped_column(BigInteger, comment="Last saved, Unix ms")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vms.core.bus import PathPoint
 from vms.core.ids import CameraId
 
 MAX_PAGE = 500
@@ -21,6 +22,15 @@ class EventRecord:
     start_ms: int
     end_ms: int | None
     has_snapshot: bool
+    # Events from rules (all None or empty for motion): see `vms.core.bus.RuleFacts`.
+    rule: str | None = None
+    rule_kind: str | None = None
+    track_id: int | None = None
+    direction: str | None = None
+    counts: tuple[int, int] | None = None  # crossings: (in A→B, out B→A) so far
+    peak_count: int | None = None
+    path: tuple[PathPoint, ...] = ()  # [t_ms, x, y], x and y 0..1 of the picture
+    has_thumbnail: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +40,7 @@ class EventQuery:
     cameras: tuple[CameraId, ...] = ()
     labels: tuple[str, ...] = ()
     zones: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()  # names of the rules that made them
     start_ms: int | None = None  # events that began at or after
     end_ms: int | None = None  # events that began before
     min_score: float | None = None
@@ -53,6 +64,7 @@ def matches(event: EventRecord, query: EventQuery) -> bool:
         (not query.cameras or event.camera_id in query.cameras)
         and (not query.labels or event.label in query.labels)
         and (not query.zones or any(zone in query.zones for zone in event.zones))
+        and (not query.rules or event.rule in query.rules)
         and (query.start_ms is None or event.start_ms >= query.start_ms)
         and (query.end_ms is None or event.start_ms < query.end_ms)
         and (query.min_score is None or event.score >= query.min_score)

@@ -1,8 +1,10 @@
 """The event store: writes what analytics reports, and answers searches, newest first.
 
 One row per event in `events`, its zones in `event_zones` (so a search by zone is an indexed
-join, on SQLite and PostgreSQL alike) and its picture in `event_snapshots`. Pages are cut with
-a keyset cursor (start time, id), so paging stays correct while new events arrive.
+join, on SQLite and PostgreSQL alike) and its picture in `event_snapshots` (with the object
+cropped from it, for events from rules). What a rule adds (rule, track, direction, counts, path)
+are nullable columns of `events`, so motion rows stay as they were. Pages are cut with a keyset
+cursor (start time, id), so paging stays correct while new events arrive.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import Engine, and_, case, delete, exists, insert, or_, select, 
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import InstrumentedAttribute
 
-from vms.core.bus import EventReported
+from vms.core.bus import EventReported, PathPoint, RuleFacts
 from vms.core.clock import Clock
 from vms.core.errors import InvalidInputError
 from vms.core.ids import CameraId
@@ -24,6 +26,7 @@ from vms.events.models import MAX_PAGE, EventPage, EventQuery, EventRecord
 _E = EventTable
 _Z = EventZoneTable
 _S = EventSnapshotTable
+MAX_PATH_POINTS = 128  # a path is for drawing over the snapshot; its newest points suffice
 
 
 class EventStore:
@@ -43,6 +46,7 @@ class EventStore:
             "start_ms": report.start_ms,
             "end_ms": report.end_ms,
             "updated_ms": self._clock.now_ms(),
+            **_rule_values(report.rule),
         }
         with self._engine.begin() as conn:
             _upsert(conn, _E, _E.id, report.event_id, values)
@@ -52,12 +56,19 @@ class EventStore:
                 conn.execute(insert(_Z), rows)
             if report.snapshot_jpeg is not None:
                 taken_ms = report.snapshot_ms if report.snapshot_ms is not None else report.start_ms
-                picture = {"jpeg": report.snapshot_jpeg, "taken_ms": taken_ms}
+                picture = {
+                    "jpeg": report.snapshot_jpeg,
+                    "taken_ms": taken_ms,
+                    "thumbnail": report.thumbnail_jpeg,  # the crop goes with its picture
+                }
                 _upsert(conn, _S, _S.event_id, report.event_id, picture)
-                has_snapshot = True
+                has_snapshot, has_thumbnail = True, report.thumbnail_jpeg is not None
             else:
-                found = conn.execute(select(exists().where(_S.event_id == report.event_id)))
-                has_snapshot = bool(found.scalar())
+                found = conn.execute(
+                    select(_S.thumbnail.isnot(None)).where(_S.event_id == report.event_id)
+                ).first()
+                has_snapshot = found is not None
+                has_thumbnail = found is not None and bool(found[0])
         return EventRecord(
             id=report.event_id,
             camera_id=report.camera_id,
@@ -67,6 +78,8 @@ class EventStore:
             start_ms=report.start_ms,
             end_ms=report.end_ms,
             has_snapshot=has_snapshot,
+            has_thumbnail=has_thumbnail,
+            **_record_fields(report.rule),
         )
 
     def get(self, event_id: str) -> EventRecord | None:
@@ -78,6 +91,12 @@ class EventStore:
         """The event's JPEG, or None when it has none (or does not exist)."""
         with self._engine.connect() as conn:
             jpeg = conn.execute(select(_S.jpeg).where(_S.event_id == event_id)).scalar()
+        return bytes(jpeg) if jpeg is not None else None
+
+    def thumbnail(self, event_id: str) -> bytes | None:
+        """The object cropped from the event's picture, or None when it has none."""
+        with self._engine.connect() as conn:
+            jpeg = conn.execute(select(_S.thumbnail).where(_S.event_id == event_id)).scalar()
         return bytes(jpeg) if jpeg is not None else None
 
     def search(self, query: EventQuery) -> EventPage:
@@ -136,6 +155,9 @@ _COLUMNS = (
     _E.start_ms,
     _E.end_ms,
     exists().where(_S.event_id == _E.id).label("has_snapshot"),
+    exists().where(_S.event_id == _E.id, _S.thumbnail.isnot(None)).label("has_thumbnail"),
+    _E.rule,
+    _E.facts,
 )
 
 
@@ -147,6 +169,8 @@ def _conditions(query: EventQuery) -> list[Any]:
         conditions.append(_E.label.in_(query.labels))
     if query.zones:
         conditions.append(exists().where(_Z.event_id == _E.id, _Z.zone.in_(query.zones)))
+    if query.rules:
+        conditions.append(_E.rule.in_(query.rules))
     if query.start_ms is not None:
         conditions.append(_E.start_ms >= query.start_ms)
     if query.end_ms is not None:
@@ -169,9 +193,66 @@ def _records(conn: Connection, statement: Any) -> list[EventRecord]:
             start_ms=int(row.start_ms),
             end_ms=None if row.end_ms is None else int(row.end_ms),
             has_snapshot=bool(row.has_snapshot),
+            has_thumbnail=bool(row.has_thumbnail),
+            **_record_fields(_facts_of(row.rule, row.facts)),
         )
         for row in rows
     ]
+
+
+def _rule_values(facts: RuleFacts | None) -> dict[str, Any]:
+    """The `events` columns of a rule's facts: its name (searched, indexed) and the rest as one
+    JSON document (shown, never searched); both NULL for motion."""
+    if facts is None:
+        return {"rule": None, "facts": None}
+    document = {
+        "kind": facts.kind,
+        "track_id": facts.track_id,
+        "direction": facts.direction,
+        "count_in": facts.count_in,
+        "count_out": facts.count_out,
+        "peak_count": facts.peak_count,
+        "path": [list(point) for point in _bounded(facts.path)],
+    }
+    return {"rule": facts.rule, "facts": document}
+
+
+def _facts_of(rule: str | None, document: dict[str, Any] | None) -> RuleFacts | None:
+    if rule is None or document is None:
+        return None
+    return RuleFacts(
+        rule=rule,
+        kind=str(document["kind"]),
+        track_id=document.get("track_id"),
+        direction=document.get("direction"),
+        count_in=document.get("count_in"),
+        count_out=document.get("count_out"),
+        peak_count=document.get("peak_count"),
+        path=tuple((int(t), float(x), float(y)) for t, x, y in document.get("path") or ()),
+    )
+
+
+def _record_fields(facts: RuleFacts | None) -> dict[str, Any]:
+    """`EventRecord`'s fields from a rule's facts (none for motion: the defaults stand)."""
+    if facts is None:
+        return {}
+    return {
+        "rule": facts.rule,
+        "rule_kind": facts.kind,
+        "track_id": facts.track_id,
+        "direction": facts.direction,
+        "counts": _counts(facts.count_in, facts.count_out),
+        "peak_count": facts.peak_count,
+        "path": _bounded(facts.path),
+    }
+
+
+def _bounded(path: Sequence[PathPoint]) -> tuple[PathPoint, ...]:
+    return tuple(path[-MAX_PATH_POINTS:])
+
+
+def _counts(count_in: int | None, count_out: int | None) -> tuple[int, int] | None:
+    return None if count_in is None or count_out is None else (count_in, count_out)
 
 
 def _zones_of(conn: Connection, event_ids: Sequence[str]) -> dict[str, list[str]]:

@@ -4,12 +4,14 @@ One writer thread per recorded stream. It waits for a keyframe, cuts a segment a
 keyframe after the target duration (media time), starts a new one on any discontinuity, commits
 one index row per closed segment (`SegmentBook`), and survives storage failures: it keeps draining
 its feed so the hub never stalls, and retries with backoff until the storage works again.
+In events mode (`modes.py`) it writes only around events, from a pre-roll of buffered GOPs.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -17,10 +19,12 @@ from typing import Protocol
 
 import av.error
 
+from vms.core.bus import EventReported
 from vms.core.errors import StorageUnavailableError
 from vms.core.ids import CameraId, StreamName
 from vms.media.packet import HubItem, Packet, PacketsDropped, StreamEnded, StreamInfo
 from vms.media.sink import deliver
+from vms.recording.modes import EventRecording, RecordingMode
 from vms.recording.segment_book import OpenFile, SegmentBook
 from vms.recording.segment_writer import SegmentWriter, fsync_dir
 from vms.recording.settings import RecorderServices, RecorderSettings
@@ -43,6 +47,7 @@ class RecorderState(StrEnum):
     IDLE = "idle"
     WAITING_KEYFRAME = "waiting_keyframe"
     RECORDING = "recording"
+    WAITING_EVENTS = "waiting_events"  # events mode, idle: nothing to write until an event
     STORAGE_ERROR = "storage_error"
     STOPPED = "stopped"
 
@@ -52,13 +57,19 @@ class RecorderStats:
     bytes_written: int
     segments_closed: int
     packets_written: int
-    packets_discarded: int
+    packets_discarded: int  # lost to errors: no keyframe yet, storage, muxer, a slow feed
     fsync_count: int
     fsync_seconds_total: float
     fsync_max_s: float
     state: RecorderState
     last_error: str | None
     storage_errors: int
+    packets_received: int = 0
+    # Events mode: packets left out because no event wanted them (not errors), and packets
+    # held now for the pre-roll. received = written + discarded + outside_events + buffered.
+    packets_outside_events: int = 0
+    packets_buffered: int = 0
+    event_locks: int = 0  # evidence locks stored for events' recordings
 
 
 @dataclass(slots=True)
@@ -71,6 +82,7 @@ class _Counters:
     fsync_seconds_total: float = 0.0
     fsync_max_s: float = 0.0
     storage_errors: int = 0
+    packets_received: int = 0
 
 
 def _compatible(a: StreamInfo, b: StreamInfo) -> bool:
@@ -89,6 +101,8 @@ class Recorder:
         feed: PacketFeed,
         services: RecorderServices,
         settings: RecorderSettings,
+        *,
+        mode: RecordingMode | None = None,
     ) -> None:
         self.camera_id = camera_id
         self.stream = stream
@@ -112,12 +126,24 @@ class Recorder:
         self._last_dts: dict[int, int] = {}
         self._retry_at = 0.0
         self._retry_attempt = 0
+        self._bus = services.bus
+        self._events = EventRecording(
+            camera_id,
+            mode or RecordingMode(),
+            locks=services.locks,
+            pre_roll_max_bytes=settings.pre_roll_max_bytes,
+            who=f"{camera_id}/{stream}",
+        )
+        self._unsubscribe: Callable[[], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("recorder already started")
-        self._state = RecorderState.WAITING_KEYFRAME
+        gated = self._events.gate is not None
+        self._state = RecorderState.WAITING_EVENTS if gated else RecorderState.WAITING_KEYFRAME
+        if self._events.mode.follows_events:
+            self._unsubscribe = self._bus.subscribe(EventReported, self._events.trigger.on_event)
         self._thread = threading.Thread(
             target=self._run, name=f"recorder-{self.camera_id}-{self.stream}", daemon=True
         )
@@ -128,6 +154,9 @@ class Recorder:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self._events.lock_events()
         self._feed.close()
 
     def current_path(self) -> Path | None:
@@ -141,6 +170,7 @@ class Recorder:
             seg = self._seg
             live_bytes = seg.writer.size_bytes if seg is not None else 0
             live = seg.writer.fsync_stats() if seg is not None else None
+            outside, buffered = self._events.stats()
             return RecorderStats(
                 bytes_written=c.closed_bytes + live_bytes,
                 segments_closed=c.segments_closed,
@@ -152,6 +182,10 @@ class Recorder:
                 state=self._state,
                 last_error=self._last_error,
                 storage_errors=c.storage_errors,
+                packets_received=c.packets_received,
+                packets_outside_events=outside,
+                packets_buffered=buffered,
+                event_locks=self._events.locks_stored,
             )
 
     def _run(self) -> None:
@@ -161,6 +195,7 @@ class Recorder:
                 while item is not None and not self._stop.is_set():
                     deliver(item, self)
                     item = self._feed.get_nowait()
+                self._events.lock_events()
                 # Let packets gather: one wake-up per batch instead of one per packet (a thread
                 # switch and a GIL hand-off each) halves the recorder's CPU. The feed's queue
                 # holds far more than a batch, and nothing waits on a recording in real time.
@@ -177,24 +212,45 @@ class Recorder:
         old = self._info
         if old is not None and (old.generation != info.generation or not _compatible(old, info)):
             self._end_segment("new stream format or generation")
+            self._events.clear()
         self._info = info
         # Seconds per tick of each track, computed once: Fraction maths per packet is costly.
         self._tick_s = [float(track.time_base) for track in info.tracks]
 
     def on_ended(self, ended: StreamEnded) -> None:
         self._end_segment(f"stream ended: {ended.reason}")
+        self._events.clear()
 
     def on_dropped(self, dropped: PacketsDropped) -> None:
+        with self._lock:
+            self._counters.packets_received += dropped.count
         self._discard(dropped.count)
         self._end_segment(f"{dropped.count} packets dropped")
+        self._events.clear()
 
     def on_packet(self, packet: Packet) -> None:
+        with self._lock:
+            self._counters.packets_received += 1
         info = self._info
         if info is None or packet.generation != info.generation or packet.track >= len(info.tracks):
             self._discard(1)
             return
         sync_track = info.video_track if info.video_track is not None else 0
-        sync = packet.keyframe and packet.track == sync_track
+        gate = self._events.gate
+        if gate is None:
+            self._record(packet, info, packet.keyframe and packet.track == sync_track)
+            return
+        was_active = gate.active
+        packets = self._events.route(packet, packet.keyframe and packet.track == sync_track)
+        if was_active and not gate.active:
+            self._end_segment("post-roll over")
+        for held in packets:
+            self._record(held, info, held.keyframe and held.track == sync_track)
+        if not gate.active and self._seg is None and self._state is not RecorderState.STORAGE_ERROR:
+            self._state = RecorderState.WAITING_EVENTS
+
+    def _record(self, packet: Packet, info: StreamInfo, sync: bool) -> None:
+        """Write one packet, cutting and opening segments as it requires."""
         tick_s = self._tick_s[packet.track]
         seg = self._seg
         if seg is not None:

@@ -14,6 +14,7 @@ from vms.core.bus import Bus
 from vms.core.clock import Clock
 from vms.core.service import Backoff
 from vms.storage.index import SegmentIndex
+from vms.storage.locks import EvidenceLocks
 from vms.storage.open_segments import OpenSegments
 from vms.storage.pools import StoragePools
 
@@ -30,6 +31,7 @@ class RecorderSettings:
     `batch_s`: the pause between batches (one wake-up per batch, not per packet: ADR 0006).
     `min_free_bytes`: a new segment opens only in a pool with this much free space, so a full
     disk is not retried into every few freed bytes before retention has run.
+    `pre_roll_max_bytes`: the most a camera in events mode holds in memory for its pre-roll.
     """
 
     segment_duration_s: float = 60.0
@@ -39,12 +41,15 @@ class RecorderSettings:
     poll_s: float = 0.25
     batch_s: float = 0.25
     min_free_bytes: int = 64 * 1024 * 1024
+    pre_roll_max_bytes: int = 32 * 1024 * 1024
 
     @classmethod
     def from_config(cls, config: RecordingSettings) -> RecorderSettings:
         """The settings a user configures (`recording` section); the rest keep their defaults."""
         return cls(
-            segment_duration_s=float(config.segment_duration_s), fragment_ms=config.fragment_ms
+            segment_duration_s=float(config.segment_duration_s),
+            fragment_ms=config.fragment_ms,
+            pre_roll_max_bytes=config.pre_roll_max_bytes,
         )
 
 
@@ -55,6 +60,7 @@ class RecorderServices:
     `open_segments`: where the file being written and its fsynced extent are published, so
     playback shows the recording before the segment is closed and indexed. `on_storage_error`:
     told each time storage fails (with the recorder's message), e.g. to wake retention early.
+    `locks`: where the recordings around events are locked against retention (`modes.py`).
     """
 
     pools: StoragePools
@@ -63,3 +69,4 @@ class RecorderServices:
     bus: Bus
     open_segments: OpenSegments | None = None
     on_storage_error: Callable[[str], None] | None = None
+    locks: EvidenceLocks | None = None

@@ -29,6 +29,16 @@ NOW = T0 + 60_000
 GATE, YARD = CameraId("gate"), CameraId("yard")
 JPEG = b"\xff\xd8\xff\xe0 a picture \xff\xd9"
 INVALID, FAILED = "invalid-input", "validation-failed"
+MOTION_HAS_NO_RULE: dict[str, Any] = {
+    "rule": None,
+    "rule_kind": None,
+    "track_id": None,
+    "direction": None,
+    "counts": None,
+    "peak_count": None,
+    "path": [],
+    "has_thumbnail": False,
+}
 EVENTS = "/api/v1/events"
 
 
@@ -123,6 +133,7 @@ def test_an_event_as_clients_see_it(http: TestClient) -> None:
                 "end_ms": T0 + 3_000,
                 "snapshot_url": "/api/v1/events/e1/snapshot.jpg",
                 "clip": {"start_ms": T0 - 4_000, "end_ms": T0 + 8_000},  # 5 s either side
+                **MOTION_HAS_NO_RULE,
             }
         ],
         "next_cursor": None,

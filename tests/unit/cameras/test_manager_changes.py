@@ -28,6 +28,7 @@ from vms.db.engine import create_engine, migrate
 from vms.ingest.hub import Subscription
 from vms.ingest.source import Source
 from vms.ingest.supervisor import CameraSupervisor
+from vms.recording.modes import Mode, RecordingMode
 from vms.recording.recorder import PacketFeed, Recorder, RecorderStats
 from vms.storage.retention import RetentionPolicy
 
@@ -41,6 +42,7 @@ class Log:
 
     events: list[tuple[str, StreamName]] = field(default_factory=list)
     recorders: list[FakeRecorder] = field(default_factory=list)
+    modes: list[RecordingMode] = field(default_factory=list)  # each recorder's, in order
 
     def take(self) -> list[tuple[str, StreamName]]:
         taken, self.events = self.events, []
@@ -94,9 +96,12 @@ def manager(log: Log) -> Iterator[CameraManager]:
     clock = SystemClock()
     supervisor = CameraSupervisor(clock=clock, bus=Bus(), backoff=Backoff(0.2, cap_s=1.0))
 
-    def make_recorder(camera_id: CameraId, stream: StreamName, feed: PacketFeed) -> Recorder:
+    def make_recorder(
+        camera_id: CameraId, stream: StreamName, feed: PacketFeed, mode: RecordingMode
+    ) -> Recorder:
         assert isinstance(feed, Subscription)  # the manager subscribes the recorder to a hub
         recorder = FakeRecorder(stream, feed, log)
+        log.modes.append(mode)
         log.recorders.append(recorder)
         return cast(Recorder, recorder)  # the manager uses only what FakeRecorder has
 
@@ -177,6 +182,21 @@ def test_switching_the_recorded_stream_restarts_the_recorder_only(
 ) -> None:
     manager.replace(changed(camera, record_stream="sub"))
     assert log.take() == [("recorder stop", MAIN), ("recorder start", SUB)]
+
+
+def test_changing_the_recording_mode_restarts_the_recorder_with_the_new_mode(
+    manager: CameraManager, camera: CameraConfig, log: Log
+) -> None:
+    events = changed(camera, recording_mode="events", pre_roll_s=2, post_roll_s=4)
+    manager.replace(events)
+    assert log.take() == [("recorder stop", MAIN), ("recorder start", MAIN)]
+    assert log.modes[-1] == RecordingMode(Mode.EVENTS, 2.0, 4.0, 30)
+    stored = manager.get(CAM)  # kept in the database
+    assert (stored.recording_mode, stored.pre_roll_s, stored.post_roll_s) == ("events", 2, 4)
+    manager.replace(changed(events, event_retention_days=90))
+    assert log.take() == [("recorder stop", MAIN), ("recorder start", MAIN)]
+    manager.replace(changed(events, event_retention_days=90, name="renamed"))
+    assert log.take() == []
 
 
 def test_adding_and_removing_the_sub_url_touches_the_sub_stream_only(

@@ -36,3 +36,20 @@ class ListFeed:
 
     def close(self) -> None:
         self.closed.set()
+
+
+class HeldFeed(ListFeed):
+    """A ListFeed that hands out nothing until `release` is set (so a test can report events
+    to a started recorder before its packets arrive)."""
+
+    def __init__(self, items: Iterable[HubItem]) -> None:
+        super().__init__(items)
+        self.release = threading.Event()
+
+    def get(self, timeout: float | None = None) -> HubItem | None:
+        if not self.release.wait(timeout):
+            return None
+        return super().get(timeout)
+
+    def get_nowait(self) -> HubItem | None:
+        return super().get_nowait() if self.release.is_set() else None

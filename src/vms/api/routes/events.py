@@ -1,4 +1,4 @@
-"""Event routes: search, one event, its snapshot, and the live stream (server-sent events)."""
+"""Event routes: search, one event, its snapshot and thumbnail, and the live stream (SSE)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ _TIME = "ISO-8601 with an offset, or unix milliseconds"
 Cameras = Annotated[list[str] | None, Query(description="only these cameras (repeatable)")]
 Labels = Annotated[list[str] | None, Query(description="only these labels (repeatable)")]
 Zones = Annotated[list[str] | None, Query(description="only events in these zones (repeatable)")]
+Rules = Annotated[list[str] | None, Query(description="only events of these rules (repeatable)")]
 MinScore = Annotated[float | None, Query(ge=0, le=1, description="only events scoring this much")]
 
 
@@ -35,6 +36,7 @@ def _query(
     cameras: list[str] | None,
     labels: list[str] | None,
     zones: list[str] | None,
+    rules: list[str] | None = None,
     start: str | None = None,
     end: str | None = None,
     min_score: float | None = None,
@@ -47,6 +49,7 @@ def _query(
         cameras=tuple(CameraId(c) for c in cameras or ()),
         labels=tuple(labels or ()),
         zones=tuple(zones or ()),
+        rules=tuple(rules or ()),
         start_ms=start_ms,
         end_ms=end_ms,
         min_score=min_score,
@@ -74,6 +77,7 @@ async def search_events(
     camera: Cameras = None,
     label: Labels = None,
     zone: Zones = None,
+    rule: Rules = None,
     start: Annotated[str | None, Query(description=f"began at or after: {_TIME}")] = None,
     end: Annotated[str | None, Query(description=f"began before: {_TIME}")] = None,
     min_score: MinScore = None,
@@ -88,6 +92,7 @@ async def search_events(
         cameras=camera,
         labels=label,
         zones=zone,
+        rules=rule,
         start=start,
         end=end,
         min_score=min_score,
@@ -119,10 +124,11 @@ async def event_stream(
     camera: Cameras = None,
     label: Labels = None,
     zone: Zones = None,
+    rule: Rules = None,
     min_score: MinScore = None,
     events: EventsRoom,
 ) -> StreamingResponse:
-    query = _query(cameras=camera, labels=label, zones=zone, min_score=min_score)
+    query = _query(cameras=camera, labels=label, zones=zone, rules=rule, min_score=min_score)
     listener = events.feed.listen(query)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(
@@ -151,6 +157,20 @@ async def event_snapshot(event_id: str, events: EventsRoom) -> Response:
     if jpeg is None:
         raise NotFoundError(f"event {event_id!r} has no snapshot")
     # the picture changes while the event grows; it is small, so caching is left out
+    return Response(jpeg, media_type=JPEG, headers={"Cache-Control": "no-cache"})
+
+
+@router.get(
+    "/{event_id}/thumbnail.jpg",
+    summary="The object the event is about, cropped from its snapshot (events from rules)",
+    response_class=Response,
+    responses={200: {"content": {JPEG: {}}}, **problem_responses(401, 403, 404)},
+)
+async def event_thumbnail(event_id: str, events: EventsRoom) -> Response:
+    jpeg = await asyncio.to_thread(events.store.thumbnail, event_id)
+    if jpeg is None:
+        raise NotFoundError(f"event {event_id!r} has no thumbnail")
+    # replaced with the snapshot while the event grows
     return Response(jpeg, media_type=JPEG, headers={"Cache-Control": "no-cache"})
 
 

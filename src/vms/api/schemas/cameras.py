@@ -8,7 +8,7 @@ from pydantic import Field, SecretStr, ValidationError
 
 from vms.api.errors import FieldIssue, InvalidFieldsError, issues_from
 from vms.api.schemas.base import ApiModel, RedactedText, RedactedUrl
-from vms.config.cameras import CameraConfig
+from vms.config.cameras import CameraConfig, RecordingModeName
 from vms.core.camera_url import REDACTED, CameraUrl, CameraUrlError, Secret
 from vms.core.ids import StreamName
 from vms.core.redact import redact_url
@@ -30,6 +30,10 @@ class CameraView(ApiModel):
     retention_days: int | None = None
     retention_max_bytes: int | None = None
     motion: bool = Field(description="motion detection records events for this camera")
+    recording_mode: RecordingModeName = "continuous"
+    pre_roll_s: float = 5.0
+    post_roll_s: float = 10.0
+    event_retention_days: int = 30
 
     @classmethod
     def from_config(cls, camera: CameraConfig) -> CameraView:
@@ -49,6 +53,10 @@ class CameraView(ApiModel):
             retention_days=camera.retention_days,
             retention_max_bytes=camera.retention_max_bytes,
             motion=camera.motion,
+            recording_mode=camera.recording_mode,
+            pre_roll_s=camera.pre_roll_s,
+            post_roll_s=camera.post_roll_s,
+            event_retention_days=camera.event_retention_days,
         )
 
 
@@ -71,6 +79,10 @@ class CameraUpdate(ApiModel):
     retention_days: int | None = None
     retention_max_bytes: int | None = None
     motion: bool | None = None
+    recording_mode: RecordingModeName | None = None
+    pre_roll_s: float | None = None
+    post_roll_s: float | None = None
+    event_retention_days: int | None = None
 
     def apply(self, current: CameraConfig) -> CameraConfig:
         """The camera with these changes, validated as a whole; InvalidFieldsError if invalid."""
@@ -115,7 +127,10 @@ def keep_stored_password(field: str, sent: str, stored: str | None) -> str:
 class RecorderStatusView(ApiModel):
     """The recorder of one stream."""
 
-    state: str
+    state: str = Field(
+        description="idle, waiting_keyframe, recording, waiting_events (events recording mode:"
+        " idle, nothing written until an event), storage_error or stopped"
+    )
     bytes_written: int = Field(ge=0)
     segments_closed: int = Field(ge=0)
     last_error: RedactedText | None = None
