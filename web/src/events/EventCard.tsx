@@ -1,9 +1,10 @@
-// One event in the list: its snapshot, camera, label, zones, score, start and duration; the whole
-// card links to the event's detail view (keeping the filters).
+// One event in the list: its thumbnail (or snapshot), camera, label, zones, score, start and
+// duration, and for a rule's event the rule, track, direction and counts; the whole card links to
+// the event's detail view (keeping the filters).
 import { A } from "@solidjs/router";
-import { Show } from "solid-js";
+import { For, Show } from "solid-js";
 import type { EventOut } from "./eventsApi";
-import { describeEvent, formatEventDuration, formatScore, formatStart, formatZones } from "./format";
+import { describeEvent, formatEventDuration, formatScore, formatStart, formatZones, listPicture, ruleFacts } from "./format";
 
 interface Props {
   event: EventOut;
@@ -27,7 +28,7 @@ export default function EventCard(props: Props) {
         aria-label={describeEvent(props.event, props.camera)}
       >
         <div class="event-thumb">
-          <Show when={props.event.snapshot_url} fallback={<span class="muted">No picture</span>}>
+          <Show when={listPicture(props.event)} fallback={<span class="muted">No picture</span>}>
             {(url) => (
               <img src={url()} alt="" loading="lazy" width="160" height="90" data-testid="event-thumbnail" />
             )}
@@ -47,6 +48,11 @@ export default function EventCard(props: Props) {
             <span data-testid="event-score">score {formatScore(props.event.score)}</span>
             <span data-testid="event-zones">{formatZones(props.event.zones)}</span>
           </div>
+          <Show when={ruleFacts(props.event).length > 0}>
+            <div class="event-meta event-rule" data-testid="event-rule-facts">
+              <For each={ruleFacts(props.event)}>{(fact) => <span data-testid={`event-${fact.key}`}>{fact.text}</span>}</For>
+            </div>
+          </Show>
         </div>
       </A>
     </li>

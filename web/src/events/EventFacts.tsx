@@ -1,8 +1,18 @@
-// An event's snapshot and facts, with the way to the playback page at its moment.
+// An event's snapshot (with its object's path) and facts, with the way to the playback page at its
+// moment.
 import { A } from "@solidjs/router";
-import { Show } from "solid-js";
+import { For, Show } from "solid-js";
+import EventPicture from "./EventPicture";
 import type { EventOut } from "./eventsApi";
-import { formatEventDuration, formatScore, formatStart, formatZones } from "./format";
+import { formatEventDuration, formatScore, formatStart, formatZones, ruleFacts } from "./format";
+
+const FACT_NAMES: Record<string, string> = {
+  rule: "Rule",
+  track: "Track",
+  direction: "Direction",
+  counts: "Crossings so far",
+  peak: "Most at once",
+};
 
 export default function EventFacts(props: { event: EventOut; camera: string }) {
   const playbackHref = () =>
@@ -10,14 +20,7 @@ export default function EventFacts(props: { event: EventOut; camera: string }) {
   return (
     <aside class="event-facts-panel">
       <Show when={props.event.snapshot_url} fallback={<p class="muted">No snapshot for this event.</p>}>
-        {(url) => (
-          <img
-            class="event-snapshot"
-            src={url()}
-            alt={`Snapshot of the ${props.event.label} event`}
-            data-testid="event-snapshot"
-          />
-        )}
+        {(url) => <EventPicture event={props.event} url={url()} />}
       </Show>
       <dl class="event-facts-list" data-testid="event-facts">
         <dt>Camera</dt>
@@ -26,6 +29,14 @@ export default function EventFacts(props: { event: EventOut; camera: string }) {
         <dd>{props.event.label}</dd>
         <dt>Zones</dt>
         <dd>{formatZones(props.event.zones)}</dd>
+        <For each={ruleFacts(props.event)}>
+          {(fact) => (
+            <>
+              <dt>{FACT_NAMES[fact.key] ?? fact.key}</dt>
+              <dd data-testid={`event-detail-${fact.key}`}>{fact.text}</dd>
+            </>
+          )}
+        </For>
         <dt>Score</dt>
         <dd>{formatScore(props.event.score)}</dd>
         <dt>Started</dt>

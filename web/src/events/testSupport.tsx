@@ -64,6 +64,14 @@ export function eventBody(id: string, startMs: number, changes: Partial<EventOut
     end_ms: startMs + 4_000,
     snapshot_url: `/api/v1/events/${id}/snapshot.jpg`,
     clip: { start_ms: startMs - 5_000, end_ms: startMs + 9_000 },
+    rule: null,
+    rule_kind: null,
+    track_id: null,
+    direction: null,
+    counts: null,
+    peak_count: null,
+    path: [],
+    has_thumbnail: false,
     ...changes,
   };
 }

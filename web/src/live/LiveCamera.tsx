@@ -1,8 +1,10 @@
 // Full-screen live view of a camera's main stream (audio muted at first); Esc: back to the grid.
+// "Detections" draws what analytics sees (boxes, labels, track ids) over the video.
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { createResource, createSignal, onCleanup, onMount, Show } from "solid-js";
 import { api, unwrap } from "../api/client";
 import { createCameraStatus } from "./cameraStatus";
+import DetectionOverlay from "./DetectionOverlay";
 import LiveVideo from "./LiveVideo";
 import StatusBadge from "./StatusBadge";
 import "./live.css";
@@ -26,6 +28,7 @@ function CameraView(props: { cameraId: string }) {
   const [camera] = createResource(() => props.cameraId, loadCamera);
   const status = createCameraStatus(props.cameraId, "main");
   const [muted, setMuted] = createSignal(true);
+  const [detections, setDetections] = createSignal(false);
   let frame!: HTMLDivElement;
 
   const back = () => navigate("/live");
@@ -64,6 +67,15 @@ function CameraView(props: { cameraId: string }) {
           >
             {muted() ? "Sound off" : "Sound on"}
           </button>
+          <button
+            type="button"
+            aria-pressed={detections()}
+            data-testid="toggle-detections"
+            title="Show what analytics detects: boxes, labels and track ids"
+            onClick={() => setDetections(!detections())}
+          >
+            Detections
+          </button>
           <button type="button" onClick={toggleFullscreen} data-testid="toggle-fullscreen">
             Full screen
           </button>
@@ -92,6 +104,9 @@ function CameraView(props: { cameraId: string }) {
             label={`${name()} live, main stream`}
             sourceUp={() => status.tile().streaming}
           />
+        </Show>
+        <Show when={detections()}>
+          <DetectionOverlay cameraId={props.cameraId} frame={() => frame} />
         </Show>
       </div>
     </section>

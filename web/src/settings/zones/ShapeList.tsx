@@ -34,7 +34,7 @@ export default function ShapeList(props: Props) {
                     Select
                   </button>
                   <Show when={shape().kind === "line"}>
-                    <button type="button" class="link" onClick={() => props.onReverse(index)}>
+                    <button type="button" class="link" onClick={() => props.onReverse(index)} data-testid={`reverse-line-${index}`} title="Swap sides A and B (what counts as in)">
                       Swap direction
                     </button>
                   </Show>

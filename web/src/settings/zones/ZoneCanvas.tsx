@@ -11,7 +11,7 @@ import {
   select,
   type EditorState,
 } from "./editor";
-import { hitShape, hitVertex, lineArrow, normalise, type Point, type Shape } from "./geometry";
+import { hitShape, hitVertex, lineArrow, lineSides, normalise, type Point, type Shape } from "./geometry";
 
 interface Props {
   state: EditorState;
@@ -174,6 +174,10 @@ function ShapeView(props: {
     const [a, b] = props.shape.points;
     return a && b ? lineArrow(a, b, props.picture, 28 * props.scale) : null;
   };
+  const sides = () => {
+    const [a, b] = props.shape.points;
+    return a && b ? lineSides(a, b, props.picture, 44 * props.scale) : null;
+  };
   return (
     <g class={`shape ${props.shape.kind}`} classList={{ selected: props.selected }} data-testid={props.testId}>
       <Show
@@ -184,6 +188,18 @@ function ShapeView(props: {
             <Show when={arrow()}>
               {(direction) => (
                 <line class="arrow" x1={direction().from[0]} y1={direction().from[1]} x2={direction().to[0]} y2={direction().to[1]} marker-end="url(#zone-arrow-head)" />
+              )}
+            </Show>
+            <Show when={sides()}>
+              {(side) => (
+                <>
+                  <text class="side" x={side().a[0]} y={side().a[1]} font-size={String(16 * props.scale)} text-anchor="middle" dominant-baseline="middle" data-side="a">
+                    A
+                  </text>
+                  <text class="side" x={side().b[0]} y={side().b[1]} font-size={String(16 * props.scale)} text-anchor="middle" dominant-baseline="middle" data-side="b">
+                    B
+                  </text>
+                </>
               )}
             </Show>
           </>

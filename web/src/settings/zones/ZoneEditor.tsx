@@ -84,7 +84,7 @@ export default function ZoneEditor(props: { cameraId: string }) {
         {state().mode === "zone"
           ? "Click to add corners; click the first corner or press Enter to close the zone; Escape cancels."
           : state().mode === "line"
-            ? "Click the two ends of the line. Its arrow shows the crossing direction that counts as in."
+            ? "Click the two ends of the line. Its arrow points from side A to side B: a crossing from A to B counts as in."
             : "Click a shape to select it; drag its points to move them; Delete removes the point or shape."}
       </p>
       <Show when={imageFailed()}>

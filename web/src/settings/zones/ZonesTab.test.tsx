@@ -65,6 +65,22 @@ describe("the zones tab", () => {
     expect(screen.getByTestId("shape-0").querySelector("line.arrow")).not.toBeNull();
   });
 
+  it("labels a line's sides A and B, and swapping its direction swaps them", async () => {
+    server.on("GET", "/api/v1/cameras/door/zones", { body: [] });
+    await renderSettings("/settings/zones/door");
+    const svg = await canvas();
+    fireEvent.click(screen.getByTestId("draw-line"));
+    click(svg, 200, 250); // left to right: the walker's left (A) is up the picture
+    click(svg, 800, 250);
+    const side = (which: string) => Number(screen.getByTestId("shape-0").querySelector(`text[data-side="${which}"]`)?.getAttribute("y"));
+    await waitFor(() => expect(side("a")).toBeLessThan(side("b")));
+    fireEvent.click(screen.getByTestId("reverse-line-0"));
+    await waitFor(() => expect(side("a")).toBeGreaterThan(side("b")));
+    fireEvent.click(screen.getByTestId("save-zones"));
+    await screen.findByTestId("zones-saved");
+    expect(server.calls("PUT", "/api/v1/cameras/door/zones")[0]?.body).toEqual([{ name: "Line 1", kind: "line", points: [[0.8, 0.5], [0.2, 0.5]] }]);
+  });
+
   it("closes a zone with Enter, drags a point, and Delete removes a shape", async () => {
     server.on("GET", "/api/v1/cameras/door/zones", { body: [porch] });
     await renderSettings("/settings/zones/door");

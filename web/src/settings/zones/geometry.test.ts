@@ -4,12 +4,14 @@ import {
   hitShape,
   hitVertex,
   lineArrow,
+  lineSides,
   normalise,
   pointInPolygon,
   roundPoint,
   segmentsIntersect,
   selfIntersects,
   shapeProblems,
+  sideOf,
   type Point,
   type Shape,
 } from "./geometry";
@@ -127,5 +129,30 @@ describe("shapeProblems", () => {
   it("limits the count", () => {
     const many = Array.from({ length: 33 }, (_, index) => ({ ...zone, name: `Z${index}` }));
     expect(shapeProblems(many)[0]).toMatch(/At most 32/);
+  });
+});
+
+describe("lineSides and sideOf", () => {
+  it("puts A on the walker's left and B on the right, where the arrow points", () => {
+    // Left to right across the picture: the walker's left is up (y smaller), right is down.
+    const a: Point = [0.2, 0.5];
+    const b: Point = [0.8, 0.5];
+    const sides = lineSides(a, b, { width: 100, height: 100 }, 10);
+    expect(sides.a[0]).toBeCloseTo(50);
+    expect(sides.a[1]).toBeCloseTo(40);
+    expect(sides.b[1]).toBeCloseTo(60);
+    expect(lineArrow(a, b, { width: 100, height: 100 }, 10).to[1]).toBeCloseTo(60);
+    expect(sideOf(a, b, [0.5, 0.1], size)).toBe("a");
+    expect(sideOf(a, b, [0.5, 0.9], size)).toBe("b");
+    expect(sideOf(a, b, [0.9, 0.5], size)).toBeNull();
+  });
+
+  it("swaps A and B when the line is reversed", () => {
+    const a: Point = [0.5, 0.1];
+    const b: Point = [0.5, 0.9];
+    expect(sideOf(a, b, [0.1, 0.5], size)).toBe("b"); // walking down the picture, the right is -x
+    expect(sideOf(b, a, [0.1, 0.5], size)).toBe("a");
+    const sides = lineSides(b, a, { width: 100, height: 100 }, 10);
+    expect(sides.b[0]).toBeCloseTo(60);
   });
 });

@@ -167,6 +167,25 @@ export function lineArrow(a: Point, b: Point, size: Size, lengthPx: number): { f
   return { from, to: [from[0] + (normal[0] ?? 0) * lengthPx, from[1] + (normal[1] ?? 0) * lengthPx] };
 }
 
+/**
+ * Where the side labels of a line a→b go, in the coordinates of a picture of `size`: `offsetPx`
+ * from the line's middle, square to it. A is the left of someone walking from a to b as seen on
+ * the picture, B their right (where the arrow points): a crossing from A to B is "in".
+ */
+export function lineSides(a: Point, b: Point, size: Size, offsetPx: number): { a: [number, number]; b: [number, number] } {
+  const arrow = lineArrow(a, b, size, offsetPx);
+  const [mx, my] = arrow.from;
+  const [dx, dy] = [arrow.to[0] - mx, arrow.to[1] - my];
+  return { a: [mx - dx, my - dy], b: [mx + dx, my + dy] };
+}
+
+/** Which side of the directed line a→b a point lies on ("a" left, "b" right, null on it). */
+export function sideOf(a: Point, b: Point, p: Point, size: Size): "a" | "b" | null {
+  const cross = (b[0] - a[0]) * size.width * ((p[1] - a[1]) * size.height) - (b[1] - a[1]) * size.height * ((p[0] - a[0]) * size.width);
+  // y points down: a positive cross product is the walker's right-hand side.
+  return Math.abs(cross) < 1e-9 ? null : cross > 0 ? "b" : "a";
+}
+
 /** What is wrong with a set of shapes before saving (the server checks the same); empty if fine. */
 export function shapeProblems(shapes: readonly Shape[]): string[] {
   const problems: string[] = [];
