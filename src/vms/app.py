@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from vms import __version__
-from vms.analytics.rules_repo import RulesRepo
 from vms.api.app import create_api
 from vms.api.doors import Doors
 from vms.api.web import mount_web_client
@@ -139,7 +138,6 @@ def _api(services: Services) -> tuple[FastAPI, MetricsHistory]:
         prometheus=functools.partial(render_metrics, registry),
     )
     probes = ProbeRunner(SystemClock())  # a probe waits on a real camera: real time
-    analytics = services.settings.analytics
     doors = Doors(
         auth=services.auth,
         cameras=CamerasFacade(services.cameras, services.index, services.pools, probes),
@@ -147,7 +145,8 @@ def _api(services: Services) -> tuple[FastAPI, MetricsHistory]:
         live=services.live,
         events=services.events,
         zones=services.zones,
-        rules=RulesRepo(services.engine, services.clock, services.zones, analytics.timezone),
+        rules=services.rules,
+        analytics=services.analytics,
         system=system,
     )
     api = create_api(doors, version=__version__)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from vms import __version__
+from vms.analytics.rules_repo import RulesRepo
 from vms.analytics.service import AnalyticsService, WatchedStream, detector_spec
 from vms.analytics.zones_repo import ZonesRepo
 from vms.auth.service import Auth
@@ -64,6 +65,7 @@ class Services:
     live: LiveService
     auth: Auth
     zones: ZonesRepo
+    rules: RulesRepo
     events: EventService
     analytics: AnalyticsService
 
@@ -80,8 +82,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     heartbeat = RunHeartbeat(engine, clock, __version__)
 
     def storage_error(message: str) -> None:
-        # A recorder that cannot write wakes retention at once. Retention reads the camera
-        # manager's policies, and the manager needs this recorder factory: it is made below.
+        # A recorder that cannot write wakes retention at once (made below: it needs `cameras`).
         retention.on_storage_error(message)
 
     make_recorder = _recorders(settings, storage, clock, bus, storage_error)
@@ -103,7 +104,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     auth = Auth.build(engine, clock, settings.auth)
     events = EventService(EventStore(engine, clock), clock, settings.events)
     events.attach(bus)
-    zones = ZonesRepo(engine, clock)
+    zones, rules = _drawn_areas(settings, engine, clock)
     playback = build_playback(
         settings.playback, settings.storage.data_dir, engine, clock, storage=storage, run=heartbeat
     )
@@ -125,8 +126,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
         live=_live(settings, supervisor, clock, auth),
         auth=auth,
         zones=zones,
+        rules=rules,
         events=events,
-        analytics=_analytics(settings, bus, supervisor, cameras, zones),
+        analytics=_analytics(settings, bus, supervisor, cameras, zones=zones, rules=rules),
     )
 
 
@@ -171,12 +173,20 @@ def _live(
     )
 
 
+def _drawn_areas(settings: Settings, engine: Engine, clock: Clock) -> tuple[ZonesRepo, RulesRepo]:
+    """The zones drawn on each camera, and the rules that name them."""
+    zones = ZonesRepo(engine, clock)
+    return zones, RulesRepo(engine, clock, zones, settings.analytics.timezone)
+
+
 def _analytics(
     settings: Settings,
     bus: Bus,
     supervisor: CameraSupervisor,
     cameras: CameraManager,
+    *,
     zones: ZonesRepo,
+    rules: RulesRepo,
 ) -> AnalyticsService:
     """Motion and object detection on the cameras that ask for them, with their zones."""
     watched = functools.partial(_analysed_cameras, cameras, settings.analytics)
@@ -187,6 +197,7 @@ def _analytics(
         zones=zones.list,
         settings=settings.analytics,
         detector=detector_spec(settings.analytics),
+        rules=rules.rules_of,
     )
 
 

@@ -90,6 +90,11 @@ class ScenePipeline:
         self._size = (1, 1)  # width, height of the last frame: paths are shares of it
 
     @property
+    def tracks(self) -> tuple[Track, ...]:
+        """The confirmed tracks after the last frame (seen in it, or lost for a moment)."""
+        return tuple(self._last.values())
+
+    @property
     def issues(self) -> list[tuple[int, str]]:
         """Rules skipped because the camera lacks their zone or line (index, message)."""
         return list(self._engine.issues)

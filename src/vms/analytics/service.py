@@ -7,7 +7,8 @@ zones are redrawn in the settings page; comparing what runs with what should run
 of those (and any order they come in) with one small loop.
 
 Detections come back from the pool on its collector thread: they are kept as each camera's
-latest (for the live overlay) and passed to the listeners (the tracker and the rules).
+latest and passed to the listeners, the first of which is the `SceneRunner`: tracking and the
+rules on a thread of their own, which publishes rule events on the bus like motion's.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from vms.analytics.detection import Detection
+from vms.analytics.detection import Detection, FrameBGR
 from vms.analytics.episodes import EpisodeSettings
 from vms.analytics.frames import DetectPlan
 from vms.analytics.inference.latest import FrameSize, LatestDetections
 from vms.analytics.inference.pool import InferencePool, PoolSettings
 from vms.analytics.inference.worker import DetectorSpec
 from vms.analytics.motion import MotionSettings
+from vms.analytics.rules import Rule
+from vms.analytics.scenes import SceneObjects, SceneRunner
 from vms.analytics.tap import MotionTap, TapSettings
 from vms.analytics.zones import Zone
 from vms.config.analytics import AnalyticsSettings, DetectMode
@@ -40,6 +43,11 @@ log = logging.getLogger(__name__)
 RECONCILE_S = 2.0
 
 DetectionsListener = Callable[[CameraId, int, FrameSize, list[Detection]], None]
+
+
+def _no_rules(camera_id: CameraId) -> tuple[Rule, ...]:
+    del camera_id
+    return ()
 
 
 class Hubs(Protocol):
@@ -104,8 +112,10 @@ class AnalyticsService:
         zones: Callable[[CameraId], Sequence[Zone]],
         settings: AnalyticsSettings,
         detector: DetectorSpec | None = None,
+        rules: Callable[[CameraId], Sequence[Rule]] | None = None,
     ) -> None:
-        """Without `detector`, no camera detects objects (and no worker process starts)."""
+        """Without `detector`, no camera detects objects (and no worker process starts);
+        `rules` reads a camera's stored rules, which its tracks are judged by."""
         self._bus = bus
         self._hubs = hubs
         self._watched = watched
@@ -119,6 +129,13 @@ class AnalyticsService:
             if detector is not None
             else None
         )
+        self.scenes = (
+            SceneRunner(bus.publish, settings.timezone, rules or _no_rules, settings.detect_fps)
+            if self.pool is not None
+            else None
+        )
+        if self.scenes is not None:
+            self._listeners.append(self.scenes.on_detections)
         self._taps: dict[CameraId, MotionTap] = {}
         self._lock = threading.Lock()  # a reconcile pass still running when VMS stops
         self._stopped = False
@@ -165,7 +182,7 @@ class AnalyticsService:
                     bus=self._bus,
                     report_motion=watch.motion,
                     detect=plan,
-                    submit=self.pool.submit if self.pool is not None else None,
+                    submit=self._submit if self.pool is not None else None,
                 )
                 self._taps[camera_id] = tap
                 tap.start()
@@ -178,6 +195,10 @@ class AnalyticsService:
                 )
             elif tap.zones != zones:
                 tap.set_zones(zones)
+            if self.scenes is not None and plan is not None:
+                self.scenes.configure(camera_id, zones)
+            elif self.scenes is not None:
+                self.scenes.forget(camera_id)
 
     def _detect_plan(self, watch: WatchedStream) -> DetectPlan | None:
         if watch.detect == "off" or self.pool is None:
@@ -194,8 +215,20 @@ class AnalyticsService:
             if self.pool is not None:
                 self.pool.forget(camera_id)
             self.latest.forget(camera_id)
+            if self.scenes is not None:
+                self.scenes.forget(camera_id)
 
     # -- detections
+    def _submit(self, camera_id: CameraId, frame: FrameBGR, wall_ms: int) -> bool:
+        """Hand a frame to the pool, held for the tracker's pictures until its answer."""
+        assert self.pool is not None and self.scenes is not None
+        self.scenes.hold(camera_id, frame, wall_ms)
+        return self.pool.submit(camera_id, frame, wall_ms)
+
+    def scene_objects(self, camera_id: CameraId) -> SceneObjects | None:
+        """The tracked objects of the camera's latest analysed frame (the live overlay)."""
+        return self.scenes.latest(camera_id) if self.scenes is not None else None
+
     def add_detections_listener(self, listener: DetectionsListener) -> None:
         """Called with every analysed frame's detections, in each camera's frame order, on the
         pool's collector thread: it must be quick (hand work on, never block)."""
@@ -215,11 +248,15 @@ class AnalyticsService:
         """Start the worker processes (blocking, briefly: they load their model on their own)."""
         if self.pool is not None:
             self.pool.start()
+        if self.scenes is not None:
+            self.scenes.start()
 
     def stop_inference(self) -> None:
         """End the workers and free their shared memory; after the taps that feed them."""
         if self.pool is not None:
             self.pool.stop()
+        if self.scenes is not None:
+            self.scenes.stop()  # after the pool: no detections arrive any more
 
     def inference_sample(self) -> InferenceSample | None:
         """The pool's totals, for /metrics; None without detection."""

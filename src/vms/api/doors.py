@@ -3,9 +3,10 @@
 Each room offers the API one facade, and the API says here, as a Protocol, what it uses of it:
 cameras (`vms.cameras.door.CamerasFacade`), playback (`vms.playback.facade.PlaybackFacade`), live
 (`LiveService`), events (`EventService`), auth (`Auth`), zones and rules (the analytics room's
-`ZonesRepo`, `RulesRepo`) and system (`vms.cameras.system.SystemFacade`). The composition root
-hands `create_api` one `Doors` value; routes take a door as a parameter through the `...Room`
-aliases below, which read it from `app.state.doors`. A door a server was built without answers 503.
+`ZonesRepo`, `RulesRepo`), analytics (`AnalyticsService`: what its tracker sees now) and system
+(`vms.cameras.system.SystemFacade`). The composition root hands `create_api` one `Doors` value;
+routes take a door as a parameter through the `...Room` aliases below, which read it from
+`app.state.doors`. A door a server was built without answers 503.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.requests import HTTPConnection
 
 from vms.analytics.rules import Rule
 from vms.analytics.rules_repo import StoredRules
+from vms.analytics.scenes import SceneObjects
 from vms.analytics.zones import Zone
 from vms.auth.sessions import Sessions
 from vms.auth.users import Users
@@ -190,6 +192,12 @@ class RulesDoor(Protocol):
     def replace(self, camera_id: CameraId, rules: Sequence[Rule]) -> StoredRules: ...
 
 
+class AnalyticsDoor(Protocol):
+    """What the detectors and the tracker see on each camera now (the live overlay)."""
+
+    def scene_objects(self, camera_id: CameraId) -> SceneObjects | None: ...
+
+
 class SystemDoor(Protocol):
     """Readiness, metrics (now and the last hour), pools and uptime."""
 
@@ -223,6 +231,7 @@ class Doors:
     zones: ZonesDoor | None = None
     system: SystemDoor | None = None
     rules: RulesDoor | None = None
+    analytics: AnalyticsDoor | None = None
 
 
 def doors_of(connection: HTTPConnection) -> Doors:
@@ -271,6 +280,12 @@ async def _rules(connection: HTTPConnection) -> RulesDoor:
     return door
 
 
+async def _analytics(connection: HTTPConnection) -> AnalyticsDoor:
+    if (door := doors_of(connection).analytics) is None:
+        raise _missing("analytics")
+    return door
+
+
 async def _system(connection: HTTPConnection) -> SystemDoor:
     if (door := doors_of(connection).system) is None:
         raise _missing("system")
@@ -287,5 +302,6 @@ LiveRoom = Annotated[LiveDoor, Depends(_live)]
 EventsRoom = Annotated[EventsDoor, Depends(_events)]
 ZonesRoom = Annotated[ZonesDoor, Depends(_zones)]
 RulesRoom = Annotated[RulesDoor, Depends(_rules)]
+AnalyticsRoom = Annotated[AnalyticsDoor, Depends(_analytics)]
 SystemRoom = Annotated[SystemDoor, Depends(_system)]
 AuthRoom = Annotated[AuthDoor, Depends(_auth)]

@@ -1,4 +1,5 @@
-"""Rule routes: read and replace the rules a camera's tracks are judged by."""
+"""Rule routes: read and replace the rules a camera's tracks are judged by; and what the
+tracker sees on a camera now (the live overlay)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from fastapi import APIRouter
 
 from vms.analytics.rules_repo import RulesRejectedError
 from vms.api.auth_deps import Admin
-from vms.api.doors import RulesRoom
+from vms.api.doors import AnalyticsRoom, RulesRoom
 from vms.api.errors import FieldIssue, InvalidFieldsError
 from vms.api.problems import problem_responses
 from vms.api.routes.params import CameraIdPath
-from vms.api.schemas.rules import RulesIn, RulesView
+from vms.api.schemas.rules import DetectionsView, RulesIn, RulesView
 from vms.core.ids import CameraId
 
 # Routes under /cameras/{camera_id}/rules; replacing them needs the admin role, as zones do.
@@ -52,3 +53,12 @@ async def replace_rules(
             ]
         ) from None
     return RulesView.of(stored)
+
+
+@router.get(
+    "/{camera_id}/detections",
+    summary="The objects tracked in the camera's latest analysed frame, with their track ids",
+    responses=problem_responses(401, 403, 422),
+)
+async def latest_detections(camera_id: CameraIdPath, analytics: AnalyticsRoom) -> DetectionsView:
+    return DetectionsView.of(analytics.scene_objects(CameraId(camera_id)))

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from vms.analytics.rules import Rule
 from vms.analytics.rules_repo import StoredRules
+from vms.analytics.scenes import SceneObjects
 from vms.api.schemas.base import ApiModel
 
 # Bounds only what is parsed; the list's own limit (64) gives its own message.
@@ -45,3 +46,33 @@ class RulesView(ApiModel):
             if i.index is not None
         ]
         return cls(rules=list(stored.rules), issues=issues, timezone=stored.timezone)
+
+
+class SceneObjectView(ApiModel):
+    label: str
+    score: float
+    box: tuple[float, float, float, float] = Field(
+        description="x1, y1, x2, y2 in pixels of the analysed frame (width × height)"
+    )
+    track_id: int | None = Field(description="the tracker's id; null for an untracked detection")
+
+
+class DetectionsView(ApiModel):
+    """The objects tracked in a camera's latest analysed frame; empty (wall_ms 0) when the
+    camera is not analysed or nothing was analysed yet."""
+
+    wall_ms: int
+    width: int
+    height: int
+    objects: list[SceneObjectView]
+
+    @classmethod
+    def of(cls, scene: SceneObjects | None) -> DetectionsView:
+        if scene is None:
+            return cls(wall_ms=0, width=0, height=0, objects=[])
+        width, height = scene.frame_size
+        objects = [
+            SceneObjectView(label=o.label, score=o.score, box=o.box, track_id=o.track_id)
+            for o in scene.objects
+        ]
+        return cls(wall_ms=scene.wall_ms, width=width, height=height, objects=objects)

@@ -1,0 +1,138 @@
+"""Benchmark: what object detection costs on this machine, per model, at its input size.
+
+Usage: python bench/analytics.py [--quick] [--json PATH] [--model NAME=FILE:FAMILY:LABELS ...]
+       (--quick: ~15 s)
+
+Each model (the shipped NanoDet-m, plus any `--model`, e.g. the SSDLite pedestrian model
+converted as models/NOTICE describes) runs with 1 and with 2 onnxruntime threads on real
+photographs (scikit-image's sample pictures, letterboxed as a camera frame would be). Two
+timings per row: the model alone (`session.run` on a prepared input) and the whole `detect`
+(letterbox, normalise, run, decode, NMS, filters), as wall milliseconds per frame (median and
+p95) and CPU milliseconds per frame (so a share of the 2 cores); fps is 1000 / median detect.
+
+The 8-camera part (cameras at 5 fps through the inference workers, gating on and off, event
+latency) plugs in as more stages: a stage is a function (quick) -> rows, appended to STAGES.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import cv2
+import numpy as np
+import skimage
+
+from bench.support import Row, bench_arguments, percentile, report
+from vms.analytics.detection import FrameBGR
+from vms.analytics.detector import OnnxDetector, build_detector
+from vms.config.detector import DetectorConfig
+
+PICTURES = ("astronaut.png", "coffee.png", "motorcycle_left.png", "camera.png")
+CAMERA_SIZE = (768, 576)  # vtest.avi's size: the sub stream of an analytics camera
+Stage = Callable[[bool], list[Row]]
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Milliseconds per frame: wall median and p95, CPU mean."""
+
+    median_ms: float
+    p95_ms: float
+    cpu_ms: float
+
+
+def camera_frames() -> list[FrameBGR]:
+    """Real pictures at a camera's size (stretched: the content matters, not its proportions)."""
+    folder = Path(skimage.__file__).parent / "data"
+    frames = []
+    for name in PICTURES:
+        image = cv2.imread(str(folder / name), cv2.IMREAD_COLOR)
+        assert image is not None, name
+        resized = cv2.resize(image, CAMERA_SIZE, interpolation=cv2.INTER_AREA)
+        frames.append(np.asarray(resized, np.uint8))
+    return frames
+
+
+def time_calls(call: Callable[[int], object], runs: int, warmup: int = 5) -> Timing:
+    """Time `call(i)` for i in range(runs), after `warmup` untimed calls."""
+    for i in range(warmup):
+        call(i)
+    walls = []
+    cpu_start = time.process_time()
+    for i in range(runs):
+        started = time.perf_counter()
+        call(i)
+        walls.append((time.perf_counter() - started) * 1000)
+    cpu_ms = (time.process_time() - cpu_start) * 1000 / runs
+    return Timing(percentile(walls, 50), percentile(walls, 95), cpu_ms)
+
+
+def time_detector(
+    detector: OnnxDetector, frames: list[FrameBGR], runs: int
+) -> tuple[Timing, Timing]:
+    """(model alone, whole detect) on the frames in turn."""
+    prepared = [detector.family.prepare(frame)[0] for frame in frames]
+    session = detector.session
+    model = time_calls(lambda i: session.run(None, prepared[i % len(prepared)]), runs)
+    whole = time_calls(lambda i: detector.detect(frames[i % len(frames)]), runs)
+    return model, whole
+
+
+def detector_rows(models: dict[str, DetectorConfig], runs: int) -> list[Row]:
+    """One row per model and thread count."""
+    frames = camera_frames()
+    rows: list[Row] = []
+    for name, config in models.items():
+        for threads in (1, 2):
+            detector = build_detector(config.model_copy(update={"threads": threads}))
+            model, whole = time_detector(detector, frames, runs)
+            found = sum(len(detector.detect(frame)) for frame in frames)
+            rows.append(
+                {
+                    "model": name,
+                    "input": "×".join(map(str, detector.input_size)),
+                    "threads": threads,
+                    "model_ms_p50": model.median_ms,
+                    "detect_ms_p50": whole.median_ms,
+                    "detect_ms_p95": whole.p95_ms,
+                    "cpu_ms_per_frame": whole.cpu_ms,
+                    "fps": 1000 / whole.median_ms,
+                    "objects_in_4_pictures": found,
+                }
+            )
+    return rows
+
+
+def parse_model(text: str) -> tuple[str, DetectorConfig]:
+    """NAME=FILE:FAMILY:LABELS → a named configuration."""
+    name, _, spec = text.partition("=")
+    model, family, labels = spec.split(":")
+    config = DetectorConfig.model_validate({"model": model, "family": family, "labels": labels})
+    return name, config
+
+
+def stages(extra: dict[str, DetectorConfig]) -> list[Stage]:
+    """The measurements run, in order. The 8-camera stages are appended here."""
+    models = {"nanodet-m (shipped)": DetectorConfig(), **extra}
+    return [lambda quick: detector_rows(models, 30 if quick else 200)]
+
+
+def main() -> int:
+    parser = bench_arguments(__doc__ or "", "30 frames per timing instead of 200")
+    parser.add_argument("--model", action="append", default=[], type=parse_model)
+    args: argparse.Namespace = parser.parse_args()
+    rows: list[Row] = []
+    for stage in stages(dict(args.model)):
+        rows += stage(args.quick)
+    return report(rows, args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

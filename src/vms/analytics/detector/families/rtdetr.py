@@ -1,0 +1,50 @@
+"""RT-DETR exports in the Ultralytics layout: RGB input scaled to 0..1; one output [1, Q, 4+C]
+of Q queries (300), each cx, cy, w, h normalised to the input (0..1) and C class scores.
+
+Scores are sigmoid probabilities in that export; `logits=True` applies the sigmoid for exports
+that give raw logits. The model has no NMS to need, but the shared per-class NMS does no harm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from vms.analytics.detection import FrameBGR
+from vms.analytics.detector.families.base import (
+    Candidates,
+    Inputs,
+    above,
+    sigmoid,
+    xywh_to_xyxy,
+)
+from vms.analytics.detector.families.yolo import PAD_GREY
+from vms.analytics.detector.letterbox import Letterbox, letterbox, to_nchw
+
+
+@dataclass(frozen=True, slots=True)
+class RtDetr:
+    input_name: str
+    size: tuple[int, int]  # width, height
+    classes: int
+    logits: bool = False
+
+    def prepare(self, frame: FrameBGR) -> tuple[Inputs, Letterbox]:
+        image, box = letterbox(frame, self.size, PAD_GREY)
+        return {self.input_name: to_nchw(image, rgb=True)}, box
+
+    def decode(self, outputs: Mapping[str, npt.NDArray[np.generic]], floor: float) -> Candidates:
+        (output,) = outputs.values()
+        queries = np.asarray(output, np.float32)
+        if queries.ndim != 3 or queries.shape[2] != 4 + self.classes:
+            raise ValueError(f"rtdetr: output {queries.shape} is not [1, Q, 4+{self.classes}]")
+        queries = queries[0]
+        scores = sigmoid(queries[:, 4:]) if self.logits else queries[:, 4:]
+        picked, classes = above(scores, floor)
+        width, height = self.size
+        scale = np.array([width, height, width, height], np.float32)
+        boxes = xywh_to_xyxy(queries[picked, :4] * scale)
+        return Candidates(boxes, scores[picked, classes], classes.astype(np.int64))

@@ -1,0 +1,88 @@
+"""NanoDet: BGR mean/std input, per-level class scores and GFL box bins decoded about each
+cell's centre, mapped back through the letterbox; NMS per class; the score floor per label."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.unit.analytics.detector.tiny import LABELS, config, constant_model, frame, labels_file
+from vms.analytics.detector import build_detector
+from vms.analytics.detector.families.nanodet import NanoDet
+
+SIZE = 64  # strides 8, 16, 32: grids of 8×8, 4×4 and 2×2 cells
+BINS = 11
+
+
+def _bins(left: int, top: int, right: int, bottom: int) -> np.ndarray:
+    """Box logits whose softmax expectation is exactly these distances (in strides)."""
+    logits = np.zeros((4, BINS), np.float32)
+    for side, steps in enumerate((left, top, right, bottom)):
+        logits[side, steps] = 40.0
+    return logits.reshape(-1)
+
+
+def _outputs() -> dict[str, np.ndarray]:
+    levels = {8: 64, 16: 16, 32: 4}
+    cls = {s: np.full((1, n, len(LABELS)), 0.01, np.float32) for s, n in levels.items()}
+    box = {s: np.zeros((1, n, 4 * BINS), np.float32) for s, n in levels.items()}
+    # Cell (3, 3) of stride 8, centre (28, 28): 16 left, 8 up, 24 right, 16 down → (12, 20, 52, 44).
+    cls[8][0, 27, 0] = 0.9  # a person
+    cls[8][0, 27, 1] = 0.7  # and a car on the same box: another class, NMS keeps both
+    box[8][0, 27] = _bins(2, 1, 3, 2)
+    # Cell (4, 3), centre (36, 28): the same box again, a weaker person: a repeat for NMS.
+    cls[8][0, 28, 0] = 0.8
+    box[8][0, 28] = _bins(3, 1, 2, 2)
+    # Cell (1, 0) of stride 32, centre (48, 16): (16, 16, 48, 48), a dog under the default floor.
+    cls[32][0, 1, 2] = 0.4
+    box[32][0, 1] = _bins(1, 0, 0, 1)
+    return {f"{kind}{s}": t for s in levels for kind, t in (("cls", cls[s]), ("box", box[s]))}
+
+
+@pytest.fixture
+def model(tmp_path: Path) -> Path:
+    return constant_model(tmp_path / "nanodet.onnx", "input_1:0", [1, 3, SIZE, SIZE], _outputs())
+
+
+def test_boxes_decode_about_cell_centres_and_map_back_through_the_letterbox(
+    model: Path, tmp_path: Path
+) -> None:
+    detector = build_detector(config(model, labels_file(tmp_path), "nanodet"))
+    # 128×64 into 64×64: scale 0.5, 16 rows of padding above and below.
+    found = detector.detect(frame(128, 64))
+    assert [(d.label, round(d.score, 2)) for d in found] == [("person", 0.9), ("car", 0.7)]
+    for detection in found:
+        assert detection.box == pytest.approx((24, 8, 104, 56), abs=1e-3)
+
+
+def test_a_per_label_floor_below_the_default_keeps_weaker_labels(
+    model: Path, tmp_path: Path
+) -> None:
+    cfg = config(model, labels_file(tmp_path), "nanodet", min_score_by_label={"dog": 0.3})
+    found = build_detector(cfg).detect(frame(128, 64))
+    dogs = [d for d in found if d.label == "dog"]
+    assert len(dogs) == 1
+    assert dogs[0].box == pytest.approx((32, 0, 96, 64), abs=1e-3)
+
+
+def test_input_is_bgr_normalised_by_mean_and_std_and_padded_with_the_mean() -> None:
+    inputs, placed = NanoDet("in", (SIZE, SIZE), 3).prepare(frame(128, 64, (110, 120, 130)))
+    tensor = inputs["in"]
+    assert tensor.shape == (1, 3, SIZE, SIZE)
+    assert tensor.dtype == np.float32
+    assert (placed.scale, placed.pad_x, placed.pad_y) == (0.5, 0, 16)
+    picture = tensor[0, :, 32, 32]
+    assert picture == pytest.approx(
+        [(110 - 103.53) / 57.375, (120 - 116.28) / 57.12, (130 - 123.675) / 58.395], abs=1e-5
+    )
+    assert np.abs(tensor[0, :, :16, :]).max() < 0.01  # padding is (about) zero after normalising
+
+
+def test_outputs_that_do_not_pair_up_are_refused() -> None:
+    family = NanoDet("in", (SIZE, SIZE), 3)
+    outputs = _outputs()
+    del outputs["box16"]
+    with pytest.raises(ValueError, match="pair up"):
+        family.decode(outputs, 0.5)
