@@ -51,6 +51,9 @@ class TrackerSettings:
     match_iou: float = 0.2  # the least overlap for a confident detection to continue a track
     low_match_iou: float = 0.5  # ... for a weak one (stricter: weak detections are often noise)
     tentative_match_iou: float = 0.3
+    # Boxes grow by this share on each side before a tentative track (no speed known yet) is
+    # matched: at 5 fps a walker's two boxes may not overlap at all (see kalman.iou_matrix).
+    tentative_buffer: float = 0.5
     confirm_hits: int = 2
     lost_s: float = 1.0
     path_points: int = 64
@@ -147,7 +150,13 @@ class Tracker:
         _, left, high = self._match(self._tracks, high, settings.match_iou, wall_ms)
         still_seen = [state for state in left if id(state) in seen]
         self._match(still_seen, low, settings.low_match_iou, wall_ms)
-        kept, _, high = self._match(self._tentative, high, settings.tentative_match_iou, wall_ms)
+        kept, _, high = self._match(
+            self._tentative,
+            high,
+            settings.tentative_match_iou,
+            wall_ms,
+            buffer=settings.tentative_buffer,
+        )
         self._tentative = kept  # the unmatched die: a flicker never gets an id
         self._promote()
         lost_ms = settings.lost_s * 1000
@@ -163,13 +172,19 @@ class Tracker:
         return [self._view(state) for state in sorted(self._tracks, key=lambda s: s.track_id)]
 
     def _match(
-        self, states: list[_State], detections: list[Detection], min_iou: float, wall_ms: int
+        self,
+        states: list[_State],
+        detections: list[Detection],
+        min_iou: float,
+        wall_ms: int,
+        *,
+        buffer: float = 0.0,
     ) -> tuple[list[_State], list[_State], list[Detection]]:
         """Pair states with detections of their group, most overlap first; apply the pairs.
         Returns the matched states, the unmatched states and the unmatched detections."""
         if not states or not detections:
             return [], list(states), list(detections)
-        iou = iou_matrix([s.kalman.box for s in states], [d.box for d in detections])
+        iou = iou_matrix([s.kalman.box for s in states], [d.box for d in detections], buffer)
         groups = np.array([self._group(d.label) for d in detections])
         allowed = (np.array([s.group for s in states])[:, None] == groups[None, :]) & (
             iou >= min_iou

@@ -1,7 +1,11 @@
-"""A line-crossing rule in a real `vms serve`: the simulator's composite scene walks a real
-person cut-out across a line drawn on the camera, NanoDet-m (the shipped model) finds the person
-in a worker process, the tracker follows it and the rule fires once per crossing, with the
-direction, the track, the path and a thumbnail; the live overlay reads the tracked person.
+"""Rules in a real `vms serve` on the simulator's composite scene, whose script says where each
+real person cut-out is at every frame: NanoDet-m (the shipped model) finds them in a worker
+process, the tracker follows them, and
+- a walker crossing the line drawn on the camera gives one event per pass, with the direction,
+  its track (the same one from before the pillar it passes behind), its path and a thumbnail;
+- a person standing in the bench zone gives one loitering event per visit, opened only once
+  the dwell has passed;
+- the live overlay reads the tracked people.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from tests.support.vms_process import VmsProcess, wait_for
 pytestmark = pytest.mark.slow
 
 LOOP_S = 8.0
-# One walker, left to right across the picture in 6 s, then 2 s away before the scene loops.
+STAY_S, DWELL_S = 5.0, 2.0
+PILLAR = (0.22, 0.4, 0.32, 0.95)  # x1, y1, x2, y2: the walker is behind it for a moment
+# A walker, left to right across the picture in 6 s behind the pillar, then 2 s away before the
+# scene loops; a second person comes in from the right, stands STAY_S s on the bench, leaves.
 SCENARIO = {
     "duration_s": LOOP_S,
     "objects": [
@@ -28,12 +35,30 @@ SCENARIO = {
             "cutout": "walker-dark",
             "height": 0.4,
             "path": [{"t": 0, "x": -0.08, "y": 0.85}, {"t": 6, "x": 1.08, "y": 0.85}],
-        }
+        },
+        {
+            "id": "sitter",
+            "cutout": "walker-jeans",
+            "height": 0.3,
+            "path": [
+                {"t": 0, "x": 1.08, "y": 0.45},
+                {"t": 0.8, "x": 0.82, "y": 0.45},
+                {"t": 0.8 + STAY_S, "x": 0.82, "y": 0.45},
+                {"t": 1.6 + STAY_S, "x": 1.08, "y": 0.45},
+            ],
+        },
     ],
+    "occluders": [{"box": list(PILLAR)}],
 }
 # Drawn downwards, so A is the right of the picture: walking left to right is B to A.
 GATE = {"name": "gate", "kind": "line", "points": [[0.5, 0.5], [0.5, 0.99]]}
+BENCH = {
+    "name": "bench",
+    "kind": "zone",
+    "points": [[0.7, 0.3], [0.95, 0.3], [0.95, 0.6], [0.7, 0.6]],
+}
 RULE = {"kind": "line", "name": "gate crossing", "line": "gate", "labels": ["person"]}
+LOITER = {"kind": "loiter", "name": "bench loiter", "zone": "bench", "dwell_s": DWELL_S}
 ANALYTICS = {"detect_default": "always", "detect_fps": 5, "inference_workers": 1}
 
 
@@ -51,18 +76,23 @@ def vms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VmsProcess]:
         )
         process.start()
         try:
-            assert process.client.put("/api/v1/cameras/cam1/zones", json=[GATE]).status_code == 200
-            put = process.client.put("/api/v1/cameras/cam1/rules", json={"rules": [RULE]})
+            zones = process.client.put("/api/v1/cameras/cam1/zones", json=[GATE, BENCH])
+            assert zones.status_code == 200, zones.text
+            put = process.client.put("/api/v1/cameras/cam1/rules", json={"rules": [RULE, LOITER]})
             assert put.status_code == 200, put.text
             yield process
         finally:
             process.close()
 
 
-def crossings(vms: VmsProcess) -> list[dict[str, Any]]:
-    page = vms.client.get("/api/v1/events", params={"camera": "cam1", "rule": RULE["name"]})
+def events_of(vms: VmsProcess, rule: dict[str, Any]) -> list[dict[str, Any]]:
+    page = vms.client.get("/api/v1/events", params={"camera": "cam1", "rule": rule["name"]})
     assert page.status_code == 200, page.text
     return sorted(page.json()["events"], key=lambda e: e["start_ms"])
+
+
+def crossings(vms: VmsProcess) -> list[dict[str, Any]]:
+    return events_of(vms, RULE)
 
 
 def test_each_crossing_is_one_event_with_its_direction_track_and_pictures(vms: VmsProcess) -> None:
@@ -74,6 +104,7 @@ def test_each_crossing_is_one_event_with_its_direction_track_and_pictures(vms: V
         assert event["track_id"] is not None, event
         xs = [x for _, x, _ in event["path"]]
         assert len(xs) >= 2 and xs[-1] > xs[0], event["path"]  # it walked left to right
+        assert xs[0] < PILLAR[0], event["path"]  # one track from before the pillar on
     # one event per pass of the walker: the scene loops every LOOP_S, never two in one pass
     gaps_s = [(b["start_ms"] - a["start_ms"]) / 1000 for a, b in itertools.pairwise(events)]
     assert all(LOOP_S - 2 <= gap <= LOOP_S + 2 for gap in gaps_s), gaps_s
@@ -99,3 +130,21 @@ def test_the_live_overlay_reads_the_tracked_person(vms: VmsProcess) -> None:
     assert body["width"] > 0 and body["height"] > 0 and body["wall_ms"] > 0
     unknown = vms.client.get("/api/v1/cameras/nope/detections").json()
     assert unknown["objects"] == [] and unknown["wall_ms"] == 0
+
+
+def test_standing_on_the_bench_longer_than_the_dwell_is_one_loitering_event(
+    vms: VmsProcess,
+) -> None:
+    def closed() -> list[dict[str, Any]]:
+        return [e for e in events_of(vms, LOITER) if e["end_ms"] is not None]
+
+    assert wait_for(lambda: len(closed()) >= 2, 120), vms.log()[-3000:]
+    visits = closed()
+    for event in visits:
+        assert event["label"] == "person" and event["rule_kind"] == "loiter", event
+        # opened once the dwell had passed, so it lasts the stay less the dwell (a frame or
+        # two either way at 5 fps, and the time the tracker takes to confirm the sitter)
+        lasted_s = (event["end_ms"] - event["start_ms"]) / 1000
+        assert STAY_S - DWELL_S - 1.5 <= lasted_s <= STAY_S - DWELL_S + 1, (lasted_s, event)
+    gaps_s = [(b["start_ms"] - a["start_ms"]) / 1000 for a, b in itertools.pairwise(visits)]
+    assert all(LOOP_S - 2 <= gap <= LOOP_S + 2 for gap in gaps_s), gaps_s  # one per visit
