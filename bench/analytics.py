@@ -1,7 +1,9 @@
-"""Benchmark: what object detection costs on this machine, per model, at its input size.
+"""Benchmark: what object detection costs here: the detector, N cameras beside recording, latency.
 
 Usage: python bench/analytics.py [--quick] [--json PATH] [--model NAME=FILE:FAMILY:LABELS ...]
-       (--quick: ~15 s)
+           [--parts detector load latency] [--cameras 8] [--seconds 60] [--workers 2]
+       (--quick: 2 cameras, 8 s windows, 3 crossings: about 3 minutes in all; the detector
+       part alone about 15 s)
 
 Each model (the shipped NanoDet-m, plus any `--model`, e.g. the SSDLite pedestrian model
 converted as models/NOTICE describes) runs with 1 and with 2 onnxruntime threads on real
@@ -10,13 +12,19 @@ timings per row: the model alone (`session.run` on a prepared input) and the who
 (letterbox, normalise, run, decode, NMS, filters), as wall milliseconds per frame (median and
 p95) and CPU milliseconds per frame (so a share of the 2 cores); fps is 1000 / median detect.
 
-The 8-camera part (cameras at 5 fps through the inference workers, gating on and off, event
-latency) plugs in as more stages: a stage is a function (quick) -> rows, appended to STAGES.
+Then, in real `vms serve` processes against the simulator: `load` (bench/analytics_load.py:
+N cameras of the vtest street scene recorded and analysed at 5 fps with detection off, motion-
+gated and always: CPU of the process tree and of the main process, frames analysed and dropped,
+memory per analysed camera, the recording process's CPU with and without analytics) and
+`latency` (bench/analytics_latency.py: the composite scene's walker crossing a line rule, from
+the crossing frame's wall time to the event on the SSE stream, p50 and p95). A stage is a
+function (quick) -> rows; `stages` lists them in order.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -29,12 +37,15 @@ import cv2
 import numpy as np
 import skimage
 
-from bench.support import Row, bench_arguments, percentile, report
+from bench.analytics_latency import latency_rows
+from bench.analytics_load import LoadSettings, load_rows
+from bench.support import Row, bench_arguments, percentile, print_rows
 from vms.analytics.detection import FrameBGR
 from vms.analytics.detector import OnnxDetector, build_detector
 from vms.config.detector import DetectorConfig
 
 PICTURES = ("astronaut.png", "coffee.png", "motorcycle_left.png", "camera.png")
+PARTS = ("detector", "load", "latency")
 CAMERA_SIZE = (768, 576)  # vtest.avi's size: the sub stream of an analytics camera
 Stage = Callable[[bool], list[Row]]
 
@@ -118,20 +129,43 @@ def parse_model(text: str) -> tuple[str, DetectorConfig]:
     return name, config
 
 
-def stages(extra: dict[str, DetectorConfig]) -> list[Stage]:
-    """The measurements run, in order. The 8-camera stages are appended here."""
+def load_settings(args: argparse.Namespace) -> LoadSettings:
+    """The load part's run: `--quick` makes it 2 cameras and 8 s windows unless told otherwise."""
+    cameras = args.cameras or (2 if args.quick else 8)
+    seconds = args.seconds or (8.0 if args.quick else 60.0)
+    return LoadSettings(cameras, args.workers, 5.0 if args.quick else 15.0, seconds)
+
+
+def stages(extra: dict[str, DetectorConfig], args: argparse.Namespace) -> list[Stage]:
+    """The measurements asked for (`--parts`), in order."""
     models = {"nanodet-m (shipped)": DetectorConfig(), **extra}
-    return [lambda quick: detector_rows(models, 30 if quick else 200)]
+    every: dict[str, Stage] = {
+        "detector": lambda quick: detector_rows(models, 30 if quick else 200),
+        "load": lambda quick: load_rows(load_settings(args)),
+        "latency": lambda quick: latency_rows(3 if quick else 12),
+    }
+    return [every[part] for part in args.parts]
 
 
 def main() -> int:
-    parser = bench_arguments(__doc__ or "", "30 frames per timing instead of 200")
+    parser = bench_arguments(__doc__ or "", "30 frames per timing, 2 cameras, 3 crossings")
     parser.add_argument("--model", action="append", default=[], type=parse_model)
+    parser.add_argument(
+        "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="what to measure"
+    )
+    parser.add_argument("--cameras", type=int, help="cameras in the load part (8; quick: 2)")
+    parser.add_argument("--seconds", type=float, help="load part's window (60; quick: 8)")
+    parser.add_argument("--workers", type=int, default=2, help="inference worker processes")
     args: argparse.Namespace = parser.parse_args()
     rows: list[Row] = []
-    for stage in stages(dict(args.model)):
-        rows += stage(args.quick)
-    return report(rows, args.json)
+    for stage in stages(dict(args.model), args):
+        stage_rows = stage(args.quick)
+        print_rows(stage_rows)  # each part's table as soon as it is measured
+        print(flush=True)
+        rows += stage_rows
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
 
 
 if __name__ == "__main__":

@@ -115,9 +115,11 @@ def vms_serve(
     data_dir: Path,
     cameras: Sequence[Mapping[str, object]],
     live: Mapping[str, object] | None = None,
+    extra: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Iterator[VmsServer]:
-    """`vms serve` on `data_dir` with `cameras` (and a `live` section), its first admin's password
-    BENCH_ADMIN_PASSWORD (`data_dir` is new); stopped on exit."""
+    """`vms serve` on `data_dir` with `cameras` (and a `live` section, and any `extra` sections
+    such as `analytics`), its first admin's password BENCH_ADMIN_PASSWORD (`data_dir` is new);
+    stopped on exit."""
     port, rtsp_port = free_port(), free_port()
     config: dict[str, object] = {
         "server": {"port": port, "rtsp_port": rtsp_port},
@@ -127,6 +129,8 @@ def vms_serve(
     }
     if live is not None:
         config["live"] = dict(live)
+    for section, values in (extra or {}).items():
+        config[section] = dict(values)
     path = data_dir / "vms.yaml"
     path.write_text(yaml.safe_dump(config))
     env = dict(os.environ, VMS_ADMIN_PASSWORD=BENCH_ADMIN_PASSWORD)

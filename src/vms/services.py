@@ -202,10 +202,11 @@ def _analytics(
 
 
 def _analysed_cameras(cameras: CameraManager, analytics: AnalyticsSettings) -> list[WatchedStream]:
-    """The cameras with motion or object detection on, each on its sub stream when it has one."""
+    """The cameras with motion or object detection on (their own `detect`, else the site's
+    default), each on its sub stream when it has one."""
     watched = []
     for config in cameras.cameras():
-        detect = analytics.detect_mode(config.id)
+        detect = analytics.detect_mode(config)
         if config.enabled and (config.motion or detect != "off"):
             stream = StreamName.SUB if config.sub_url else StreamName.MAIN
             watched.append(WatchedStream(config.camera_id, stream, config.motion, detect))

@@ -44,7 +44,8 @@ STILL = MotionReading(0.0, (), False)
 
 
 def zone_masks(zones: Sequence[Zone], width: int, height: int) -> dict[str, Mask]:
-    """Each polygon zone rasterised at `width`×`height` (lines have no area and are skipped)."""
+    """Each polygon zone rasterised at `width`×`height` (lines have no area, and masks hide
+    objects from detection, not motion: both are skipped)."""
     masks: dict[str, Mask] = {}
     for zone in zones:
         if zone.kind != "zone":

@@ -6,9 +6,11 @@ edited and removed through the API, their hubs are replaced when a camera's URLs
 zones are redrawn in the settings page; comparing what runs with what should run catches all
 of those (and any order they come in) with one small loop.
 
-Detections come back from the pool on its collector thread: they are kept as each camera's
-latest and passed to the listeners, the first of which is the `SceneRunner`: tracking and the
-rules on a thread of their own, which publishes rule events on the bus like motion's.
+Detections come back from the pool on its collector thread: those whose foot is in one of the
+camera's masks are dropped there, once, so that neither the tracker nor the live overlay sees
+them; the rest are kept as each camera's latest and passed to the listeners, the first of
+which is the `SceneRunner`: tracking and the rules on a thread of their own, which publishes
+rule events on the bus like motion's.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from vms.analytics.detection import Detection, FrameBGR
+from vms.analytics.detector.masks import Polygon, drop_masked
 from vms.analytics.episodes import EpisodeSettings
 from vms.analytics.frames import DetectPlan
 from vms.analytics.inference.latest import FrameSize, LatestDetections
@@ -92,11 +95,10 @@ def pool_settings(settings: AnalyticsSettings) -> PoolSettings:
     )
 
 
-def detector_spec(settings: AnalyticsSettings) -> DetectorSpec | None:
-    """The detector the workers build, or None when no camera can detect (no worker starts)."""
-    modes = {settings.detect_default, *settings.detect.values()}
-    if modes == {"off"}:
-        return None
+def detector_spec(settings: AnalyticsSettings) -> DetectorSpec:
+    """The detector the workers build. Whether any camera detects is a camera field, changed
+    through the API at any time, so the pool always exists and starts its workers only once a
+    camera detects (`AnalyticsService.reconcile`)."""
     return DetectorSpec(settings.detector_factory, settings.detector_options)
 
 
@@ -137,8 +139,11 @@ class AnalyticsService:
         if self.scenes is not None:
             self._listeners.append(self.scenes.on_detections)
         self._taps: dict[CameraId, MotionTap] = {}
+        self._masks: dict[CameraId, tuple[Polygon, ...]] = {}  # read on the collector thread
         self._lock = threading.Lock()  # a reconcile pass still running when VMS stops
         self._stopped = False
+        self._inference_on = False  # start_inference was called (and stop_inference not yet)
+        self._pool_started = False
 
     @property
     def taps(self) -> dict[CameraId, MotionTap]:
@@ -154,6 +159,8 @@ class AnalyticsService:
         wanted = {w.camera_id: w for w in self._watched()}
         for camera_id in [c for c in self._taps if c not in wanted]:
             self._stop_tap(camera_id, unwatched=True)
+        if any(w.detect != "off" for w in wanted.values()):
+            self._start_pool()
         for camera_id, watch in wanted.items():
             hub = self._hubs.hub(camera_id, watch.stream)
             tap = self._taps.get(camera_id)
@@ -195,10 +202,22 @@ class AnalyticsService:
                 )
             elif tap.zones != zones:
                 tap.set_zones(zones)
-            if self.scenes is not None and plan is not None:
-                self.scenes.configure(camera_id, zones)
-            elif self.scenes is not None:
-                self.scenes.forget(camera_id)
+            self._configure_scene(camera_id, zones if plan is not None else None)
+
+    def _configure_scene(self, camera_id: CameraId, zones: tuple[Zone, ...] | None) -> None:
+        """The camera's masks drop its detections; its zones and lines go to the rules (None:
+        the camera does not detect)."""
+        masks = tuple(z.points for z in zones or () if z.kind == "mask")
+        if masks:
+            self._masks[camera_id] = masks
+        else:
+            self._masks.pop(camera_id, None)
+        if self.scenes is None:
+            return
+        if zones is None:
+            self.scenes.forget(camera_id)
+        else:
+            self.scenes.configure(camera_id, [z for z in zones if z.kind != "mask"])
 
     def _detect_plan(self, watch: WatchedStream) -> DetectPlan | None:
         if watch.detect == "off" or self.pool is None:
@@ -215,6 +234,7 @@ class AnalyticsService:
             if self.pool is not None:
                 self.pool.forget(camera_id)
             self.latest.forget(camera_id)
+            self._masks.pop(camera_id, None)
             if self.scenes is not None:
                 self.scenes.forget(camera_id)
 
@@ -237,6 +257,9 @@ class AnalyticsService:
     def _on_detections(
         self, camera_id: CameraId, wall_ms: int, size: FrameSize, found: list[Detection]
     ) -> None:
+        masks = self._masks.get(camera_id)
+        if masks:
+            found = drop_masked(found, masks, size[0], size[1])
         self.latest.put(camera_id, wall_ms, size, found)
         for listener in self._listeners:
             try:
@@ -245,22 +268,32 @@ class AnalyticsService:
                 log.exception("a detections listener failed on %s", camera_id)
 
     def start_inference(self) -> None:
-        """Start the worker processes (blocking, briefly: they load their model on their own)."""
-        if self.pool is not None:
-            self.pool.start()
+        """Allow the worker processes: they start with the first camera that detects (blocking,
+        briefly, in that reconcile pass: they load their model on their own)."""
+        with self._lock:
+            self._inference_on = True
         if self.scenes is not None:
             self.scenes.start()
 
+    def _start_pool(self) -> None:
+        """Under `_lock`: start the workers once, if inference is allowed."""
+        if self.pool is not None and self._inference_on and not self._pool_started:
+            self.pool.start()
+            self._pool_started = True
+
     def stop_inference(self) -> None:
         """End the workers and free their shared memory; after the taps that feed them."""
-        if self.pool is not None:
+        with self._lock:
+            self._inference_on = False
+            started, self._pool_started = self._pool_started, False
+        if self.pool is not None and started:
             self.pool.stop()
         if self.scenes is not None:
             self.scenes.stop()  # after the pool: no detections arrive any more
 
     def inference_sample(self) -> InferenceSample | None:
-        """The pool's totals, for /metrics; None without detection."""
-        return self.pool.sample() if self.pool is not None else None
+        """The pool's totals, for /metrics; None while no camera detects."""
+        return self.pool.sample() if self.pool is not None and self._pool_started else None
 
     def analytics_samples(self) -> list[AnalyticsSample]:
         """Totals of every running tap, for /metrics."""

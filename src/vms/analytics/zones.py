@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-ZoneKind = Literal["zone", "line"]
+ZoneKind = Literal["zone", "line", "mask"]
 Point = tuple[float, float]
 
 MAX_ZONES = 32  # zones and lines per camera

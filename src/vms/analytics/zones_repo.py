@@ -78,6 +78,8 @@ def _kind(value: str) -> ZoneKind:
         return "zone"
     if value == "line":
         return "line"
+    if value == "mask":
+        return "mask"
     raise ValueError(f"unknown zone kind {value!r} in the database")
 
 

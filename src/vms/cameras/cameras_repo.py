@@ -38,6 +38,7 @@ class CameraRow:
     pre_roll_s: float = 5.0
     post_roll_s: float = 10.0
     event_retention_days: int = 30
+    detect: str | None = None  # None: analytics.detect_default
     created_ms: int = 0
     updated_ms: int = 0
 

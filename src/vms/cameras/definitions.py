@@ -7,7 +7,7 @@ from typing import Literal, cast
 from pydantic import SecretStr
 
 from vms.cameras.cameras_repo import CameraRow
-from vms.config.cameras import CameraConfig, RecordingModeName
+from vms.config.cameras import CameraConfig, DetectModeName, RecordingModeName
 from vms.core.ids import StreamName
 from vms.ingest.supervisor import CameraSpec
 from vms.storage.retention import RetentionPolicy
@@ -33,6 +33,7 @@ def row_from_config(config: CameraConfig) -> CameraRow:
         pre_roll_s=config.pre_roll_s,
         post_roll_s=config.post_roll_s,
         event_retention_days=config.event_retention_days,
+        detect=config.detect,
     )
 
 
@@ -56,6 +57,7 @@ def config_from_row(row: CameraRow) -> CameraConfig:
         pre_roll_s=row.pre_roll_s,
         post_roll_s=row.post_roll_s,
         event_retention_days=row.event_retention_days,
+        detect=cast(DetectModeName | None, row.detect),
     )
 
 

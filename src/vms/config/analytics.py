@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from vms.config.base import Section
+from vms.config.base import Section, invalid
+from vms.config.cameras import CameraConfig, DetectModeName
 
-DetectMode = Literal["off", "always", "motion"]
+DetectMode = DetectModeName
 
 
 class AnalyticsSettings(Section):
@@ -36,12 +37,12 @@ class AnalyticsSettings(Section):
     max_event_s: int = Field(
         300, ge=10, le=86_400, description="longer motion is split into events of this length"
     )
-    detect: dict[str, DetectMode] = Field(
-        default_factory=dict,
-        description="object detection per camera id: off, always, or motion (only while motion"
-        " is seen in the camera's zones, and detect_motion_hold_s after)",
+    detect_default: DetectMode = Field(
+        "off",
+        description="object detection of the cameras that set no `detect` of their own: off,"
+        " always, or motion (while motion is seen in the camera's zones, and"
+        " detect_motion_hold_s after)",
     )
-    detect_default: DetectMode = Field("off", description="detection of cameras not in `detect`")
     detect_fps: float = Field(5.0, gt=0, le=30, description="frames per second detected on")
     detect_width: int = Field(
         640, ge=64, le=1920, description="longest side of the picture given to the detector"
@@ -70,6 +71,18 @@ class AnalyticsSettings(Section):
         " are read on its wall clock",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _detect_map_moved(cls, data: object) -> object:
+        """The `detect` map of camera ids is gone: say where its modes went."""
+        if isinstance(data, dict) and "detect" in data:
+            raise invalid(
+                "analytics.detect (a map of camera ids) is no longer read",
+                "set `detect: off | motion | always` on each camera instead, and"
+                " analytics.detect_default for the cameras that set none",
+            )
+        return data
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
@@ -80,5 +93,6 @@ class AnalyticsSettings(Section):
             raise ValueError(message) from error
         return name
 
-    def detect_mode(self, camera_id: str) -> DetectMode:
-        return self.detect.get(camera_id, self.detect_default)
+    def detect_mode(self, camera: CameraConfig) -> DetectMode:
+        """The camera's own mode, or `detect_default` when it sets none."""
+        return camera.detect if camera.detect is not None else self.detect_default

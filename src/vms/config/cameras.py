@@ -23,6 +23,8 @@ from vms.core.redact import redact_url
 URL_SCHEMES = ("rtsp", "rtsps", "srt")
 # What a camera records: everything, only around events, or everything with events kept longer.
 RecordingModeName = Literal["continuous", "events", "continuous_events"]
+# When objects are detected: never, while motion is seen in the camera's zones, or on every frame.
+DetectModeName = Literal["off", "motion", "always"]
 _URL_FIX = (
     "use rtsp://host[:port]/path, rtsps://host[:port]/path or srt://host:port"
     " (credentials as rtsp://user:password@host/path or in username/password)"
@@ -68,6 +70,11 @@ class CameraConfig(Section):
     )
     motion: bool = Field(
         False, description="detect motion (on the sub stream when there is one) and record events"
+    )
+    detect: Annotated[DetectModeName, LowerText] | None = Field(
+        None,
+        description="object detection: off, motion (while motion is seen in the camera's zones)"
+        " or always (default: analytics.detect_default)",
     )
     retention_days: OptionalDays = Field(None, description="days kept (default: retention's)")
     retention_max_bytes: OptionalPositiveInt = Field(

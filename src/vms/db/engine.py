@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.pool import StaticPool
 
@@ -53,10 +55,35 @@ def alembic_config() -> Config:
     return config
 
 
+@contextlib.contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction to migrate on. On SQLite, foreign keys are off meanwhile:
+    batch mode changes a table by copying it and dropping the old one, and dropping `cameras`
+    with them on would delete every row that refers to a camera (ON DELETE CASCADE: zones,
+    rules). SQLite ignores the pragma inside a transaction, so it is set before one begins,
+    and the rows are checked against the keys before the commit."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise RuntimeError(f"migration broke a foreign key: {tuple(broken)}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema up to `revision`; safe to call on every start."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with migration_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     log.info("database schema at %s", revision)

@@ -9,29 +9,14 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
-# SQLite only auto-increments an `INTEGER PRIMARY KEY`; PostgreSQL gets a real BIGINT identity.
-BigIntId = BigInteger().with_variant(Integer(), "sqlite")
-
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from vms.db.base import Base, BigIntId
 
 
 class CameraTable(Base):
@@ -43,6 +28,7 @@ class CameraTable(Base):
             "recording_mode IN ('continuous', 'events', 'continuous_events')",
             name="recording_mode",
         ),
+        CheckConstraint("detect IN ('off', 'motion', 'always')", name="detect"),
         {"comment": "Configured cameras; credentials are never logged or returned by the API."},
     )
 
@@ -84,6 +70,10 @@ class CameraTable(Base):
     )
     event_retention_days: Mapped[int] = mapped_column(
         server_default="30", comment="Days the recordings around an event are locked"
+    )
+    detect: Mapped[str | None] = mapped_column(
+        String(8),
+        comment="Object detection: 'off', 'motion' or 'always'; NULL: analytics.detect_default",
     )
     created_ms: Mapped[int] = mapped_column(BigInteger, comment="Creation time, Unix ms UTC")
     updated_ms: Mapped[int] = mapped_column(BigInteger, comment="Last update time, Unix ms UTC")
@@ -299,7 +289,7 @@ class AuthSessionTable(Base):
 class ZoneTable(Base):
     __tablename__ = "camera_zones"
     __table_args__ = (
-        CheckConstraint("kind IN ('zone', 'line')", name="kind"),
+        CheckConstraint("kind IN ('zone', 'line', 'mask')", name="kind"),
         {"comment": "Zones (polygons) and lines drawn on a camera's picture, for analytics rules."},
     )
 
@@ -314,7 +304,9 @@ class ZoneTable(Base):
     )
     position: Mapped[int] = mapped_column(comment="Order in the camera's list, 0 first")
     kind: Mapped[str] = mapped_column(
-        String(8), comment="'zone' (closed polygon, 3+ points) or 'line' (2 points, directed)"
+        String(8),
+        comment="'zone' (closed polygon, 3+ points), 'line' (2 points, directed) or 'mask'"
+        " (closed polygon where detections are ignored)",
     )
     points: Mapped[list[list[float]]] = mapped_column(
         JSON, comment="[[x, y], ...] normalised to the picture: 0..1 from the top-left corner"

@@ -178,11 +178,13 @@ def _watch(page: BrowserPage, kind: str, seconds: float = 3.0, slack_ms: int = 0
     delays = [s.delay_ms for s in samples]
     assert max(delays) < allowance_ms(MAX_DELAY_MS[kind]) + slack_ms, delays
     assert min(delays) > -50, delays  # a frame from the future: clocks or decoding are wrong
-    assert samples[-1].time_s > samples[0].time_s + seconds / 2, samples  # currentTime advances
-    played_s = samples[-1].time_s - samples[0].time_s  # frames per media second: few dropped
+    # currentTime advances (at half speed at worst on a quiet machine; a loaded one plays slower)
+    played_s = samples[-1].time_s - samples[0].time_s
+    assert played_s * allowance_ms(1000) > seconds / 2 * 1000, samples
+    # per second of media played: the frames (few dropped) and the camera's clock with them
     assert samples[-1].frames >= samples[0].frames + played_s * FPS * 0.7, samples
     assert samples[-1].clock_ms is not None and samples[0].clock_ms is not None
-    assert samples[-1].clock_ms - samples[0].clock_ms > seconds * 1000 * 0.7  # the clock runs
+    assert samples[-1].clock_ms - samples[0].clock_ms > played_s * 1000 * 0.7, samples
     return samples
 
 

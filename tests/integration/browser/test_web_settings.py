@@ -122,6 +122,10 @@ def test_a_camera_is_tested_added_edited_and_removed(
     _fill(p, "User name", CAMERA_USER)
     _fill(p, "Password", CAMERA_PASSWORD)
     _fill(p, "Keep for (days)", "3")
+    p.get_by_label("Recording", exact=True).select_option("events")
+    _fill(p, "Pre-roll (seconds)", "3")
+    _fill(p, "Keep events for (days)", "60")
+    p.get_by_label("Object detection", exact=True).select_option("off")
     p.get_by_test_id("probe-button").click()
     video = p.get_by_test_id("probe-video-main")
     video.wait_for(timeout=30_000)
@@ -149,6 +153,8 @@ def test_a_camera_is_tested_added_edited_and_removed(
         True,
         3,
     )
+    assert (saved["recording_mode"], saved["pre_roll_s"], saved["post_roll_s"]) == ("events", 3, 10)
+    assert (saved["event_retention_days"], saved["detect"]) == (60, "off")
 
     # Edit: a blank password keeps the stored one (the camera stays online after the change).
     p.get_by_test_id("edit-camera-door").click()
@@ -157,7 +163,10 @@ def test_a_camera_is_tested_added_edited_and_removed(
     p.wait_for_function("(el) => el.value === 'Door'", arg=name.element_handle())
     name.fill("Front door")
     _fill(p, "Keep at most (GB)", "2.5")
-    p.get_by_label("Record continuously").uncheck()
+    detect = p.get_by_label("Object detection", exact=True)
+    assert detect.input_value() == "off"
+    detect.select_option("")  # back to the site's default
+    p.get_by_label("Record this camera").uncheck()
     page.screenshot("camera-edit")
     p.get_by_test_id("save-camera").click()
     p.wait_for_url(re.compile(r"/settings/cameras$"))
@@ -166,6 +175,7 @@ def test_a_camera_is_tested_added_edited_and_removed(
     assert changed["name"] == "Front door"
     assert changed["retention_max_bytes"] == 2_500_000_000
     assert changed["record"] is False
+    assert (changed["detect"], changed["recording_mode"]) == (None, "events")
     assert changed["has_password"] is True
     assert changed["main_url"] == simulator.url(2)
     assert wait_for(lambda: _streaming(vms, "door"), 30), vms.status("door")

@@ -164,6 +164,17 @@ def test_toggling_motion_restarts_nothing(
     assert not manager.get(CAM).motion
 
 
+def test_changing_object_detection_restarts_nothing_and_is_stored(
+    manager: CameraManager, camera: CameraConfig, log: Log
+) -> None:
+    manager.replace(changed(camera, detect="always"))
+    assert log.take() == []  # the analytics service's reconcile pass picks it up
+    assert manager.get(CAM).detect == "always"
+    manager.replace(changed(camera, detect=None))
+    assert log.take() == []
+    assert manager.get(CAM).detect is None
+
+
 def test_disabling_stops_everything_and_enabling_starts_it_again(
     manager: CameraManager, camera: CameraConfig, log: Log
 ) -> None:

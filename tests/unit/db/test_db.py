@@ -14,8 +14,9 @@ from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.core.clock import FakeClock
 from vms.core.errors import ConflictError, InvalidInputError, NotFoundError
 from vms.core.ids import CameraId, StreamName
+from vms.db import tables  # noqa: F401  (importing it registers every table on Base)
+from vms.db.base import Base
 from vms.db.engine import alembic_config, migrate
-from vms.db.tables import Base
 
 db_engine = postgres.db_engine
 sqlite_engine = postgres.sqlite_engine

@@ -93,17 +93,6 @@ export async function putRules(cameraId: string, rules: Rule[]): Promise<CameraR
 }
 
 /** What an event from a rule adds to the event view (absent on motion events and older servers). */
-export interface RuleEventFields {
-  rule?: string | null;
-  rule_kind?: RuleKind | null;
-  track_id?: number | null;
-  direction?: Crossing | null;
-  counts?: { in: number; out: number } | null;
-  peak_count?: number | null;
-  /** [t_ms, x, y], x and y 0..1 of the picture. */
-  path?: [number, number, number][];
-  has_thumbnail?: boolean;
-}
 
 export function thumbnailUrl(eventId: string): string {
   return `/api/v1/events/${encodeURIComponent(eventId)}/thumbnail.jpg`;

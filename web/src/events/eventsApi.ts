@@ -1,11 +1,10 @@
 // The calls the events pages make: event search and lookup, labels, cameras and their zones.
 import { api, unwrap } from "../api/client";
-import type { RuleEventFields } from "../api/rules";
 import type { components } from "../api/schema";
 import { getZones } from "../settings/zones/zonesApi";
 
-/** An event as the list and the stream carry it, with the fields events from rules add. */
-export type EventOut = components["schemas"]["EventView"] & RuleEventFields;
+/** An event as the list and the stream carry it (events from rules fill the rule fields). */
+export type EventOut = components["schemas"]["EventView"];
 export type EventPage = components["schemas"]["EventPageView"];
 export type CameraView = components["schemas"]["CameraView"];
 

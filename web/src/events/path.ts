@@ -6,8 +6,9 @@ export interface PictureSize {
   height: number;
 }
 
-/** [t_ms, x, y] as the event carries it (x, y 0..1 from the top-left corner). */
-export type PathPoint = [number, number, number];
+/** [t_ms, x, y] as the event carries it (x, y 0..1 from the top-left corner); typed as a plain
+ * array because that is what the generated API types say of a JSON tuple. */
+export type PathPoint = readonly number[];
 
 /** The path in the picture's pixels, in time order; points outside 0..1 are clamped to the edge
  * (a box's foot may sit a little past it), malformed ones skipped. */
@@ -16,8 +17,8 @@ export function scalePath(path: readonly PathPoint[] | undefined, size: PictureS
   return (path ?? [])
     .filter((point) => point.length >= 3 && point.every(Number.isFinite))
     .slice()
-    .sort((a, b) => a[0] - b[0])
-    .map(([, x, y]) => [clamp(x) * size.width, clamp(y) * size.height]);
+    .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0))
+    .map((point) => [clamp(point[1] ?? 0) * size.width, clamp(point[2] ?? 0) * size.height]);
 }
 
 /** The `points` attribute of a polyline: "x,y x,y …" (rounded to a tenth of a pixel). */

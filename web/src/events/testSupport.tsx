@@ -91,6 +91,10 @@ export function cameraBody(id: string, name: string, motion = true): CameraView 
     motion,
     retention_days: null,
     retention_max_bytes: null,
+    recording_mode: "continuous",
+    pre_roll_s: 5,
+    post_roll_s: 10,
+    event_retention_days: 30,
   };
 }
 

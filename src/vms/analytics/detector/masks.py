@@ -2,7 +2,8 @@
 
 A detection counts where its box's bottom-centre is, the point where a person stands or a car
 touches the ground, so a mask over a road ignores the cars on it but not a person standing on
-the kerb whose head overlaps the road. Pure: the worker applies a camera's masks after `detect`.
+the kerb whose head overlaps the road. Pure: the analytics service applies a camera's masks to
+the detections that come back from its worker, before tracking.
 """
 
 from __future__ import annotations

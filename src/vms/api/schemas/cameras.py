@@ -8,7 +8,7 @@ from pydantic import Field, SecretStr, ValidationError
 
 from vms.api.errors import FieldIssue, InvalidFieldsError, issues_from
 from vms.api.schemas.base import ApiModel, RedactedText, RedactedUrl
-from vms.config.cameras import CameraConfig, RecordingModeName
+from vms.config.cameras import CameraConfig, DetectModeName, RecordingModeName
 from vms.core.camera_url import REDACTED, CameraUrl, CameraUrlError, Secret
 from vms.core.ids import StreamName
 from vms.core.redact import redact_url
@@ -30,6 +30,11 @@ class CameraView(ApiModel):
     retention_days: int | None = None
     retention_max_bytes: int | None = None
     motion: bool = Field(description="motion detection records events for this camera")
+    detect: DetectModeName | None = Field(
+        None,
+        description="object detection: off, motion (while motion is seen) or always;"
+        " null: the site's default (analytics.detect_default)",
+    )
     recording_mode: RecordingModeName = "continuous"
     pre_roll_s: float = 5.0
     post_roll_s: float = 10.0
@@ -53,6 +58,7 @@ class CameraView(ApiModel):
             retention_days=camera.retention_days,
             retention_max_bytes=camera.retention_max_bytes,
             motion=camera.motion,
+            detect=camera.detect,
             recording_mode=camera.recording_mode,
             pre_roll_s=camera.pre_roll_s,
             post_roll_s=camera.post_roll_s,
@@ -79,6 +85,7 @@ class CameraUpdate(ApiModel):
     retention_days: int | None = None
     retention_max_bytes: int | None = None
     motion: bool | None = None
+    detect: DetectModeName | None = None
     recording_mode: RecordingModeName | None = None
     pre_roll_s: float | None = None
     post_roll_s: float | None = None

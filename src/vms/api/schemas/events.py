@@ -55,9 +55,11 @@ class EventView(ApiModel):
     direction: DirectionName | None = Field(description="line crossings: a_to_b is 'in'")
     counts: CountsView | None = Field(description="line crossings: in and out so far")
     peak_count: int | None = Field(description="count rules: the most objects in the zone")
-    path: list[tuple[int, float, float]] = Field(
-        description="the track's path, oldest first: [t_ms, x, y], x and y 0..1 of the picture"
-        " (draw it over the snapshot); [] for motion"
+    # Three numbers per point, written as a list rather than a tuple: typed clients (the web
+    # client's openapi-fetch) read JSON tuples back as plain arrays anyway.
+    path: list[list[int | float]] = Field(
+        description="the track's path, oldest first: [t_ms, x, y] (three numbers), x and y 0..1"
+        " of the picture (draw it over the snapshot); [] for motion"
     )
     has_thumbnail: bool = Field(
         description="the object cropped from the snapshot is at /events/{id}/thumbnail.jpg"
@@ -84,7 +86,7 @@ class EventView(ApiModel):
             if event.counts is None
             else CountsView.model_validate({"in": event.counts[0], "out": event.counts[1]}),
             peak_count=event.peak_count,
-            path=list(event.path),
+            path=[list(point) for point in event.path],
             has_thumbnail=event.has_thumbnail,
         )
 

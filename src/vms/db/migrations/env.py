@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from vms.db.tables import Base
+from vms.db import tables  # noqa: F401  (importing it registers every table on Base)
+from vms.db.base import Base
 
 
 def _run(connection: Connection) -> None:

@@ -17,10 +17,12 @@ from tests.unit.analytics.test_service import Cameras, wait_for
 from vms.analytics.detection import Detection
 from vms.analytics.inference.latest import FrameSize
 from vms.analytics.service import AnalyticsService, WatchedStream, detector_spec
+from vms.analytics.zones import Zone
 from vms.config.analytics import AnalyticsSettings
 from vms.config.cameras import CameraConfig
 from vms.core.bus import Bus
 from vms.core.ids import CameraId, StreamName
+from vms.ingest.hub import StreamHub
 from vms.media.packet import Packet, StreamInfo
 from vms.services import _analysed_cameras
 from vms.telemetry.metrics import build_registry, render_metrics
@@ -29,7 +31,6 @@ from vms.telemetry.providers import MetricsProviders
 GATE = CameraId("gate")
 WALL_MS = 1_790_000_000_000
 SETTINGS = AnalyticsSettings(
-    detect={"gate": "always"},
     detect_fps=5,
     detect_width=320,
     detector_factory="tests.support.blob_detector:build",
@@ -49,6 +50,20 @@ def red_square_stream(frames: int = 30) -> tuple[StreamInfo, list[Packet]]:
     return video_packets(buffer, lambda _index, pts_ms: WALL_MS + pts_ms)
 
 
+def play_red_square(analytics: AnalyticsService, hub: StreamHub, heard: Heard) -> None:
+    """Publish `red_square_stream` once the tap listens and the worker is ready, each frame due
+    for detection (5 fps of 10) only after the one before it was heard."""
+    assert analytics.pool is not None
+    wait_for(lambda: hub.stats().subscribers == 1)
+    wait_for(lambda: all(analytics.pool.worker_pids()), 60)  # type: ignore[union-attr]
+    info, packets = red_square_stream()
+    hub.publish_info(info)
+    for index, packet in enumerate(packets):
+        hub.publish(packet)
+        if index % 2 == 0:  # due at 5 fps: as a camera would, wait for the frame's turn
+            wait_for(lambda index=index: len(heard.calls) == index // 2 + 1, 30)  # type: ignore[misc]
+
+
 class Heard:
     def __init__(self) -> None:
         self.calls: list[tuple[CameraId, int, FrameSize, list[Detection]]] = []
@@ -65,7 +80,6 @@ class Heard:
 def service() -> Iterator[tuple[AnalyticsService, Cameras]]:
     cameras = Cameras()
     spec = detector_spec(SETTINGS)
-    assert spec is not None
     analytics = AnalyticsService(
         bus=Bus(),
         hubs=cameras,
@@ -80,10 +94,21 @@ def service() -> Iterator[tuple[AnalyticsService, Cameras]]:
     analytics.stop_inference()
 
 
-def test_no_detection_configured_starts_no_worker() -> None:
-    assert detector_spec(AnalyticsSettings()) is None
-    assert detector_spec(AnalyticsSettings(detect={"gate": "off"})) is None
-    assert detector_spec(AnalyticsSettings(detect_default="motion")) is not None
+def test_workers_start_only_once_a_camera_detects(
+    service: tuple[AnalyticsService, Cameras],
+) -> None:
+    analytics, cameras = service
+    cameras.add(GATE, StreamName.SUB)
+    cameras.zones[GATE] = []
+    cameras.watched = [WatchedStream(GATE, StreamName.SUB, motion=True, detect="off")]
+    analytics.reconcile()
+    assert analytics.pool is not None and analytics.pool.worker_pids() == []
+    assert analytics.inference_sample() is None
+    cameras.watched = [WatchedStream(GATE, StreamName.SUB, motion=True, detect="always")]
+    analytics.reconcile()  # as after a PATCH of the camera's `detect`
+    assert len(analytics.pool.worker_pids()) == SETTINGS.inference_workers
+    assert analytics.inference_sample() is not None
+    assert analytics.taps[GATE].detect is not None
 
 
 def test_detections_reach_the_latest_the_listeners_and_the_metrics(
@@ -99,14 +124,7 @@ def test_detections_reach_the_latest_the_listeners_and_the_metrics(
     tap = analytics.taps[GATE]
     assert tap.detect is not None and not tap.report_motion
     assert analytics.pool is not None
-    wait_for(lambda: hub.stats().subscribers == 1)
-    wait_for(lambda: all(analytics.pool.worker_pids()), 60)  # type: ignore[union-attr]
-    info, packets = red_square_stream()
-    hub.publish_info(info)
-    for index, packet in enumerate(packets):
-        hub.publish(packet)
-        if index % 2 == 0:  # due at 5 fps: as a camera would, wait for the frame's turn
-            wait_for(lambda index=index: len(heard.calls) == index // 2 + 1, 30)  # type: ignore[misc]
+    play_red_square(analytics, hub, heard)
     walls = [wall_ms for _, wall_ms, _, _ in heard.calls]
     assert walls == [WALL_MS + 200 * i for i in range(15)]  # in frame order
     latest = analytics.latest.get(GATE)
@@ -130,6 +148,27 @@ def test_detections_reach_the_latest_the_listeners_and_the_metrics(
     assert samples["vms_analytics_inference_seconds_count", ()] == 15
 
 
+def test_detections_whose_foot_is_in_a_mask_are_dropped_before_the_latest_and_the_listeners(
+    service: tuple[AnalyticsService, Cameras],
+) -> None:
+    analytics, cameras = service
+    heard = Heard()
+    analytics.add_detections_listener(heard)  # after the SceneRunner: what tracking sees too
+    hub = cameras.add(GATE, StreamName.SUB)
+    cameras.watched = [WatchedStream(GATE, StreamName.SUB, motion=False, detect="always")]
+    # The square's foot is at x = 8·i + 32 of 640 in frame i; every other frame is detected, so
+    # it is at 176 in frame 18 and 192 in frame 20: the mask's edge lies between them (184).
+    edge = 184 / 640
+    street = Zone("street", "mask", ((0.0, 0.0), (edge, 0.0), (edge, 1.0), (0.0, 1.0)))
+    cameras.zones[GATE] = [street, Zone("door", "zone", ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0)))]
+    analytics.reconcile()
+    assert analytics.taps[GATE].zones == (cameras.zones[GATE][0], cameras.zones[GATE][1])
+    play_red_square(analytics, hub, heard)
+    assert [len(found) for _, _, _, found in heard.calls] == [0] * 10 + [1] * 5
+    latest = analytics.latest.get(GATE)
+    assert latest is not None and [d.label for d in latest.detections] == ["red"]
+
+
 def test_switching_detection_off_restarts_the_tap_without_it(
     service: tuple[AnalyticsService, Cameras],
 ) -> None:
@@ -150,13 +189,13 @@ def test_cameras_detecting_objects_are_watched_even_with_motion_off() -> None:
     class Manager:
         def cameras(self) -> list[CameraConfig]:
             return [
-                CameraConfig(id="a", main_url="rtsp://h/a", motion=False),
+                CameraConfig(id="a", main_url="rtsp://h/a", motion=False, detect="motion"),
                 CameraConfig(id="b", main_url="rtsp://h/b", sub_url="rtsp://h/b2", motion=True),
-                CameraConfig(id="c", main_url="rtsp://h/c", motion=False),
+                CameraConfig(id="c", main_url="rtsp://h/c", motion=False, detect="off"),
                 CameraConfig(id="d", main_url="rtsp://h/d", enabled=False),
             ]
 
-    settings = AnalyticsSettings(detect={"a": "motion", "c": "off"}, detect_default="always")
+    settings = AnalyticsSettings(detect_default="always")
     assert _analysed_cameras(Manager(), settings) == [  # type: ignore[arg-type]
         WatchedStream(CameraId("a"), StreamName.MAIN, motion=False, detect="motion"),
         WatchedStream(CameraId("b"), StreamName.SUB, motion=True, detect="always"),

@@ -105,6 +105,11 @@ describe("editing a camera", () => {
     record: true,
     record_stream: "main",
     motion: false,
+    detect: null,
+    recording_mode: "continuous",
+    pre_roll_s: 5,
+    post_roll_s: 10,
+    event_retention_days: 30,
     retention_days: null,
     retention_max_bytes: null,
   };
@@ -119,7 +124,7 @@ describe("editing a camera", () => {
     await waitFor(() => expect((screen.getByLabelText("Name") as HTMLInputElement).value).toBe("Yard"));
     expect((screen.getByLabelText("Id") as HTMLInputElement).disabled).toBe(true);
     type("Name", "Back yard");
-    fireEvent.click(screen.getByLabelText("Record continuously"));
+    fireEvent.click(screen.getByLabelText("Record this camera"));
     fireEvent.click(screen.getByTestId("save-camera"));
     await waitFor(() => expect(history.get()).toBe("/settings/cameras"));
     expect(server.calls("PATCH", "/api/v1/cameras/yard")[0]?.body).toEqual({ name: "Back yard", record: false });
@@ -135,6 +140,48 @@ describe("editing a camera", () => {
     fireEvent.click(screen.getByTestId("save-camera"));
     await waitFor(() => expect(history.get()).toBe("/settings/cameras"));
     expect(server.calls("PATCH", "/api/v1/cameras/yard")[0]?.body).toEqual({ motion: true });
+  });
+
+  it("chooses object detection and recording on events with its rolls", async () => {
+    server.on("PATCH", "/api/v1/cameras/yard", ({ body }) => ({ body: { ...view, ...(body as object) } }));
+    const { history } = await renderSettings("/settings/cameras/edit/yard");
+    await waitFor(() => expect((screen.getByLabelText("Name") as HTMLInputElement).value).toBe("Yard"));
+    const detect = screen.getByLabelText("Object detection") as HTMLSelectElement;
+    expect(detect.value).toBe(""); // the site's default
+    fireEvent.change(detect, { target: { value: "motion" } });
+    expect(screen.queryByLabelText("Pre-roll (seconds)")).toBeNull(); // continuous: no rolls
+    fireEvent.change(screen.getByLabelText("Recording"), { target: { value: "events" } });
+    type("Pre-roll (seconds)", "120");
+    fireEvent.click(screen.getByTestId("save-camera"));
+    expect((await screen.findByTestId("error-pre_roll_s")).textContent).toContain("0 to 60");
+    expect(server.calls("PATCH", "/api/v1/cameras/yard")).toHaveLength(0);
+    type("Pre-roll (seconds)", "8");
+    type("Keep events for (days)", "90");
+    fireEvent.click(screen.getByTestId("save-camera"));
+    await waitFor(() => expect(history.get()).toBe("/settings/cameras"));
+    expect(server.calls("PATCH", "/api/v1/cameras/yard")[0]?.body).toEqual({
+      detect: "motion",
+      recording_mode: "events",
+      pre_roll_s: 8,
+      event_retention_days: 90,
+    });
+  });
+
+  it("shows the server's error under the detection field", async () => {
+    server.on("PATCH", "/api/v1/cameras/yard", {
+      status: 422,
+      body: {
+        title: "Unprocessable Content",
+        status: 422,
+        detail: "some fields of the request are invalid; see errors",
+        errors: [{ location: "body", field: "detect", detail: "Input should be 'off', 'motion' or 'always'" }],
+      },
+    });
+    await renderSettings("/settings/cameras/edit/yard");
+    await waitFor(() => expect((screen.getByLabelText("Name") as HTMLInputElement).value).toBe("Yard"));
+    fireEvent.change(screen.getByLabelText("Object detection"), { target: { value: "always" } });
+    fireEvent.click(screen.getByTestId("save-camera"));
+    expect((await screen.findByTestId("error-detect")).textContent).toContain("'off', 'motion' or 'always'");
   });
 
   it("removes after a confirmation", async () => {

@@ -1,7 +1,7 @@
-// The inputs of the camera form: connection, credentials, recording and retention, motion
-// detection, with the message for each field shown under it.
+// The inputs of the camera form: connection, credentials, recording (mode, pre- and post-roll)
+// and retention, motion and object detection, with the message for each field shown under it.
 import { Show, type JSX } from "solid-js";
-import type { CameraFormValues, FieldErrors, FieldName } from "./cameraForm";
+import type { CameraFormValues, DetectChoice, FieldErrors, FieldName, RecordingMode } from "./cameraForm";
 
 /** The form's yes/no fields, drawn as checkboxes. */
 type BooleanField = { [K in FieldName]: CameraFormValues[K] extends boolean ? K : never }[FieldName];
@@ -105,7 +105,35 @@ export default function CameraFields(props: Props) {
       </fieldset>
       <fieldset>
         <legend>Recording and retention</legend>
-        {check("record", "Record continuously")}
+        {check("record", "Record this camera")}
+        <Field name="recording_mode" label="Recording" errors={props.errors}>
+          <select
+            id="camera-recording_mode"
+            value={props.values.recording_mode}
+            disabled={!props.values.record}
+            onChange={(event) => props.set("recording_mode", event.currentTarget.value as RecordingMode)}
+          >
+            <option value="continuous">Continuous</option>
+            <option value="events">On events only</option>
+            <option value="continuous_events">Continuous, events kept longer</option>
+          </select>
+        </Field>
+        <Show when={props.values.record && props.values.recording_mode !== "continuous"}>
+          <Field name="pre_roll_s" label="Pre-roll (seconds)" errors={props.errors} hint="Recorded before an event starts">
+            {text("pre_roll_s", { inputMode: "decimal" })}
+          </Field>
+          <Field name="post_roll_s" label="Post-roll (seconds)" errors={props.errors} hint="Recorded after an event ends">
+            {text("post_roll_s", { inputMode: "decimal" })}
+          </Field>
+          <Field
+            name="event_retention_days"
+            label="Keep events for (days)"
+            errors={props.errors}
+            hint="The recordings around an event are locked against retention this long"
+          >
+            {text("event_retention_days", { inputMode: "numeric" })}
+          </Field>
+        </Show>
         <Field name="record_stream" label="Recorded stream" errors={props.errors}>
           <select
             id="camera-record_stream"
@@ -131,6 +159,22 @@ export default function CameraFields(props: Props) {
         <span class="muted small">
           Motion in the camera's zones (anywhere when it has none) is recorded as an event; the sub
           stream is analysed when there is one.
+        </span>
+        <Field name="detect" label="Object detection" errors={props.errors}>
+          <select
+            id="camera-detect"
+            value={props.values.detect}
+            onChange={(event) => props.set("detect", event.currentTarget.value as DetectChoice)}
+          >
+            <option value="">Site default</option>
+            <option value="off">Off</option>
+            <option value="motion">When motion is seen</option>
+            <option value="always">Always</option>
+          </select>
+        </Field>
+        <span class="muted small">
+          People, cars and other objects are detected, tracked and judged by the camera's rules;
+          masks drawn in Zones hide parts of the picture from detection.
         </span>
       </fieldset>
     </>

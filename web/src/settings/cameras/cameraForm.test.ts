@@ -31,6 +31,10 @@ const view: CameraView = {
   motion: false,
   retention_days: 30,
   retention_max_bytes: 250_000_000_000,
+  recording_mode: "continuous",
+  pre_roll_s: 5,
+  post_roll_s: 10,
+  event_retention_days: 30,
 };
 
 describe("urlProblem", () => {
@@ -110,9 +114,57 @@ describe("toCreate", () => {
       record: true,
       record_stream: "main",
       motion: false,
+      detect: null,
+      recording_mode: "continuous",
+      pre_roll_s: 5,
+      post_roll_s: 10,
+      event_retention_days: 30,
       retention_days: 14,
       retention_max_bytes: 1_500_000_000,
     });
+  });
+
+  it("sends the detection mode and, in the events modes, the rolls and event retention", () => {
+    const body = toCreate(
+      filled({ detect: "motion", recording_mode: "events", pre_roll_s: "2.5", post_roll_s: "20", event_retention_days: "90" }),
+    );
+    expect(body).toMatchObject({ detect: "motion", recording_mode: "events", pre_roll_s: 2.5, post_roll_s: 20, event_retention_days: 90 });
+  });
+
+  it("sends the server's defaults for the hidden rolls of continuous recording", () => {
+    const body = toCreate(filled({ pre_roll_s: "lots" }));
+    expect(body).toMatchObject({ recording_mode: "continuous", pre_roll_s: 5 });
+  });
+});
+
+describe("recording modes and detection", () => {
+  it("checks the rolls and event retention only in the events modes", () => {
+    const bad = { pre_roll_s: "61", post_roll_s: "-1", event_retention_days: "1.5" };
+    expect(validate(filled(bad), null)).toEqual({});
+    const errors = validate(filled({ ...bad, recording_mode: "continuous_events" }), null);
+    expect(Object.keys(errors).sort()).toEqual(["event_retention_days", "post_roll_s", "pre_roll_s"]);
+    const good = { pre_roll_s: "60", post_roll_s: "0", event_retention_days: "36500", recording_mode: "events" as const };
+    expect(validate(filled(good), null)).toEqual({});
+    expect(validate(filled({ recording_mode: "events", pre_roll_s: "" }), null).pre_roll_s).toMatch(/0 to 60/);
+  });
+
+  it("fills the form from the view: no detection of its own is the site default", () => {
+    expect(valuesFromView(view).detect).toBe("");
+    const own = valuesFromView({ ...view, detect: "always", recording_mode: "events", pre_roll_s: 3 });
+    expect([own.detect, own.recording_mode, own.pre_roll_s]).toEqual(["always", "events", "3"]);
+  });
+
+  it("sends a changed detection mode, and null to go back to the site default", () => {
+    const initial = valuesFromView({ ...view, detect: "off" });
+    expect(toUpdate(initial, { ...initial, detect: "always" })).toEqual({ detect: "always" });
+    expect(toUpdate(initial, { ...initial, detect: "" })).toEqual({ detect: null });
+  });
+
+  it("sends the changed mode with its changed rolls, never rolls unused in continuous mode", () => {
+    const initial = valuesFromView(view);
+    const events = { ...initial, recording_mode: "events" as const, pre_roll_s: "8" };
+    expect(toUpdate(initial, events)).toEqual({ recording_mode: "events", pre_roll_s: 8 });
+    expect(toUpdate(initial, { ...initial, pre_roll_s: "8" })).toEqual({});
   });
 });
 

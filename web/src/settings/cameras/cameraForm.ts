@@ -4,6 +4,9 @@ import type { components } from "../../api/schema";
 export type CameraView = components["schemas"]["CameraView"];
 export type CameraCreate = components["schemas"]["CameraCreate"];
 export type CameraUpdate = components["schemas"]["CameraUpdate"];
+export type RecordingMode = CameraView["recording_mode"] & string;
+/** Object detection: "" follows the site's default (the server's analytics.detect_default). */
+export type DetectChoice = "" | "off" | "motion" | "always";
 
 /** Everything the form edits, as the inputs hold it (text for numbers, so empty means default). */
 export interface CameraFormValues {
@@ -22,6 +25,12 @@ export interface CameraFormValues {
   record_stream: "main" | "sub";
   /** Motion detection records events for this camera. */
   motion: boolean;
+  detect: DetectChoice;
+  recording_mode: RecordingMode;
+  /** Seconds, decimal allowed (events modes). */
+  pre_roll_s: string;
+  post_roll_s: string;
+  event_retention_days: string;
   retention_days: string;
   /** Gigabytes (10^9 bytes), decimal allowed. */
   retention_gb: string;
@@ -42,12 +51,20 @@ export const SERVER_FIELDS: Record<string, FieldName> = {
   record_stream: "record_stream",
   retention_days: "retention_days",
   retention_max_bytes: "retention_gb",
+  motion: "motion",
+  detect: "detect",
+  recording_mode: "recording_mode",
+  pre_roll_s: "pre_roll_s",
+  post_roll_s: "post_roll_s",
+  event_retention_days: "event_retention_days",
 };
 
 export const SLUG = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const SCHEMES = ["rtsp", "rtsps", "srt"];
 const GB = 1e9;
 const MAX_DAYS = 36_500;
+const MAX_PRE_ROLL_S = 60;
+const MAX_POST_ROLL_S = 3600;
 
 export function emptyValues(): CameraFormValues {
   return {
@@ -63,6 +80,11 @@ export function emptyValues(): CameraFormValues {
     record: true,
     record_stream: "main",
     motion: false,
+    detect: "",
+    recording_mode: "continuous",
+    pre_roll_s: "5",
+    post_roll_s: "10",
+    event_retention_days: "30",
     retention_days: "",
     retention_gb: "",
   };
@@ -82,6 +104,11 @@ export function valuesFromView(view: CameraView): CameraFormValues {
     record: view.record,
     record_stream: view.record_stream,
     motion: view.motion,
+    detect: view.detect ?? "",
+    recording_mode: view.recording_mode ?? "continuous",
+    pre_roll_s: String(view.pre_roll_s ?? 5),
+    post_roll_s: String(view.post_roll_s ?? 10),
+    event_retention_days: String(view.event_retention_days ?? 30),
     retention_days: view.retention_days == null ? "" : String(view.retention_days),
     retention_gb: view.retention_max_bytes == null ? "" : String(view.retention_max_bytes / GB),
   };
@@ -148,6 +175,24 @@ export function validate(values: CameraFormValues, initial: CameraFormValues | n
   if (gb && !(Number.isFinite(Number(gb)) && Math.round(Number(gb) * GB) >= 1)) {
     errors.retention_gb = "A size above 0 GB, or empty for the default";
   }
+  return { ...errors, ...eventRecordingErrors(values) };
+}
+
+function seconds(text: string, max: number): boolean {
+  const value = text.trim();
+  return value !== "" && Number.isFinite(Number(value)) && Number(value) >= 0 && Number(value) <= max;
+}
+
+/** The pre-roll, post-roll and event retention: checked only in the modes that use them. */
+function eventRecordingErrors(values: CameraFormValues): FieldErrors {
+  const errors: FieldErrors = {};
+  if (values.recording_mode === "continuous") return errors;
+  if (!seconds(values.pre_roll_s, MAX_PRE_ROLL_S)) errors.pre_roll_s = `Seconds from 0 to ${MAX_PRE_ROLL_S}`;
+  if (!seconds(values.post_roll_s, MAX_POST_ROLL_S)) errors.post_roll_s = `Seconds from 0 to ${MAX_POST_ROLL_S}`;
+  const days = values.event_retention_days.trim();
+  if (!(/^\d+$/.test(days) && Number(days) >= 1 && Number(days) <= MAX_DAYS)) {
+    errors.event_retention_days = `Whole days from 1 to ${MAX_DAYS}`;
+  }
   return errors;
 }
 
@@ -161,7 +206,20 @@ function retentionBytes(text: string): number | null {
   return gb === "" ? null : Math.round(Number(gb) * GB);
 }
 
-/** The body of POST /cameras. */
+/** The pre-roll, post-roll and event retention as numbers; only the events modes use them (in
+ * continuous mode the hidden inputs are not checked, so they are not sent). */
+function eventRecording(
+  values: CameraFormValues,
+): Partial<Pick<CameraCreate, "pre_roll_s" | "post_roll_s" | "event_retention_days">> {
+  if (values.recording_mode === "continuous") return {};
+  return {
+    pre_roll_s: Number(values.pre_roll_s),
+    post_roll_s: Number(values.post_roll_s),
+    event_retention_days: Number(values.event_retention_days),
+  };
+}
+
+/** The body of POST /cameras (the server's defaults for what continuous mode does not use). */
 export function toCreate(values: CameraFormValues): CameraCreate {
   return {
     id: values.id.trim(),
@@ -175,6 +233,12 @@ export function toCreate(values: CameraFormValues): CameraCreate {
     record: values.record,
     record_stream: values.record_stream,
     motion: values.motion,
+    detect: values.detect === "" ? null : values.detect,
+    recording_mode: values.recording_mode,
+    pre_roll_s: 5,
+    post_roll_s: 10,
+    event_retention_days: 30,
+    ...eventRecording(values),
     retention_days: values.retention_days.trim() === "" ? null : Number(values.retention_days),
     retention_max_bytes: retentionBytes(values.retention_gb),
   };
@@ -198,6 +262,14 @@ export function toUpdate(initial: CameraFormValues, values: CameraFormValues): C
   if (changed("record")) update.record = values.record;
   if (changed("record_stream")) update.record_stream = values.record_stream;
   if (changed("motion")) update.motion = values.motion;
+  if (changed("detect")) update.detect = values.detect === "" ? null : values.detect;
+  if (changed("recording_mode")) update.recording_mode = values.recording_mode;
+  const rolls = eventRecording(values);
+  if (changed("pre_roll_s") && rolls.pre_roll_s !== undefined) update.pre_roll_s = rolls.pre_roll_s;
+  if (changed("post_roll_s") && rolls.post_roll_s !== undefined) update.post_roll_s = rolls.post_roll_s;
+  if (changed("event_retention_days") && rolls.event_retention_days !== undefined) {
+    update.event_retention_days = rolls.event_retention_days;
+  }
   if (changed("retention_days")) {
     update.retention_days = values.retention_days.trim() === "" ? null : Number(values.retention_days);
   }

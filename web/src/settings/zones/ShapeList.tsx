@@ -15,13 +15,13 @@ interface Props {
 export default function ShapeList(props: Props) {
   return (
     <div class="shape-list">
-      <Show when={props.shapes.length > 0} fallback={<p class="muted">No zones or lines yet.</p>}>
+      <Show when={props.shapes.length > 0} fallback={<p class="muted">No zones, lines or masks yet.</p>}>
         <ul>
           <Index each={props.shapes}>
             {(shape, index) => (
               <li classList={{ selected: props.selected === index }} data-testid={`shape-item-${index}`}>
                 <label>
-                  {shape().kind === "zone" ? `Zone (${shape().points.length} points)` : "Line"}
+                  {shape().kind === "line" ? "Line" : `${shape().kind === "zone" ? "Zone" : "Mask"} (${shape().points.length} points)`}
                   <input
                     value={shape().name}
                     onFocus={() => props.onSelect(index)}

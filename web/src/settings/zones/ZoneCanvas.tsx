@@ -11,7 +11,7 @@ import {
   select,
   type EditorState,
 } from "./editor";
-import { hitShape, hitVertex, lineArrow, lineSides, normalise, type Point, type Shape } from "./geometry";
+import { hitShape, hitVertex, isPolygon, lineArrow, lineSides, normalise, type Point, type Shape } from "./geometry";
 
 interface Props {
   state: EditorState;
@@ -131,6 +131,10 @@ export default function ZoneCanvas(props: Props) {
           <marker id="zone-arrow-head" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" />
           </marker>
+          <pattern id="mask-hatch" patternUnits="userSpaceOnUse" width={16 * scale()} height={16 * scale()} patternTransform="rotate(45)">
+            <rect width={16 * scale()} height={16 * scale()} />
+            <line x1="0" y1="0" x2="0" y2={16 * scale()} />
+          </pattern>
         </defs>
         <Index each={props.state.shapes}>
           {(shape, index) => (
@@ -181,7 +185,7 @@ function ShapeView(props: {
   return (
     <g class={`shape ${props.shape.kind}`} classList={{ selected: props.selected }} data-testid={props.testId}>
       <Show
-        when={props.shape.kind === "zone"}
+        when={isPolygon(props.shape.kind)}
         fallback={
           <>
             <polyline points={props.shape.points.map((p) => xy(p).join(",")).join(" ")} />

@@ -1,4 +1,4 @@
-// One camera's zones and lines: load them, edit them on the canvas and in the list, save with PUT.
+// One camera's zones, lines and masks: load them, edit them on the canvas and in the list, save with PUT.
 import { createSignal, onMount, Show } from "solid-js";
 import ErrorAlert from "../../app/ErrorAlert";
 import { messageOf } from "../format";
@@ -65,6 +65,15 @@ export default function ZoneEditor(props: { cameraId: string }) {
         </button>
         <button
           type="button"
+          aria-pressed={state().mode === "mask"}
+          onClick={() => change((s) => startDrawing(s, "mask"))}
+          data-testid="draw-mask"
+          title="An area where detected objects are ignored (their feet inside it): a road, a poster, a screen"
+        >
+          Draw mask
+        </button>
+        <button
+          type="button"
           onClick={() => {
             setImageFailed(false);
             setNonce(Date.now());
@@ -85,7 +94,9 @@ export default function ZoneEditor(props: { cameraId: string }) {
           ? "Click to add corners; click the first corner or press Enter to close the zone; Escape cancels."
           : state().mode === "line"
             ? "Click the two ends of the line. Its arrow points from side A to side B: a crossing from A to B counts as in."
-            : "Click a shape to select it; drag its points to move them; Delete removes the point or shape."}
+            : state().mode === "mask"
+              ? "Click to add corners; close the mask like a zone. Objects standing inside a mask are not detected; motion ignores masks."
+              : "Click a shape to select it; drag its points to move them; Delete removes the point or shape."}
       </p>
       <Show when={imageFailed()}>
         <p class="error small">No picture from the camera now (is it online?); you can still draw.</p>

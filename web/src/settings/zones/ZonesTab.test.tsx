@@ -54,6 +54,29 @@ describe("the zones tab", () => {
     expect(server.calls("PUT", "/api/v1/cameras/door/zones")[0]?.body).toEqual([porch]);
   });
 
+  it("draws a mask, shaded apart from zones, and saves it as a mask", async () => {
+    server.on("GET", "/api/v1/cameras/door/zones", { body: [porch] });
+    await renderSettings("/settings/zones/door");
+    const svg = await canvas();
+    await screen.findByTestId("shape-name-0");
+    fireEvent.click(screen.getByTestId("draw-mask"));
+    expect(screen.getByText(/Objects standing inside a mask are not detected/)).toBeTruthy();
+    click(svg, 600, 300);
+    click(svg, 900, 300);
+    click(svg, 900, 450);
+    fireEvent.keyDown(svg, { key: "Enter" });
+    expect(((await screen.findByTestId("shape-name-1")) as HTMLInputElement).value).toBe("Mask 1");
+    expect(screen.getByTestId("shape-item-1").textContent).toContain("Mask (3 points)");
+    expect(screen.getByTestId("shape-1").getAttribute("class")).toContain("mask");
+    expect(screen.getByTestId("shape-0").getAttribute("class")).not.toContain("mask");
+    fireEvent.click(screen.getByTestId("save-zones"));
+    await screen.findByTestId("zones-saved");
+    expect(server.calls("PUT", "/api/v1/cameras/door/zones")[0]?.body).toEqual([
+      porch,
+      { name: "Mask 1", kind: "mask", points: [[0.6, 0.6], [0.9, 0.6], [0.9, 0.9]] },
+    ]);
+  });
+
   it("draws a line with two clicks and Enter is not needed", async () => {
     server.on("GET", "/api/v1/cameras/door/zones", { body: [] });
     await renderSettings("/settings/zones/door");

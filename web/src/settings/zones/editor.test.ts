@@ -17,6 +17,21 @@ const size = { width: 1000, height: 1000 };
 const triangle: Shape = { name: "Zone 1", kind: "zone", points: [[0.1, 0.1], [0.4, 0.1], [0.4, 0.4]] };
 const square: Shape = { name: "Zone 2", kind: "zone", points: [[0.5, 0.5], [0.9, 0.5], [0.9, 0.9], [0.5, 0.9]] };
 
+describe("drawing a mask", () => {
+  it("closes like a zone, is named Mask N, and its points can be removed down to three", () => {
+    let state = startDrawing(initialState([triangle]), "mask");
+    for (const point of [[0.5, 0.5], [0.9, 0.5], [0.9, 0.9], [0.5, 0.9]] as const) {
+      state = addDraftPoint(state, [point[0], point[1]], size);
+    }
+    expect(finishDrawing(startDrawing(state, "mask")).shapes).toHaveLength(1); // a new draft: nothing
+    state = addDraftPoint(state, [0.502, 0.5], size); // on the first point: closes
+    expect(state.shapes[1]).toEqual({ name: "Mask 1", kind: "mask", points: [[0.5, 0.5], [0.9, 0.5], [0.9, 0.9], [0.5, 0.9]] });
+    expect(nextName(state.shapes, "mask")).toBe("Mask 2");
+    state = deleteSelection(select(state, 1, 0));
+    expect(state.shapes[1]?.points).toHaveLength(3);
+  });
+});
+
 describe("drawing a zone", () => {
   it("adds points and closes on the first point", () => {
     let state = startDrawing(initialState([]), "zone");

@@ -1,13 +1,13 @@
 // The zone editor's state and every change to it, as pure functions (the canvas only maps pointer
 // and key events onto these).
-import { closesPolygon, roundPoint, type Point, type Shape, type Size } from "./geometry";
+import { closesPolygon, isPolygon, roundPoint, type Point, type Shape, type Size } from "./geometry";
 
-export type Mode = "select" | "zone" | "line";
+export type Mode = "select" | Shape["kind"];
 
 export interface EditorState {
   shapes: Shape[];
   mode: Mode;
-  /** Points of the zone or line being drawn. */
+  /** Points of the zone, line or mask being drawn. */
   draft: Point[];
   selected: number | null;
   /** A vertex of the selected shape, when one was picked. */
@@ -23,14 +23,14 @@ export function initialState(shapes: Shape[]): EditorState {
 
 /** "Zone 3": the first "<Kind> N" no shape is called yet. */
 export function nextName(shapes: readonly Shape[], kind: Shape["kind"]): string {
-  const base = kind === "zone" ? "Zone" : "Line";
+  const base = { zone: "Zone", line: "Line", mask: "Mask" }[kind];
   const taken = new Set(shapes.map((shape) => shape.name.trim()));
   let number = 1;
   while (taken.has(`${base} ${number}`)) number += 1;
   return `${base} ${number}`;
 }
 
-/** Start drawing a zone or a line (any unfinished drawing is dropped). */
+/** Start drawing a zone, a line or a mask (any unfinished drawing is dropped). */
 export function startDrawing(state: EditorState, kind: Shape["kind"]): EditorState {
   return { ...state, mode: kind, draft: [], selected: null, selectedPoint: null };
 }
@@ -39,22 +39,23 @@ export function cancelDrawing(state: EditorState): EditorState {
   return { ...state, mode: "select", draft: [] };
 }
 
-/** Turn the draft into a shape when it is complete (zone ≥ 3 points, line 2); else no change. */
+/** Turn the draft into a shape when it is complete (zone or mask ≥ 3 points, line 2); else no
+ * change. */
 export function finishDrawing(state: EditorState): EditorState {
   const kind = state.mode;
   if (kind === "select") return state;
-  const complete = kind === "zone" ? state.draft.length >= 3 : state.draft.length === 2;
+  const complete = isPolygon(kind) ? state.draft.length >= 3 : state.draft.length === 2;
   if (!complete) return state;
   const shape: Shape = { name: nextName(state.shapes, kind), kind, points: state.draft };
   const shapes = [...state.shapes, shape];
   return { shapes, mode: "select", draft: [], selected: shapes.length - 1, selectedPoint: null };
 }
 
-/** A click while drawing: adds a point; on the first point of a zone it closes the zone, and the
- * second point of a line finishes it. */
+/** A click while drawing: adds a point; on the first point of a zone or mask it closes it, and
+ * the second point of a line finishes it. */
 export function addDraftPoint(state: EditorState, point: Point, size: Size): EditorState {
   if (state.mode === "select") return state;
-  if (state.mode === "zone" && closesPolygon(state.draft, point, size, GRAB_RADIUS_PX)) {
+  if (isPolygon(state.mode) && closesPolygon(state.draft, point, size, GRAB_RADIUS_PX)) {
     return finishDrawing(state);
   }
   const next = { ...state, draft: [...state.draft, roundPoint(point)] };
@@ -97,7 +98,7 @@ export function deleteSelection(state: EditorState): EditorState {
   if (state.selected === null) return state;
   const shape = state.shapes[state.selected];
   if (!shape) return state;
-  if (state.selectedPoint !== null && shape.kind === "zone" && shape.points.length > 3) {
+  if (state.selectedPoint !== null && isPolygon(shape.kind) && shape.points.length > 3) {
     const without = replaceShape(state, state.selected, (current) => ({
       ...current,
       points: current.points.filter((_, index) => index !== state.selectedPoint),

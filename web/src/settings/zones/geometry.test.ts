@@ -126,6 +126,13 @@ describe("shapeProblems", () => {
     ]);
   });
 
+  it("checks a mask as a polygon", () => {
+    expect(shapeProblems([{ ...zone, kind: "mask" }])).toEqual([]);
+    expect(shapeProblems([{ name: "Road", kind: "mask", points: [[0.1, 0.1], [0.5, 0.5]] }])).toEqual(["Road: a mask needs 3 points or more"]);
+    const bow = { name: "Bow", kind: "mask" as const, points: [[0.1, 0.1], [0.5, 0.5], [0.5, 0.1], [0.1, 0.5]] as [number, number][] };
+    expect(shapeProblems([bow])).toEqual(["Bow: its edges cross; move a point so the outline does not cross itself"]);
+  });
+
   it("limits the count", () => {
     const many = Array.from({ length: 33 }, (_, index) => ({ ...zone, name: `Z${index}` }));
     expect(shapeProblems(many)[0]).toMatch(/At most 32/);

@@ -1,4 +1,4 @@
-// Geometry of zones and lines drawn on a camera picture: points are normalised (0..1 of the
+// Geometry of zones, lines and masks drawn on a camera picture: points are normalised (0..1 of the
 // picture's width and height); distances for hit testing are measured in screen pixels.
 
 /** [x, y], each 0..1 of the picture (x to the right, y down). */
@@ -9,10 +9,17 @@ export interface Size {
   height: number;
 }
 
+/** A zone (watched by motion and rules), a directed line (crossed, for rules) or a mask (a
+ * polygon where detected objects are ignored). */
 export interface Shape {
   name: string;
-  kind: "zone" | "line";
+  kind: "zone" | "line" | "mask";
   points: Point[];
+}
+
+/** Zones and masks are closed polygons; lines are not. */
+export function isPolygon(kind: Shape["kind"]): boolean {
+  return kind !== "line";
 }
 
 export const MAX_SHAPES = 32;
@@ -92,13 +99,13 @@ export function hitShape(shapes: readonly Shape[], p: Point, size: Size, toleran
     const shape = shapes[index];
     if (!shape) continue;
     const points = shape.points;
-    const edges = shape.kind === "zone" ? points.length : points.length - 1;
+    const edges = isPolygon(shape.kind) ? points.length : points.length - 1;
     for (let i = 0; i < edges; i++) {
       const a = points[i];
       const b = points[(i + 1) % points.length];
       if (a && b && distanceToSegment(p, a, b, size) <= tolerancePx) return index;
     }
-    if (shape.kind === "zone" && pointInPolygon(p, points)) return index;
+    if (isPolygon(shape.kind) && pointInPolygon(p, points)) return index;
   }
   return null;
 }
@@ -189,7 +196,7 @@ export function sideOf(a: Point, b: Point, p: Point, size: Size): "a" | "b" | nu
 /** What is wrong with a set of shapes before saving (the server checks the same); empty if fine. */
 export function shapeProblems(shapes: readonly Shape[]): string[] {
   const problems: string[] = [];
-  if (shapes.length > MAX_SHAPES) problems.push(`At most ${MAX_SHAPES} zones and lines per camera`);
+  if (shapes.length > MAX_SHAPES) problems.push(`At most ${MAX_SHAPES} zones, lines and masks per camera`);
   const seen = new Set<string>();
   shapes.forEach((shape, index) => {
     const name = shape.name.trim();
@@ -197,12 +204,12 @@ export function shapeProblems(shapes: readonly Shape[]): string[] {
     if (!name) problems.push(`${label}: give it a name`);
     else if (seen.has(name)) problems.push(`${label}: the name is used twice`);
     seen.add(name);
-    if (shape.kind === "zone" && shape.points.length < 3) problems.push(`${label}: a zone needs 3 points or more`);
+    if (isPolygon(shape.kind) && shape.points.length < 3) problems.push(`${label}: a ${shape.kind} needs 3 points or more`);
     if (shape.kind === "line" && shape.points.length !== 2) problems.push(`${label}: a line has exactly 2 points`);
     if (shape.points.some(([x, y]) => !(x >= 0 && x <= 1 && y >= 0 && y <= 1))) {
       problems.push(`${label}: a point lies outside the picture`);
     }
-    if (shape.kind === "zone" && shape.points.length > 3 && selfIntersects(shape.points)) {
+    if (isPolygon(shape.kind) && shape.points.length > 3 && selfIntersects(shape.points)) {
       problems.push(`${label}: its edges cross; move a point so the outline does not cross itself`);
     }
   });
