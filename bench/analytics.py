@@ -2,7 +2,7 @@
 
 Usage: python bench/analytics.py [--quick] [--json PATH] [--model NAME=FILE:FAMILY:LABELS ...]
            [--parts detector load latency] [--cameras 8] [--seconds 60] [--workers 2]
-       (--quick: 2 cameras, 8 s windows, 3 crossings: about 3 minutes in all; the detector
+       (--quick: 2 cameras, 8 s windows, 3 crossings: about 2 minutes in all; the detector
        part alone about 15 s)
 
 Each model (the shipped NanoDet-m, plus any `--model`, e.g. the SSDLite pedestrian model
