@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vms.analytics.detection import FrameBGR
-from vms.analytics.detector.letterbox import Boxes, Letterbox
+from vms.analytics.detector.letterbox import Boxes, Letterbox, letterbox, to_nchw
 
 Tensor = npt.NDArray[np.float32]
 Inputs = dict[str, npt.NDArray[np.generic]]
@@ -40,6 +40,24 @@ class Family(Protocol):
     def decode(self, outputs: Mapping[str, npt.NDArray[np.generic]], floor: float) -> Candidates:
         """Candidates scoring at least `floor` (the lowest score any filter could keep)."""
         ...
+
+
+PAD_GREY = (114, 114, 114)  # the letterbox fill YOLO-family models are trained with
+
+
+@dataclass(frozen=True, slots=True)
+class RgbLetterboxed:
+    """The input side shared by the YOLO and RT-DETR exports: the frame letterboxed on grey to
+    the input size, as RGB scaled to 0..1 in NCHW; `logits` says the scores need a sigmoid."""
+
+    input_name: str
+    size: tuple[int, int]  # width, height
+    classes: int
+    logits: bool = False
+
+    def prepare(self, frame: FrameBGR) -> tuple[Inputs, Letterbox]:
+        image, box = letterbox(frame, self.size, PAD_GREY)
+        return {self.input_name: to_nchw(image, rgb=True)}, box
 
 
 def sigmoid(values: Tensor) -> Tensor:

@@ -13,29 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vms.analytics.detection import FrameBGR
 from vms.analytics.detector.families.base import (
     Candidates,
-    Inputs,
+    RgbLetterboxed,
     above,
     sigmoid,
     xywh_to_xyxy,
 )
-from vms.analytics.detector.families.yolo import PAD_GREY
-from vms.analytics.detector.letterbox import Letterbox, letterbox, to_nchw
 
 
 @dataclass(frozen=True, slots=True)
-class RtDetr:
-    input_name: str
-    size: tuple[int, int]  # width, height
-    classes: int
-    logits: bool = False
-
-    def prepare(self, frame: FrameBGR) -> tuple[Inputs, Letterbox]:
-        image, box = letterbox(frame, self.size, PAD_GREY)
-        return {self.input_name: to_nchw(image, rgb=True)}, box
-
+class RtDetr(RgbLetterboxed):
     def decode(self, outputs: Mapping[str, npt.NDArray[np.generic]], floor: float) -> Candidates:
         (output,) = outputs.values()
         queries = np.asarray(output, np.float32)

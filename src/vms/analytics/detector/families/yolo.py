@@ -15,18 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vms.analytics.detection import FrameBGR
 from vms.analytics.detector.families.base import (
     Candidates,
-    Inputs,
+    RgbLetterboxed,
     Tensor,
     above,
     sigmoid,
     xywh_to_xyxy,
 )
-from vms.analytics.detector.letterbox import Letterbox, letterbox, to_nchw
-
-PAD_GREY = (114, 114, 114)
 
 
 def rows_of(output: Tensor, classes: int) -> tuple[Tensor, bool]:
@@ -46,16 +42,7 @@ def rows_of(output: Tensor, classes: int) -> tuple[Tensor, bool]:
 
 
 @dataclass(frozen=True, slots=True)
-class Yolo:
-    input_name: str
-    size: tuple[int, int]  # width, height
-    classes: int
-    logits: bool = False
-
-    def prepare(self, frame: FrameBGR) -> tuple[Inputs, Letterbox]:
-        image, box = letterbox(frame, self.size, PAD_GREY)
-        return {self.input_name: to_nchw(image, rgb=True)}, box
-
+class Yolo(RgbLetterboxed):
     def decode(self, outputs: Mapping[str, npt.NDArray[np.generic]], floor: float) -> Candidates:
         (output,) = outputs.values()
         rows, objectness = rows_of(np.asarray(output, np.float32), self.classes)
