@@ -249,12 +249,21 @@ def decoded_video_frames(url: str, headers: str) -> int:
 def h264_access_units(width: int, height: int, frames: int, gop: int = 2) -> list[list[bytes]]:
     """The NAL units of each H.264 access unit of random pictures, a keyframe every `gop`
     frames with its parameter sets repeated before it (as cameras send them in-band)."""
-    ctx = av.CodecContext.create("libx264", "w")
+    params = f"repeat-headers=1:keyint={gop}:min-keyint={gop}:scenecut=0"
+    return noise_access_units("libx264", width, height, frames, params)
+
+
+def noise_access_units(
+    encoder: str, width: int, height: int, frames: int, params: str
+) -> list[list[bytes]]:
+    """The NAL units of each access unit of random pictures (large slices) through a real
+    libx264/libx265 encoder at 10 fps with these x264-params/x265-params."""
+    ctx = av.CodecContext.create(encoder, "w")
     assert isinstance(ctx, av.VideoCodecContext)
     ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
     ctx.time_base, ctx.framerate = Fraction(1, 10), Fraction(10)
-    ctx.options = {"x264-params": f"repeat-headers=1:keyint={gop}:min-keyint={gop}:scenecut=0"}
-    rng = np.random.default_rng(3)
+    ctx.options = {"x264-params" if encoder == "libx264" else "x265-params": params}
+    rng = np.random.default_rng(7)
     packets = []
     for index in range(frames):
         pixels = rng.integers(0, 255, (height, width, 3), dtype=np.uint8)

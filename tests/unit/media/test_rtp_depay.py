@@ -6,12 +6,12 @@ import random
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 import av
 import numpy as np
 import pytest
 
+from tests.support.media import noise_access_units
 from vms.media.h26x import (
     ParameterSets,
     VideoCodec,
@@ -20,7 +20,6 @@ from vms.media.h26x import (
     is_random_access,
     nal_type,
     parameter_sets_from_units,
-    split_annexb,
     to_annexb,
 )
 from vms.media.rtp import packetize_aac, packetize_h264, packetize_h265
@@ -65,23 +64,8 @@ class Rtp:
 
 def encode(encoder: str, codec: VideoCodec, params: str) -> Stream:
     """Noise pictures (so slices are large) through a real encoder, AUDs and in-band headers on."""
-    ctx = av.CodecContext.create(encoder, "w")
-    assert isinstance(ctx, av.VideoCodecContext)
-    ctx.width, ctx.height, ctx.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-    ctx.time_base = Fraction(1, 10)
-    ctx.framerate = Fraction(10)
-    key = "x264-params" if encoder == "libx264" else "x265-params"
     common = f"aud=1:repeat-headers=1:keyint={GOP}:min-keyint={GOP}:scenecut=0:bframes=0"
-    ctx.options = {key: f"{common}:{params}"}
-    rng = np.random.default_rng(7)
-    packets = []
-    for index in range(FRAMES):
-        pixels = rng.integers(0, 255, (HEIGHT, WIDTH, 3), dtype=np.uint8)
-        frame = av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(format="yuv420p")
-        frame.pts = index
-        packets += ctx.encode(frame)
-    packets += ctx.encode(None)
-    units = [split_annexb(bytes(packet)) for packet in packets]
+    units = noise_access_units(encoder, WIDTH, HEIGHT, FRAMES, f"{common}:{params}")
     keyframes = [any(is_random_access(codec, nal) for nal in nals) for nals in units]
     return Stream(codec, units, keyframes)
 
