@@ -5,10 +5,13 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from vms.config.base import Section, invalid
 from vms.config.cameras import CameraConfig, DetectModeName
+from vms.config.detector import DetectorConfig
+
+DEFAULT_DETECTOR_FACTORY = "vms.analytics.detector:build_detector"
 
 DetectMode = DetectModeName
 
@@ -58,7 +61,7 @@ class AnalyticsSettings(Section):
         10.0, ge=1, le=600, description="a worker silent this long is killed and restarted"
     )
     detector_factory: str = Field(
-        "vms.analytics.detector:build_detector",
+        DEFAULT_DETECTOR_FACTORY,
         description="module:function that builds the detector in each worker",
     )
     detector_options: dict[str, Any] = Field(
@@ -92,6 +95,25 @@ class AnalyticsSettings(Section):
             message = f"unknown time zone {name!r} (an IANA name such as 'Europe/Paris')"
             raise ValueError(message) from error
         return name
+
+    @model_validator(mode="after")
+    def _shipped_detector_options(self) -> AnalyticsSettings:
+        """Options for the shipped detector are checked here, at load, not first in a worker:
+        another factory's options are that factory's business."""
+        if self.detector_factory == DEFAULT_DETECTOR_FACTORY:
+            try:
+                DetectorConfig.model_validate(self.detector_options)
+            except ValidationError as error:
+                problems = "; ".join(
+                    f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+                    for item in error.errors()
+                )
+                raise invalid(
+                    f"detector_options for the shipped detector: {problems}",
+                    f"use the detector's keys ({', '.join(DetectorConfig.model_fields)}): see"
+                    " docs/guide/configuration.md",
+                ) from None
+        return self
 
     def detect_mode(self, camera: CameraConfig) -> DetectMode:
         """The camera's own mode, or `detect_default` when it sets none."""

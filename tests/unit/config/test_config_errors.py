@@ -76,6 +76,7 @@ def fail(tmp_path: Path, data: dict[str, Any], env: dict[str, str] | None = None
             "passphrase",
         ),
         ({"logging": {"level": "loud"}}, "logging.level", '"debug", "info"'),
+        ({"analytics": {"detector_options": {"min_scor": 0.3}}}, "analytics", "min_score"),
         ({"logging": {"format": "xml"}}, "logging.format", '"json", "console"'),
     ],
 )
