@@ -31,7 +31,7 @@ from tests.support.browser import (
     node_module_file,
 )
 from tests.support.live import has_keyframe
-from tests.support.load import allowance_ms
+from tests.support.load import allowance_ms, contention
 from tests.support.simulator import RestartableSimulator, simulator_process
 from tests.support.vms_process import VmsProcess, wait_for
 from vms.media.clockcode import decode_clock
@@ -182,7 +182,8 @@ def _watch(page: BrowserPage, kind: str, seconds: float = 3.0, slack_ms: int = 0
     played_s = samples[-1].time_s - samples[0].time_s
     assert played_s * allowance_ms(1000) > seconds / 2 * 1000, samples
     # per second of media played: the frames (few dropped) and the camera's clock with them
-    assert samples[-1].frames >= samples[0].frames + played_s * FPS * 0.7, samples
+    # (a loaded browser paints fewer of them: the share is divided by the contention)
+    assert samples[-1].frames >= samples[0].frames + played_s * FPS * 0.7 / contention(), samples
     assert samples[-1].clock_ms is not None and samples[0].clock_ms is not None
     assert samples[-1].clock_ms - samples[0].clock_ms > played_s * 1000 * 0.7, samples
     return samples
