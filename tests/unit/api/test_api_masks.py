@@ -9,18 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.auth import basic_header
 from tests.unit.analytics.test_motion import LEFT, RIGHT, background, detector, with_box
-from tests.unit.api.fake_backend import FakeBackend, make_app
 from tests.unit.api.test_api_cameras import assert_problem
-from tests.unit.api.test_api_rules import CROWD, LOBBY
-from vms.analytics.rules_repo import RulesRepo
+from tests.unit.api.test_api_rules import CROWD, LOBBY, rules_client
 from vms.analytics.zones import Zone, zone_issues
-from vms.analytics.zones_repo import ZonesRepo
-from vms.cameras.cameras_repo import CameraRow, CamerasRepo
-from vms.core.clock import FakeClock
-from vms.core.ids import CameraId
-from vms.db.engine import create_engine, migrate
 
 ZONES = "/api/v1/cameras/gate/zones"
 RULES = "/api/v1/cameras/gate/rules"
@@ -29,16 +21,8 @@ STREET = {"name": "Street", "kind": "mask", "points": [[0.0, 0.6], [1.0, 0.6], [
 
 @pytest.fixture
 def http(tmp_path: Path) -> Iterator[TestClient]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'vms.db'}")
-    migrate(engine)
-    clock = FakeClock(1_700_000_000_000)
-    CamerasRepo(engine, clock).add(CameraRow(CameraId("gate"), "Gate", "rtsp://10.0.0.6/s0"))
-    zones = ZonesRepo(engine, clock)
-    rules = RulesRepo(engine, clock, zones, "UTC")
-    app = make_app(FakeBackend(), zones=zones, rules=rules)
-    with TestClient(app, raise_server_exceptions=False, headers=basic_header()) as client:
+    with rules_client(tmp_path, "UTC") as client:
         yield client
-    engine.dispose()
 
 
 def test_a_mask_is_stored_and_listed_beside_zones(http: TestClient) -> None:

@@ -61,19 +61,29 @@ def _operator() -> None:
         shared_auth().users.add(OPERATOR, OPERATOR_PASSWORD, Role.OPERATOR)
 
 
-@pytest.fixture
-def http(tmp_path: Path) -> Iterator[TestClient]:
+@contextlib.contextmanager
+def rules_client(tmp_path: Path, timezone: str) -> Iterator[TestClient]:
+    """An API with real zones and rules repositories on a fresh SQLite database holding the
+    camera `gate`, signed in as the first admin."""
     engine = create_engine(f"sqlite:///{tmp_path / 'vms.db'}")
     migrate(engine)
     clock = FakeClock(1_700_000_000_000)
     CamerasRepo(engine, clock).add(CameraRow(CameraId("gate"), "Gate", "rtsp://10.0.0.6/s0"))
     zones = ZonesRepo(engine, clock)
-    rules = RulesRepo(engine, clock, zones, "Europe/Paris")
+    rules = RulesRepo(engine, clock, zones, timezone)
     app = make_app(FakeBackend(), zones=zones, rules=rules)
-    with TestClient(app, raise_server_exceptions=False, headers=basic_header()) as client:
+    try:
+        with TestClient(app, raise_server_exceptions=False, headers=basic_header()) as client:
+            yield client
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def http(tmp_path: Path) -> Iterator[TestClient]:
+    with rules_client(tmp_path, "Europe/Paris") as client:
         assert client.put(ZONES, json=[LOBBY, GATE_LINE]).status_code == 200
         yield client
-    engine.dispose()
 
 
 def test_rules_round_trip_with_defaults_filled_in(http: TestClient) -> None:
