@@ -86,6 +86,31 @@ def run_tool(args: list[str], timeout_s: float = 30.0) -> subprocess.CompletedPr
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout_s, check=False)
 
 
+def assert_gstreamer_plays(url: str, protocols: str, *elements: str, buffers: int) -> None:
+    """`gst-launch-1.0 rtspsrc URL ! ELEMENTS ! fakesink num-buffers=N` must reach end of stream
+    (N buffers through the pipeline) with no error before it.
+
+    An error after the end of stream is not the server's: on shutdown rtspsrc's CLOSE flushes its
+    connection while its own PAUSE may still be waiting to be sent, and that PAUSE then fails with
+    "Received end-of-file" although the connection is open (its TEARDOWN is answered). A loaded
+    machine widens that window, so the exit code alone is not a verdict on the server.
+    """
+    pipeline = ["rtspsrc", f"location={url}", f"protocols={protocols}"]
+    for element in (*elements, "fakesink"):
+        pipeline += ["!", element]
+    result = subprocess.run(
+        ["gst-launch-1.0", *pipeline, f"num-buffers={buffers}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # one stream: whether an error came before the end is kept
+        text=True,
+        timeout=40,
+        check=False,
+    )
+    before_end, ended, _ = result.stdout.partition('Got EOS from element "pipeline0"')
+    assert ended, result.stdout
+    assert "ERROR" not in before_end, result.stdout
+
+
 def video_packet_count(path: Path) -> int:
     """Packets of the first video stream in a file, as ffprobe counts them."""
     probe = run_tool(

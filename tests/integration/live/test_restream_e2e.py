@@ -18,6 +18,7 @@ from tests.support.restream import assert_missing_and_offline, play, read_rtp
 from tests.support.simulator import (
     RawRtspClient,
     RunningSimulator,
+    assert_gstreamer_plays,
     ffprobe_streams,
     free_port,
     run_tool,
@@ -101,26 +102,9 @@ def test_ffprobe_sees_video_and_audio_of_main_and_sub(setup: Setup, transport: s
 @pytest.mark.skipif(shutil.which("gst-launch-1.0") is None, reason="needs GStreamer")
 @pytest.mark.parametrize("protocols", ["tcp", "udp"])
 def test_gstreamer_rtspsrc_plays_the_restream(setup: Setup, protocols: str) -> None:
-    result = run_tool(
-        [
-            "gst-launch-1.0",
-            "-q",
-            "rtspsrc",
-            f"location={setup.url('cam1')}",
-            f"protocols={protocols}",
-            "!",
-            "rtph264depay",
-            "!",
-            "h264parse",
-            "!",
-            "avdec_h264",
-            "!",
-            "fakesink",
-            "num-buffers=20",
-        ],
-        timeout_s=40,
+    assert_gstreamer_plays(
+        setup.url("cam1"), protocols, "rtph264depay", "h264parse", "avdec_h264", buffers=20
     )
-    assert result.returncode == 0, result.stderr + result.stdout
 
 
 def test_twenty_clients_cost_one_camera_connection(setup: Setup) -> None:

@@ -11,6 +11,7 @@ import av
 import pytest
 
 from tests.support.simulator import (
+    assert_gstreamer_plays,
     ffprobe_streams,
     run_tool,
     simulator_process,
@@ -81,24 +82,9 @@ def test_wrong_password_is_refused_with_401(scheme: str) -> None:
 def test_gstreamer_rtspsrc_plays(codec: str, depay: str) -> None:
     with simulator_process(*SMALL, "--codec", codec, "--audio", "none") as sim:
         for protocols in ("tcp", "udp"):
-            result = run_tool(
-                [
-                    "gst-launch-1.0",
-                    "-q",
-                    "rtspsrc",
-                    f"location={sim.url()}",
-                    f"protocols={protocols}",
-                    "!",
-                    f"rtp{depay}depay",
-                    "!",
-                    f"{depay}parse",
-                    "!",
-                    "fakesink",
-                    "num-buffers=50",
-                ],
-                timeout_s=40,
+            assert_gstreamer_plays(
+                sim.url(), protocols, f"rtp{depay}depay", f"{depay}parse", buffers=50
             )
-            assert result.returncode == 0, result.stderr + result.stdout
 
 
 def test_decoded_clock_and_rtcp_wall_time_match_the_wall_clock() -> None:
