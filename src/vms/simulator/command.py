@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -183,6 +184,7 @@ async def _serve(options: SimulatorOptions) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="vms simulate", description="Serve simulated cameras.")
     add_arguments(parser)
     return run(parser.parse_args(argv))

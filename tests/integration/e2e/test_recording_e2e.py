@@ -62,6 +62,7 @@ def test_two_minute_recording_is_complete_gapless_and_on_time(
         assert vms.stream_state("cam1")["wallclock_source"] == "rtcp"
         assert vms.stop() == 0
         elapsed_ms = (time.time() - started) * 1000
+        never_sent = sim.skipped_frames()  # the camera's own, on a loaded machine (not VMS's)
         vms.start()  # to read the index through the API
         for camera in ("cam1", "cam2"):
             rows = vms.recordings(camera)
@@ -85,7 +86,7 @@ def test_two_minute_recording_is_complete_gapless_and_on_time(
                 assert codecs == ["aac", "h264"], codecs
                 video = next(s for s in probe["streams"] if s["codec_type"] == "video")
                 expected_frames = row["duration_ms"] / FRAME_MS
-                assert abs(int(video["nb_read_packets"]) - expected_frames) <= 2
+                assert abs(int(video["nb_read_packets"]) - expected_frames) <= 2 + never_sent
                 clock = first_frame_clock_ms(path)
                 assert clock is not None, f"no burnt-in clock in {path}"
                 # The index time of a segment is the capture time of its first frame.

@@ -19,7 +19,7 @@ import pytest
 
 from tests.support.live import assert_offline_at_once, dead_camera, live_camera, streaming_vms
 from tests.support.load import allowance_ms
-from tests.support.simulator import run_tool, simulator_process
+from tests.support.simulator import RunningSimulator, run_tool, simulator_process
 from tests.support.vms_process import VmsProcess
 from vms.media.clockcode import decode_clock
 
@@ -27,13 +27,16 @@ PLAYLIST = "/api/v1/cameras/{camera}/live.m3u8"
 
 
 @pytest.fixture(scope="module")
-def vms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VmsProcess]:
-    with (
-        simulator_process("--size", "640x360", "--audio", "aac", "--gop-seconds", "1") as front,
-        simulator_process(
-            "--size", "320x240", "--fps", "10", "--audio", "pcmu", "--codec", "h265"
-        ) as hevc,
-    ):
+def hevc() -> Iterator[RunningSimulator]:
+    with simulator_process(
+        "--size", "320x240", "--fps", "10", "--audio", "pcmu", "--codec", "h265"
+    ) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def vms(tmp_path_factory: pytest.TempPathFactory, hevc: RunningSimulator) -> Iterator[VmsProcess]:
+    with simulator_process("--size", "640x360", "--audio", "aac", "--gop-seconds", "1") as front:
         cameras = [live_camera("front", front), live_camera("hevc", hevc), dead_camera()]
         folder = tmp_path_factory.mktemp("llhls") / "vms"
         with streaming_vms(folder, cameras, ["front", "hevc"]) as process:
@@ -128,9 +131,11 @@ def test_the_newest_part_is_close_to_now(vms: VmsProcess) -> None:
 
 
 @pytest.mark.slow
-def test_hevc_with_g711_is_served_as_hvc1_and_pcm(vms: VmsProcess) -> None:
+def test_hevc_with_g711_is_served_as_hvc1_and_pcm(vms: VmsProcess, hevc: RunningSimulator) -> None:
+    skipped_before = hevc.skipped_frames()
     frames = _ffprobe_frames(_url(vms, "hevc"), 3)
-    assert frames["hevc/hvc1"] >= 20  # 10 fps
+    never_sent = hevc.skipped_frames() - skipped_before  # x265 falls behind on a loaded machine
+    assert frames["hevc/hvc1"] >= 20 - never_sent  # 10 fps
     msn, _index = _hint(_playlist(vms, "hevc"))
     text = _playlist(vms, "hevc", msn=msn)  # wait for the whole segment
     base = _url(vms, "hevc")
@@ -139,7 +144,8 @@ def test_hevc_with_g711_is_served_as_hvc1_and_pcm(vms: VmsProcess) -> None:
     with av.open(io.BytesIO(init.content + segment.content), "r") as container:
         assert container.streams.audio[0].codec_context.name == "pcm_s16be"
         kinds = [type(f).__name__ for f in container.decode(*container.streams)]
-    assert kinds.count("VideoFrame") >= 20 and kinds.count("AudioFrame") > 0
+    never_sent = hevc.skipped_frames() - skipped_before
+    assert kinds.count("VideoFrame") >= 20 - never_sent and kinds.count("AudioFrame") > 0
 
 
 def test_offline_and_unknown_cameras_answer_at_once(vms: VmsProcess) -> None:
