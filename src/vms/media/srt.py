@@ -238,7 +238,9 @@ class SrtSocket:
                 if left_ms <= 0:
                     return None
                 if self._lib.srt_epoll_uwait(eid, ready, 1, min(left_ms, _WAIT_SLICE_MS)) > 0:
-                    return self._accept_ready()
+                    accepted = self._accept_ready()
+                    if accepted is not None:
+                        return accepted
         finally:
             self._lib.srt_epoll_release(eid)
         return None
@@ -247,8 +249,8 @@ class SrtSocket:
         handle = int(self._lib.srt_accept(self._handle, None, None))
         if handle == _INVALID:
             error = _last_error(self._lib, "accept failed")
-            if error.code == _EASYNCRCV:  # the caller gave up in between
-                return None
+            if error.code == _EASYNCRCV:  # none yet after all (the caller gave up, or a
+                return None  # wake-up before its handshake ended): wait on for the next
             raise error
         accepted = SrtSocket(handle)
         accepted._set_int(_RCVSYN, 1)
