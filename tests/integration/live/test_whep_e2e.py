@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -110,6 +110,21 @@ class Viewer:
         await self.pc.close()
 
 
+@pytest.fixture
+async def viewers() -> AsyncIterator[Callable[..., Viewer]]:
+    """Makes viewers and closes each after the test, also when it fails: a peer left connected
+    would count as a viewer in the tests after it."""
+    made: list[Viewer] = []
+
+    def make(*, audio: bool = False) -> Viewer:
+        made.append(Viewer(audio=audio))
+        return made[-1]
+
+    yield make
+    for viewer in made:
+        await viewer.close()
+
+
 def clock_delay_ms(frame: Any) -> float | None:
     shown = decode_clock(np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8))
     return None if shown is None else time.time() * 1000 - shown
@@ -126,11 +141,13 @@ def dominant_hz(frames: list[Any]) -> float:
 
 
 @pytest.mark.slow
-async def test_ten_seconds_of_live_view_then_delete_frees_the_session(vms: VmsProcess) -> None:
+async def test_ten_seconds_of_live_view_then_delete_frees_the_session(
+    vms: VmsProcess, viewers: Callable[..., Viewer]
+) -> None:
     base = f"http://127.0.0.1:{vms.port}"
     _, fds_before = vms.threads_and_fds()
     async with httpx.AsyncClient(auth=vms.basic_auth, base_url=base, timeout=10) as client:
-        viewer = Viewer()
+        viewer = viewers()
         started = time.monotonic()
         await viewer.open(client, "/api/v1/cameras/front/whep")
         assert "H264/90000" in viewer.answer
@@ -163,32 +180,32 @@ async def test_ten_seconds_of_live_view_then_delete_frees_the_session(vms: VmsPr
         assert live_metric(vms, "vms_live_viewers", "front") == 0
         assert live_metric(vms, "vms_live_first_frame_seconds_count", "front") >= 1
         assert (await client.delete(viewer.location)).status_code == 404
-        await viewer.close()
     assert wait_for(lambda: vms.threads_and_fds()[1] <= fds_before, 10), "sockets left open"
 
 
-async def test_sub_stream(vms: VmsProcess) -> None:
+async def test_sub_stream(vms: VmsProcess, viewers: Callable[..., Viewer]) -> None:
     async with httpx.AsyncClient(
         auth=vms.basic_auth, base_url=f"http://127.0.0.1:{vms.port}", timeout=10
     ) as client:
-        viewer = Viewer()
+        viewer = viewers()
         await viewer.open(client, "/api/v1/cameras/front/whep?stream=sub")
         frame = await viewer.frame()
         assert (frame.width, frame.height) == (320, 180)
         assert clock_delay_ms(frame) is not None  # the code survives the smaller picture
         assert (await client.delete(viewer.location)).status_code == 200
-        await viewer.close()
 
 
 @pytest.mark.parametrize(
     ("camera_id", "rtp_format", "rate"),
     [("front", "opus/48000/2", 48_000), ("pcmu", "PCMU/8000", 8000)],
 )
-async def test_audio(vms: VmsProcess, camera_id: str, rtp_format: str, rate: int) -> None:
+async def test_audio(
+    vms: VmsProcess, viewers: Callable[..., Viewer], camera_id: str, rtp_format: str, rate: int
+) -> None:
     async with httpx.AsyncClient(
         auth=vms.basic_auth, base_url=f"http://127.0.0.1:{vms.port}", timeout=10
     ) as client:
-        viewer = Viewer(audio=True)
+        viewer = viewers(audio=True)
         await viewer.open(client, f"/api/v1/cameras/{camera_id}/whep?audio=true")
         audio_formats = re.findall(r"a=rtpmap:\d+ (\S+)", viewer.answer.split("m=audio")[1])
         assert audio_formats == [rtp_format]
@@ -197,7 +214,6 @@ async def test_audio(vms: VmsProcess, camera_id: str, rtp_format: str, rate: int
         assert {f.sample_rate for f in frames} == {rate}
         assert abs(dominant_hz(frames) - TONE_HZ) < 15  # the camera's tone, decoded
         assert (await client.delete(viewer.location)).status_code == 200
-        await viewer.close()
 
 
 async def test_bad_input(vms: VmsProcess) -> None:

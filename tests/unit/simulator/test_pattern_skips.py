@@ -6,6 +6,7 @@ reads the warning); this ties that warning to the gap the skip leaves in the str
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -58,5 +59,5 @@ def test_a_stall_past_one_second_skips_frames_and_says_how_many(
             source.stop()
     said = [int(n) for n in re.findall(r"pattern main skipped (\d+) frames", caplog.text)]
     assert len(said) == 1 and said[0] >= (STALL_S - 1) * FPS, caplog.text
-    steps = [(b.rtp_time - a.rtp_time) * FPS // 90_000 for a, b in zip(units, units[1:])]
+    steps = [(b.rtp_time - a.rtp_time) * FPS // 90_000 for a, b in itertools.pairwise(units)]
     assert steps[:2] == [1, 1] and steps[2] == said[0] + 1 and steps[3:] == [1, 1], steps
