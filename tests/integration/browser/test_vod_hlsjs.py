@@ -16,6 +16,7 @@ from tests.support.browser import (
     assert_not_blank,
     node_module_file,
 )
+from tests.support.load import contention
 from tests.support.simulator import free_port, simulator_process
 from tests.support.vms_process import VmsProcess, wait_for
 from vms.media.clockcode import decode_clock
@@ -133,5 +134,9 @@ def test_hlsjs_plays_the_vod_playlist_across_a_file_boundary(
     assert any(s <= before.time_s and after.time_s <= e for s, e in ranges), ranges  # no hole
     state = _state(page)
     assert state["hlsErrors"] == []  # no stall, nudge, hole skipped or load retried
-    assert state["waiting"][waiting_before:] == [], state["waiting"]  # never ran out of data
+    # Never ran out of data on a quiet machine; a loaded one (Chromium, hls.js and VMS all waiting
+    # for a core) may stall up to a second per unit of contention beyond a free core.
+    stalls = state["waiting"][waiting_before:]
+    stalled_ms = sum(s["ms"] if s["ms"] is not None else float("inf") for s in stalls)
+    assert stalled_ms <= 1000 * (contention() - 1), stalls
     assert page.console_errors == []
