@@ -39,8 +39,15 @@ def content_digest(path: Path) -> str:
 def run_fixed(path: Path) -> dict[str, np.ndarray]:
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     model_input = session.get_inputs()[0]
-    shape = [d if isinstance(d, int) else 1 for d in model_input.shape]
-    values = np.random.default_rng(14).standard_normal(shape).astype(np.float32)
+    # A dynamic batch is 1 and a dynamic picture side 320 (a uint8 NHWC input's channels are 3).
+    shape = [
+        d if isinstance(d, int) else (1 if i == 0 else 320) for i, d in enumerate(model_input.shape)
+    ]
+    rng = np.random.default_rng(14)
+    if model_input.type == "tensor(uint8)":
+        values = rng.integers(0, 256, shape).astype(np.uint8)
+    else:
+        values = rng.standard_normal(shape).astype(np.float32)
     names = [output.name for output in session.get_outputs()]
     outputs = session.run(names, {model_input.name: values})
     return {name: np.asarray(value) for name, value in zip(names, outputs, strict=True)}

@@ -53,7 +53,7 @@ class OnnxDetector:
         inputs, placed = self._family.prepare(frame)
         values = self._session.run(self._outputs, inputs)
         outputs = {name: np.asarray(v) for name, v in zip(self._outputs, values, strict=True)}
-        candidates = self._family.decode(outputs, self._floor)
+        candidates = self._family.decode(outputs, self._floor, placed.input_size)
         return to_detections(candidates, placed, self._filters, self._iou)
 
 
@@ -78,9 +78,14 @@ def build_detector(config: DetectorConfig | Mapping[str, Any]) -> OnnxDetector:
     labels = read_labels(resolve(config.labels))
     session = open_session(resolve(config.model), threads=config.threads, device=config.device)
     model_input = session.get_inputs()[0]
-    size = config.size_for(declared_size(model_input.shape, config.family == "ssd"))
+    declared = declared_size(model_input.shape, config.family == "ssd")
     family = make_family(
-        config.family, model_input.name, size, len(labels), logits=config.scores_are_logits
+        config.family,
+        model_input.name,
+        config.size_for(declared),
+        len(labels),
+        logits=config.scores_are_logits,
+        fitted=declared is None,
     )
     filters = Filters(
         labels,
@@ -90,4 +95,4 @@ def build_detector(config: DetectorConfig | Mapping[str, Any]) -> OnnxDetector:
         config.min_size_px,
         dict(config.min_size_by_label),
     )
-    return OnnxDetector(session, family, filters, config.nms_iou, size)
+    return OnnxDetector(session, family, filters, config.nms_iou, config.size_for(declared))

@@ -2,10 +2,14 @@
 
 Squashing a wide camera picture into a square input makes people thin and loses detections, so
 every family letterboxes; the `Letterbox` value maps boxes found in the input back to the frame.
+A model whose input sides are dynamic need not get the square: `multiple` shrinks the input to
+the resized picture, rounded up to that multiple (the model's largest stride), so a 16:9 frame
+costs 416×256 instead of 416×416, of which more than a third would be padding.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -26,6 +30,7 @@ class Letterbox:
     pad_y: int
     frame_width: int
     frame_height: int
+    input_size: tuple[int, int]  # width, height of the tensor the model got
 
     def to_frame(self, boxes: Boxes) -> Boxes:
         """Boxes in input pixels → boxes in frame pixels, clipped to the frame."""
@@ -37,20 +42,24 @@ class Letterbox:
 
 
 def letterbox(
-    frame: FrameBGR, size: tuple[int, int], pad: tuple[int, int, int]
+    frame: FrameBGR, size: tuple[int, int], pad: tuple[int, int, int], multiple: int | None = None
 ) -> tuple[FrameBGR, Letterbox]:
-    """The frame resized into `size` (width, height), centred, with `pad` (BGR) around it."""
+    """The frame resized to fit `size` (width, height), centred, with `pad` (BGR) around it;
+    with `multiple`, the canvas is only as large as the picture rounded up to that multiple."""
     width, height = size
     frame_height, frame_width = frame.shape[:2]
     scale = min(width / frame_width, height / frame_height)
     new_width = max(1, min(width, round(frame_width * scale)))
     new_height = max(1, min(height, round(frame_height * scale)))
+    if multiple is not None:
+        width = min(width, math.ceil(new_width / multiple) * multiple)
+        height = min(height, math.ceil(new_height / multiple) * multiple)
     pad_x, pad_y = (width - new_width) // 2, (height - new_height) // 2
     canvas = np.empty((height, width, 3), np.uint8)
     canvas[:] = pad
     resized = cv2.resize(frame, (new_width, new_height), interpolation=cv2.INTER_LINEAR)
     canvas[pad_y : pad_y + new_height, pad_x : pad_x + new_width] = resized
-    return canvas, Letterbox(scale, pad_x, pad_y, frame_width, frame_height)
+    return canvas, Letterbox(scale, pad_x, pad_y, frame_width, frame_height, (width, height))
 
 
 def to_nchw(

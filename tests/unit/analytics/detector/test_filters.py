@@ -13,7 +13,7 @@ from vms.analytics.detector.masks import drop_masked, inside
 from vms.analytics.detector.postprocess import Filters, nms_per_class, to_detections
 
 LABELS = ("person", "car", "dog")
-SAME = Letterbox(1.0, 0, 0, 1000, 1000)  # input pixels are frame pixels
+SAME = Letterbox(1.0, 0, 0, 1000, 1000, (1000, 1000))  # input pixels are frame pixels
 
 
 def _candidates(*rows: tuple[float, float, float, float, float, int]) -> Candidates:
@@ -69,7 +69,7 @@ def test_boxes_smaller_than_the_label_s_minimum_on_either_side_are_dropped() -> 
 
 
 def test_boxes_come_back_in_frame_pixels_best_first() -> None:
-    placed = Letterbox(0.5, 0, 16, 128, 64)
+    placed = Letterbox(0.5, 0, 16, 128, 64, (64, 64))
     candidates = _candidates((12, 20, 52, 44, 0.6, 1), (0, 16, 10, 26, 0.9, 0))
     found = to_detections(candidates, placed, Filters(LABELS), 0.45)
     assert _summary(found) == [("person", 0.9), ("car", 0.6)]

@@ -24,8 +24,9 @@ def _bins(left: int, top: int, right: int, bottom: int) -> np.ndarray:
     return logits.reshape(-1)
 
 
-def _outputs() -> dict[str, np.ndarray]:
-    levels = {8: 64, 16: 16, 32: 4}
+def _outputs(levels: dict[int, int] | None = None) -> dict[str, np.ndarray]:
+    """Cells per stride: a 64×64 input's grids unless told."""
+    levels = levels or {8: 64, 16: 16, 32: 4}
     cls = {s: np.full((1, n, len(LABELS)), 0.01, np.float32) for s, n in levels.items()}
     box = {s: np.zeros((1, n, 4 * BINS), np.float32) for s, n in levels.items()}
     # Cell (3, 3) of stride 8, centre (28, 28): 16 left, 8 up, 24 right, 16 down → (12, 20, 52, 44).
@@ -85,4 +86,32 @@ def test_outputs_that_do_not_pair_up_are_refused() -> None:
     outputs = _outputs()
     del outputs["box16"]
     with pytest.raises(ValueError, match="pair up"):
-        family.decode(outputs, 0.5)
+        family.decode(outputs, 0.5, (SIZE, SIZE))
+
+
+def test_a_model_with_dynamic_sides_gets_each_frame_at_its_own_aspect(tmp_path: Path) -> None:
+    # 128×64 fitted into at most 64×64, rounded up to the stride 32: a 64×32 input, no padding.
+    # Its grids are 8×4, 4×2 and 2×1 cells; cell 27 of stride 8 is now (3, 3) of an 8-wide grid.
+    outputs = _outputs({8: 32, 16: 8, 32: 2})
+    model = constant_model(tmp_path / "fitted.onnx", "in", [1, 3, "height", "width"], outputs)
+    detector = build_detector(config(model, labels_file(tmp_path), "nanodet", input_size=[64, 64]))
+    inputs, placed = detector.family.prepare(frame(128, 64))
+    assert inputs["in"].shape == (1, 3, 32, 64)
+    assert (placed.scale, placed.pad_x, placed.pad_y, placed.input_size) == (0.5, 0, 0, (64, 32))
+    found = detector.detect(frame(128, 64))
+    assert [(d.label, round(d.score, 2)) for d in found] == [("person", 0.9), ("car", 0.7)]
+    for detection in found:  # (12, 20, 52, 44) in the input, doubled: no padding to take off
+        assert detection.box == pytest.approx((24, 40, 104, 64), abs=1e-3)
+
+
+def test_a_fitted_input_is_never_larger_than_the_configured_one() -> None:
+    family = NanoDet("in", (416, 416), 3, fitted=True)
+    for (width, height), expected in {
+        (768, 576): (416, 320),  # 4:3 → 416×312 of picture
+        (1920, 1080): (416, 256),  # 16:9 → 416×234
+        (1080, 1920): (256, 416),  # portrait
+        (500, 500): (416, 416),
+    }.items():
+        inputs, placed = family.prepare(frame(width, height))
+        assert placed.input_size == expected
+        assert inputs["in"].shape == (1, 3, expected[1], expected[0])

@@ -13,11 +13,19 @@ __all__ = ["Candidates", "Family", "make_family"]
 
 
 def make_family(
-    name: FamilyName, input_name: str, size: tuple[int, int], classes: int, *, logits: bool
+    name: FamilyName,
+    input_name: str,
+    size: tuple[int, int],
+    classes: int,
+    *,
+    logits: bool,
+    fitted: bool = False,
 ) -> Family:
-    """The pre/post-processing of family `name` for a model input `input_name` of `size`."""
+    """The pre/post-processing of family `name` for a model input `input_name` of `size`;
+    `fitted`: the input's sides are dynamic, so NanoDet fits each frame's aspect within `size`
+    (the other families always get `size`)."""
     if name == "nanodet":
-        return NanoDet(input_name, size, classes)
+        return NanoDet(input_name, size, classes, fitted)
     if name == "yolo":
         return Yolo(input_name, size, classes, logits)
     if name == "rtdetr":

@@ -37,8 +37,14 @@ class Family(Protocol):
 
     def prepare(self, frame: FrameBGR) -> tuple[Inputs, Letterbox]: ...
 
-    def decode(self, outputs: Mapping[str, npt.NDArray[np.generic]], floor: float) -> Candidates:
-        """Candidates scoring at least `floor` (the lowest score any filter could keep)."""
+    def decode(
+        self,
+        outputs: Mapping[str, npt.NDArray[np.generic]],
+        floor: float,
+        input_size: tuple[int, int],
+    ) -> Candidates:
+        """Candidates scoring at least `floor` (the lowest score any filter could keep), from
+        the outputs for an input of `input_size` (width, height: see `Letterbox.input_size`)."""
         ...
 
 

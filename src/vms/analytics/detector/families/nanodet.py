@@ -20,20 +20,29 @@ MEAN_BGR = (103.53, 116.28, 123.675)
 STD_BGR = (57.375, 57.12, 58.395)
 PAD_BGR = (104, 116, 124)  # the mean: padding normalises to zero, as if there were no picture
 STRIDES = (8, 16, 32, 64)
+LARGEST_STRIDE = 32  # of the shipped model: a fitted input is a multiple of it
 
 
 @dataclass(frozen=True, slots=True)
 class NanoDet:
     input_name: str
-    size: tuple[int, int]  # width, height
+    size: tuple[int, int]  # width, height (the largest, when `fitted`)
     classes: int
+    fitted: bool = False  # the model's input sides are dynamic: each frame gets its own aspect
 
     def prepare(self, frame: FrameBGR) -> tuple[Inputs, Letterbox]:
-        image, box = letterbox(frame, self.size, PAD_BGR)
+        image, box = letterbox(frame, self.size, PAD_BGR, LARGEST_STRIDE if self.fitted else None)
         return {self.input_name: to_nchw(image, rgb=False, mean=MEAN_BGR, std=STD_BGR)}, box
 
-    def decode(self, outputs: Mapping[str, npt.NDArray[np.generic]], floor: float) -> Candidates:
-        parts = [self._level(scores, dists, floor) for scores, dists in self._levels(outputs)]
+    def decode(
+        self,
+        outputs: Mapping[str, npt.NDArray[np.generic]],
+        floor: float,
+        input_size: tuple[int, int],
+    ) -> Candidates:
+        parts = [
+            self._level(scores, dists, floor, input_size) for scores, dists in self._levels(outputs)
+        ]
         if not parts:
             return Candidates.empty()
         return Candidates(
@@ -60,8 +69,10 @@ class NanoDet:
             raise ValueError("nanodet: class and box outputs do not pair up by cell count")
         return [(scores[n], dists[n]) for n in sorted(scores, reverse=True)]
 
-    def _level(self, scores: Tensor, dists: Tensor, floor: float) -> Candidates:
-        stride, columns = self._grid(scores.shape[0])
+    def _level(
+        self, scores: Tensor, dists: Tensor, floor: float, input_size: tuple[int, int]
+    ) -> Candidates:
+        stride, columns = _grid(scores.shape[0], input_size)
         cells, classes = above(scores, floor)
         if cells.size == 0:
             return Candidates.empty()
@@ -82,11 +93,12 @@ class NanoDet:
         ).astype(np.float32)
         return Candidates(boxes, scores[cells, classes], classes.astype(np.int64))
 
-    def _grid(self, cells: int) -> tuple[int, int]:
-        """The stride and the grid's width of a level with this many cells."""
-        width, height = self.size
-        for stride in STRIDES:
-            columns, rows = math.ceil(width / stride), math.ceil(height / stride)
-            if columns * rows == cells:
-                return stride, columns
-        raise ValueError(f"nanodet: no stride gives {cells} cells for a {width}×{height} input")
+
+def _grid(cells: int, input_size: tuple[int, int]) -> tuple[int, int]:
+    """The stride and the grid's width of a level with this many cells."""
+    width, height = input_size
+    for stride in STRIDES:
+        columns, rows = math.ceil(width / stride), math.ceil(height / stride)
+        if columns * rows == cells:
+            return stride, columns
+    raise ValueError(f"nanodet: no stride gives {cells} cells for a {width}×{height} input")

@@ -24,7 +24,12 @@ from vms.analytics.detector.families.base import (
 
 @dataclass(frozen=True, slots=True)
 class RtDetr(RgbLetterboxed):
-    def decode(self, outputs: Mapping[str, npt.NDArray[np.generic]], floor: float) -> Candidates:
+    def decode(
+        self,
+        outputs: Mapping[str, npt.NDArray[np.generic]],
+        floor: float,
+        input_size: tuple[int, int],
+    ) -> Candidates:
         (output,) = outputs.values()
         queries = np.asarray(output, np.float32)
         if queries.ndim != 3 or queries.shape[2] != 4 + self.classes:
@@ -32,7 +37,7 @@ class RtDetr(RgbLetterboxed):
         queries = queries[0]
         scores = sigmoid(queries[:, 4:]) if self.logits else queries[:, 4:]
         picked, classes = above(scores, floor)
-        width, height = self.size
+        width, height = input_size
         scale = np.array([width, height, width, height], np.float32)
         boxes = xywh_to_xyxy(queries[picked, :4] * scale)
         return Candidates(boxes, scores[picked, classes], classes.astype(np.int64))

@@ -34,14 +34,19 @@ class Ssd:
         image, box = letterbox(frame, self.size, (0, 0, 0))
         return {self.input_name: np.ascontiguousarray(image[np.newaxis, :, :, ::-1])}, box
 
-    def decode(self, outputs: Mapping[str, npt.NDArray[np.generic]], floor: float) -> Candidates:
+    def decode(
+        self,
+        outputs: Mapping[str, npt.NDArray[np.generic]],
+        floor: float,
+        input_size: tuple[int, int],
+    ) -> Candidates:
         boxes = _output(outputs, "detection_boxes")[0]
         scores = _output(outputs, "detection_scores")[0]
         classes = _output(outputs, "detection_classes")[0]
         count = int(_output(outputs, "num_detections").reshape(-1)[0])
         boxes, scores, classes = boxes[:count], scores[:count], classes[:count]
         keep = scores >= floor
-        width, height = self.size
+        width, height = input_size
         corners = boxes[keep][:, [1, 0, 3, 2]] * np.array([width, height, width, height])
         return Candidates(
             corners.astype(np.float32),

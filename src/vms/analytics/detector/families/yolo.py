@@ -43,7 +43,12 @@ def rows_of(output: Tensor, classes: int) -> tuple[Tensor, bool]:
 
 @dataclass(frozen=True, slots=True)
 class Yolo(RgbLetterboxed):
-    def decode(self, outputs: Mapping[str, npt.NDArray[np.generic]], floor: float) -> Candidates:
+    def decode(
+        self,
+        outputs: Mapping[str, npt.NDArray[np.generic]],
+        floor: float,
+        input_size: tuple[int, int],
+    ) -> Candidates:
         (output,) = outputs.values()
         rows, objectness = rows_of(np.asarray(output, np.float32), self.classes)
         scores = rows[:, 5:] if objectness else rows[:, 4:]
