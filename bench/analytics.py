@@ -2,12 +2,15 @@
 
 Usage: python bench/analytics.py [--quick] [--json PATH] [--model NAME=FILE:FAMILY:LABELS ...]
            [--parts detector load latency] [--cameras 8] [--seconds 60] [--workers 2]
+           [--load-model NAME=FILE:FAMILY:LABELS]   (the load part's detector; default shipped)
        (--quick: 2 cameras, 8 s windows, 3 crossings: about 2 minutes in all; the detector
        part alone about 15 s)
 
-Each model (the shipped NanoDet-m, plus any `--model`, e.g. the SSDLite pedestrian model
-converted as models/NOTICE describes) runs with 1 and with 2 onnxruntime threads on real
-photographs (scikit-image's sample pictures, letterboxed as a camera frame would be). Two
+Each model (the shipped NanoDet-m, plus any `--model`, e.g. the shipped person-only SSDLite:
+`--model ssdlite=ssdlite-person.onnx:ssd:person.txt`) runs with 1 and with 2 onnxruntime
+threads on real photographs (scikit-image's sample pictures) at a 4:3 and a 16:9 camera size,
+beside the baseline `nanodet-m square`: the same model letterboxed to 416×416 whatever the
+camera, as before its input was fitted to each frame's aspect. Two
 timings per row: the model alone (`session.run` on a prepared input) and the whole `detect`
 (letterbox, normalise, run, decode, NMS, filters), as wall milliseconds per frame (median and
 p95) and CPU milliseconds per frame (so a share of the 2 cores); fps is 1000 / median detect.
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import cv2
 import numpy as np
+import onnx
 import skimage
 
 from bench.analytics_latency import latency_rows
@@ -42,11 +47,13 @@ from bench.analytics_load import LoadSettings, load_rows
 from bench.support import Row, bench_arguments, percentile, print_rows
 from vms.analytics.detection import FrameBGR
 from vms.analytics.detector import OnnxDetector, build_detector
+from vms.analytics.detector.paths import resolve
 from vms.config.detector import DetectorConfig
 
 PICTURES = ("astronaut.png", "coffee.png", "motorcycle_left.png", "camera.png")
 PARTS = ("detector", "load", "latency")
-CAMERA_SIZE = (768, 576)  # vtest.avi's size: the sub stream of an analytics camera
+# vtest.avi's size (4:3) and a common camera's (16:9): the fitted NanoDet input differs.
+CAMERA_SIZES = {"4:3": (768, 576), "16:9": (1280, 720)}
 Stage = Callable[[bool], list[Row]]
 
 
@@ -59,14 +66,14 @@ class Timing:
     cpu_ms: float
 
 
-def camera_frames() -> list[FrameBGR]:
+def camera_frames(size: tuple[int, int]) -> list[FrameBGR]:
     """Real pictures at a camera's size (stretched: the content matters, not its proportions)."""
     folder = Path(skimage.__file__).parent / "data"
     frames = []
     for name in PICTURES:
         image = cv2.imread(str(folder / name), cv2.IMREAD_COLOR)
         assert image is not None, name
-        resized = cv2.resize(image, CAMERA_SIZE, interpolation=cv2.INTER_AREA)
+        resized = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         frames.append(np.asarray(resized, np.uint8))
     return frames
 
@@ -96,28 +103,52 @@ def time_detector(
     return model, whole
 
 
+def square_copy(config: DetectorConfig, folder: Path) -> DetectorConfig:
+    """The shipped NanoDet-m as it was before its sides were made dynamic (a declared 416×416
+    input, so every frame is letterboxed to the square): the baseline of the fitted input."""
+    model = onnx.load(str(resolve(config.model)))
+    for dim in model.graph.input[0].type.tensor_type.shape.dim[2:]:
+        dim.dim_value = 416
+    path = folder / "nanodet-m-416x416.onnx"
+    onnx.save(model, str(path))
+    return config.model_copy(update={"model": path, "labels": resolve(config.labels)})
+
+
 def detector_rows(models: dict[str, DetectorConfig], runs: int) -> list[Row]:
-    """One row per model and thread count."""
-    frames = camera_frames()
+    """One row per model, camera aspect and thread count."""
     rows: list[Row] = []
-    for name, config in models.items():
-        for threads in (1, 2):
-            detector = build_detector(config.model_copy(update={"threads": threads}))
-            model, whole = time_detector(detector, frames, runs)
-            found = sum(len(detector.detect(frame)) for frame in frames)
-            rows.append(
-                {
-                    "model": name,
-                    "input": "×".join(map(str, detector.input_size)),
-                    "threads": threads,
-                    "model_ms_p50": model.median_ms,
-                    "detect_ms_p50": whole.median_ms,
-                    "detect_ms_p95": whole.p95_ms,
-                    "cpu_ms_per_frame": whole.cpu_ms,
-                    "fps": 1000 / whole.median_ms,
-                    "objects_in_4_pictures": found,
-                }
-            )
+    with tempfile.TemporaryDirectory(prefix="bench-square-") as folder:
+        square = square_copy(models["nanodet-m (shipped)"], Path(folder))
+        for name, config in {"nanodet-m square": square, **models}.items():
+            for aspect, size in CAMERA_SIZES.items():
+                rows += model_rows(name, config, aspect, camera_frames(size), runs)
+    return rows
+
+
+def model_rows(
+    name: str, config: DetectorConfig, aspect: str, frames: list[FrameBGR], runs: int
+) -> list[Row]:
+    """One row per thread count for one model on one camera aspect."""
+    rows: list[Row] = []
+    for threads in (1, 2):
+        detector = build_detector(config.model_copy(update={"threads": threads}))
+        model, whole = time_detector(detector, frames, runs)
+        found = sum(len(detector.detect(frame)) for frame in frames)
+        _, placed = detector.family.prepare(frames[0])
+        rows.append(
+            {
+                "model": name,
+                "camera": aspect,
+                "input": "×".join(map(str, placed.input_size)),
+                "threads": threads,
+                "model_ms_p50": model.median_ms,
+                "detect_ms_p50": whole.median_ms,
+                "detect_ms_p95": whole.p95_ms,
+                "cpu_ms_per_frame": whole.cpu_ms,
+                "fps": 1000 / whole.median_ms,
+                "objects_in_4_pictures": found,
+            }
+        )
     return rows
 
 
@@ -133,7 +164,8 @@ def load_settings(args: argparse.Namespace) -> LoadSettings:
     """The load part's run: `--quick` makes it 2 cameras and 8 s windows unless told otherwise."""
     cameras = args.cameras or (2 if args.quick else 8)
     seconds = args.seconds or (8.0 if args.quick else 60.0)
-    return LoadSettings(cameras, args.workers, 5.0 if args.quick else 15.0, seconds)
+    detector = {} if args.load_model is None else args.load_model[1].model_dump(mode="json")
+    return LoadSettings(cameras, args.workers, 5.0 if args.quick else 15.0, seconds, detector)
 
 
 def stages(extra: dict[str, DetectorConfig], args: argparse.Namespace) -> list[Stage]:
@@ -156,6 +188,9 @@ def main() -> int:
     parser.add_argument("--cameras", type=int, help="cameras in the load part (8; quick: 2)")
     parser.add_argument("--seconds", type=float, help="load part's window (60; quick: 8)")
     parser.add_argument("--workers", type=int, default=2, help="inference worker processes")
+    parser.add_argument(
+        "--load-model", type=parse_model, help="NAME=FILE:FAMILY:LABELS for the load part"
+    )
     args: argparse.Namespace = parser.parse_args()
     rows: list[Row] = []
     for stage in stages(dict(args.model), args):

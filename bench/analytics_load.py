@@ -25,7 +25,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -59,6 +59,7 @@ class LoadSettings:
     workers: int
     warmup_s: float
     seconds: float
+    detector: dict[str, object] = field(default_factory=dict)  # detector_options ({}: shipped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,7 @@ def run_mode(url: str, mode: str, settings: LoadSettings) -> ModeResult:
         "detect_default": mode,
         "detect_fps": DETECT_FPS,
         "inference_workers": settings.workers,
+        "detector_options": settings.detector,
     }
     with tempfile.TemporaryDirectory(prefix="bench-analytics-") as tmp:
         cameras = camera_configs(url, settings.cameras)
@@ -198,6 +200,7 @@ def result_rows(results: list[ModeResult], settings: LoadSettings) -> list[Row]:
             "detect": result.mode,
             "cameras": settings.cameras,
             "workers": settings.workers,
+            "model": str(settings.detector.get("model", "nanodet-m.onnx")),
             "tree_cpu_%": result.tree_cpu_s * share,
             "main_cpu_%": result.main_cpu_s * share,
             "main_ms_per_cam_s": result.main_cpu_s * 1000 / (settings.seconds * settings.cameras),
