@@ -35,6 +35,7 @@ from vms.telemetry.providers import (
     RetentionStatsProvider,
     StorageStatsProvider,
 )
+from vms.telemetry.threads import ThreadCpuCollector
 
 log = logging.getLogger(__name__)
 
@@ -366,6 +367,7 @@ def build_registry(
         ProcessCollector(registry=registry)
         PlatformCollector(registry=registry)
         GCCollector(registry=registry)
+        registry.register(ThreadCpuCollector())
     return registry
 
 
