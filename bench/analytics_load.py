@@ -13,15 +13,18 @@ and analyses its sub stream with detection `off` (recording only), `motion` (gat
   includes the worker processes and their model, a fixed cost shared by the cameras, and counts
   pages the forkserver's children share once per process) and of the main process alone;
 - the machine's 1-minute load average at the window's end, since other work skews everything;
-- recording CPU: the main process's CPU per camera, `off` against each analytics mode. With
+- recording CPU: the main process's CPU per camera, `off` against each analytics mode (with
   analytics on, the main process also decodes the sub streams, runs motion, tracking, rules and
-  JPEG encoding, so the rise is an upper bound on what analytics costs the recording path.
+  JPEG encoding, so that rise is an upper bound), and the recording threads' own CPU per camera
+  (each camera's main-stream demux `source-camN/main` and recorder `recorder-camN-main`, from
+  `vms_thread_cpu_seconds_total`): what analytics beside them costs the recording path itself.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -49,6 +52,11 @@ SCENE_FPS = 10
 DETECT_FPS = 5.0
 ANALYSED = "vms_analytics_frames_analysed_total"
 DROPPED = "vms_analytics_frames_dropped_total"
+THREAD_CPU = "vms_thread_cpu_seconds_total"
+# The recorded (main) stream's demux and recorder threads; the sub stream's demux serves
+# analytics (and is not pulled at all with detection off), so it is not counted.
+RECORDING_THREADS = re.compile(r"source-.+/main|recorder-.+-main")
+RECORDING = "recording threads"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +82,21 @@ class ModeResult:
     main_rss_mb: float
     analysed: float
     dropped: dict[str, float]
+    recording_cpu_s: float  # the recording threads' CPU over the window
     load_1m: float  # the machine's load average at the window's end (other work shows here)
 
 
 def counter_totals(text: str) -> dict[str, float]:
-    """Prometheus text → {sample name or name{reason=...}: value summed over the cameras}."""
+    """Prometheus text → {sample name or name{reason=...}: value summed over the cameras}; the
+    recording threads' CPU (each camera's demux and recorder) is summed under RECORDING."""
     totals: dict[str, float] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             reason = sample.labels.get("reason")
             key = f"{sample.name}{{reason={reason}}}" if reason else sample.name
+            if sample.name == THREAD_CPU:
+                thread = sample.labels.get("thread", "")
+                key = RECORDING if RECORDING_THREADS.fullmatch(thread) else key
             totals[key] = totals.get(key, 0.0) + sample.value
     return totals
 
@@ -148,9 +161,10 @@ def measure_mode(server: VmsServer, mode: str, settings: LoadSettings) -> ModeRe
         if key.startswith(DROPPED + "{")
     }
     analysed = after.get(ANALYSED, 0.0) - before.get(ANALYSED, 0.0)
+    recording = after.get(RECORDING, 0.0) - before.get(RECORDING, 0.0)
     memory = (peak_rss, peak_uss, peak_main)
     load = os.getloadavg()[0]
-    return ModeResult(mode, tree_cpu, main_cpu, *memory, analysed, dropped, load)
+    return ModeResult(mode, tree_cpu, main_cpu, *memory, analysed, dropped, recording, load)
 
 
 def camera_configs(url: str, cameras: int) -> list[dict[str, object]]:
@@ -204,6 +218,9 @@ def result_rows(results: list[ModeResult], settings: LoadSettings) -> list[Row]:
             "tree_cpu_%": result.tree_cpu_s * share,
             "main_cpu_%": result.main_cpu_s * share,
             "main_ms_per_cam_s": result.main_cpu_s * 1000 / (settings.seconds * settings.cameras),
+            "recording_ms_per_cam_s": result.recording_cpu_s
+            * 1000
+            / (settings.seconds * settings.cameras),
             "analysed_fps": result.analysed / settings.seconds,
             "dropped_fps": sum(result.dropped.values()) / settings.seconds,
             "dropped_by_reason": ", ".join(
@@ -222,6 +239,7 @@ def result_rows(results: list[ModeResult], settings: LoadSettings) -> list[Row]:
                 result.main_rss_mb - base.main_rss_mb
             ) / settings.cameras
             row["main_cpu_vs_off"] = result.main_cpu_s / base.main_cpu_s
+            row["recording_cpu_vs_off"] = result.recording_cpu_s / base.recording_cpu_s
         rows.append(row)
     return rows
 
