@@ -15,6 +15,8 @@ from vms.analytics.detector.letterbox import Boxes, Letterbox, letterbox, to_nch
 
 Tensor = npt.NDArray[np.float32]
 Inputs = dict[str, npt.NDArray[np.generic]]
+Outputs = Mapping[str, npt.NDArray[np.generic]]  # a model's outputs by name
+Size = tuple[int, int]  # width, height of the model's input
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +39,7 @@ class Family(Protocol):
 
     def prepare(self, frame: FrameBGR) -> tuple[Inputs, Letterbox]: ...
 
-    def decode(
-        self,
-        outputs: Mapping[str, npt.NDArray[np.generic]],
-        floor: float,
-        input_size: tuple[int, int],
-    ) -> Candidates:
+    def decode(self, outputs: Outputs, floor: float, input_size: Size) -> Candidates:
         """Candidates scoring at least `floor` (the lowest score any filter could keep), from
         the outputs for an input of `input_size` (width, height: see `Letterbox.input_size`)."""
         ...

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vms.analytics.detection import FrameBGR
-from vms.analytics.detector.families.base import Candidates, Inputs, Tensor, above
+from vms.analytics.detector.families.base import Candidates, Inputs, Outputs, Size, Tensor, above
 from vms.analytics.detector.letterbox import Letterbox, letterbox, to_nchw
 
 MEAN_BGR = (103.53, 116.28, 123.675)
@@ -34,12 +34,7 @@ class NanoDet:
         image, box = letterbox(frame, self.size, PAD_BGR, LARGEST_STRIDE if self.fitted else None)
         return {self.input_name: to_nchw(image, rgb=False, mean=MEAN_BGR, std=STD_BGR)}, box
 
-    def decode(
-        self,
-        outputs: Mapping[str, npt.NDArray[np.generic]],
-        floor: float,
-        input_size: tuple[int, int],
-    ) -> Candidates:
+    def decode(self, outputs: Outputs, floor: float, input_size: Size) -> Candidates:
         parts = [
             self._level(scores, dists, floor, input_size) for scores, dists in self._levels(outputs)
         ]

@@ -7,15 +7,15 @@ that give raw logits. The model has no NMS to need, but the shared per-class NMS
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from vms.analytics.detector.families.base import (
     Candidates,
+    Outputs,
     RgbLetterboxed,
+    Size,
     above,
     sigmoid,
     xywh_to_xyxy,
@@ -24,12 +24,7 @@ from vms.analytics.detector.families.base import (
 
 @dataclass(frozen=True, slots=True)
 class RtDetr(RgbLetterboxed):
-    def decode(
-        self,
-        outputs: Mapping[str, npt.NDArray[np.generic]],
-        floor: float,
-        input_size: tuple[int, int],
-    ) -> Candidates:
+    def decode(self, outputs: Outputs, floor: float, input_size: Size) -> Candidates:
         (output,) = outputs.values()
         queries = np.asarray(output, np.float32)
         if queries.ndim != 3 or queries.shape[2] != 4 + self.classes:

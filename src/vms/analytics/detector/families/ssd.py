@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vms.analytics.detection import FrameBGR
-from vms.analytics.detector.families.base import Candidates, Inputs
+from vms.analytics.detector.families.base import Candidates, Inputs, Outputs, Size
 from vms.analytics.detector.letterbox import Letterbox, letterbox
 
 
@@ -34,12 +34,7 @@ class Ssd:
         image, box = letterbox(frame, self.size, (0, 0, 0))
         return {self.input_name: np.ascontiguousarray(image[np.newaxis, :, :, ::-1])}, box
 
-    def decode(
-        self,
-        outputs: Mapping[str, npt.NDArray[np.generic]],
-        floor: float,
-        input_size: tuple[int, int],
-    ) -> Candidates:
+    def decode(self, outputs: Outputs, floor: float, input_size: Size) -> Candidates:
         boxes = _output(outputs, "detection_boxes")[0]
         scores = _output(outputs, "detection_scores")[0]
         classes = _output(outputs, "detection_classes")[0]

@@ -9,15 +9,15 @@ the sigmoid for exports that leave it out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from vms.analytics.detector.families.base import (
     Candidates,
+    Outputs,
     RgbLetterboxed,
+    Size,
     Tensor,
     above,
     sigmoid,
@@ -43,12 +43,7 @@ def rows_of(output: Tensor, classes: int) -> tuple[Tensor, bool]:
 
 @dataclass(frozen=True, slots=True)
 class Yolo(RgbLetterboxed):
-    def decode(
-        self,
-        outputs: Mapping[str, npt.NDArray[np.generic]],
-        floor: float,
-        input_size: tuple[int, int],
-    ) -> Candidates:
+    def decode(self, outputs: Outputs, floor: float, input_size: Size) -> Candidates:
         (output,) = outputs.values()
         rows, objectness = rows_of(np.asarray(output, np.float32), self.classes)
         scores = rows[:, 5:] if objectness else rows[:, 4:]
