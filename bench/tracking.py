@@ -49,7 +49,8 @@ RULES: list[Rule] = [
 
 def make_frames(objects: int, frames: int, seed: int = 7) -> list[list[Detection]]:
     """Walkers with steady velocities (20–80 px/s) that turn back near the edges over a second
-    or two (people do not bounce), with jitter."""
+    or two (people do not bounce), with jitter. Every frame lists every walker in the same order,
+    so a detection's index is its true walker (bench/tracking_library.py scores ids by it)."""
     rng = np.random.default_rng(seed)
     width, height = SIZE
     position = rng.uniform((40, 100), (width - 40, height - 10), (objects, 2))
