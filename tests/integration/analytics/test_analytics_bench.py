@@ -31,15 +31,30 @@ def run_bench(tmp_path: Path, *parts: str) -> list[dict[str, Any]]:
     return rows
 
 
-def test_the_detector_part_times_the_shipped_model_with_one_and_two_threads(
+def test_the_detector_part_times_the_shipped_model_fitted_and_square_with_one_and_two_threads(
     tmp_path: Path,
 ) -> None:
     rows = run_bench(tmp_path, "detector")
-    assert [row["threads"] for row in rows] == [1, 2]
+    inputs = {
+        "square": {"4:3": "416×416", "16:9": "416×416"},
+        "shipped": {"4:3": "416×320", "16:9": "416×256"},
+    }
+    seen = [(row["model"], row["camera"], row["threads"]) for row in rows]
+    assert seen == [
+        (model, camera, threads)
+        for model in ("nanodet-m square", "nanodet-m (shipped)")
+        for camera in ("4:3", "16:9")
+        for threads in (1, 2)
+    ]
     for row in rows:
-        assert row["input"] == "416×416"
+        kind = "square" if "square" in row["model"] else "shipped"
+        assert row["input"] == inputs[kind][row["camera"]], row
         assert 0 < row["model_ms_p50"] <= row["detect_ms_p95"] * 1.5, row
         assert row["fps"] > 0 and row["objects_in_4_pictures"] > 0, row
+    # The fitted input drops padding only: the same pictures give the same number of objects.
+    found = {(row["model"], row["camera"]): row["objects_in_4_pictures"] for row in rows}
+    for camera in ("4:3", "16:9"):
+        assert found["nanodet-m square", camera] == found["nanodet-m (shipped)", camera]
 
 
 @pytest.mark.slow

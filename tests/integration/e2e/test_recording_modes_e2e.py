@@ -74,6 +74,15 @@ def vms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VmsProcess]:
             process.close()
 
 
+@pytest.fixture(scope="module")
+def streaming_since_ms(vms: VmsProcess) -> float:
+    """A wall time by which the events camera was streaming: an event that starts a pre-roll
+    and a GOP after it has its whole pre-roll in the buffer (an earlier one cannot: VMS had no
+    video from before the camera connected)."""
+    assert wait_for(lambda: vms.stream_state("ev")["state"] == "streaming", 30)
+    return time.time() * 1000
+
+
 def events(vms: VmsProcess, camera: str) -> list[dict[str, Any]]:
     page = vms.client.get("/api/v1/events", params={"camera": camera, "limit": 100})
     assert page.status_code == 200, page.text
@@ -99,10 +108,14 @@ def segment_file(vms: VmsProcess, row: dict[str, Any]) -> Path:
 
 
 def test_events_mode_records_from_the_pre_roll_before_an_event_and_nothing_else(
-    vms: VmsProcess,
+    vms: VmsProcess, streaming_since_ms: float
 ) -> None:
     def recorded_events() -> list[dict[str, Any]]:
-        done = [e for e in events(vms, "ev") if whole_burst(e)]
+        done = [
+            e
+            for e in events(vms, "ev")
+            if whole_burst(e) and e["start_ms"] - PRE_S * 1000 - GOP_MS >= streaming_since_ms
+        ]
         until = recorded_until(vms, "ev")
         return sorted(
             (e for e in done if until >= e["end_ms"] + POST_S * 1000), key=lambda e: e["start_ms"]

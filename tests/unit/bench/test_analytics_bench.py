@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 import pytest
-from bench.analytics import load_settings
+from bench.analytics import load_settings, parse_model
 from bench.analytics_latency import (
     FPS,
     LINE_X,
@@ -20,7 +20,7 @@ from bench.analytics_latency import (
     crossing_wall_ms,
     loop_phase,
 )
-from bench.analytics_load import ANALYSED, DROPPED, counter_totals
+from bench.analytics_load import ANALYSED, DROPPED, RECORDING, counter_totals
 
 from vms.simulator.scenario import Scenario, truth
 
@@ -33,6 +33,13 @@ METRICS = f"""# HELP {ANALYSED} Frames the detector analysed
 {DROPPED}{{camera="cam1",reason="busy"}} 3.0
 {DROPPED}{{camera="cam2",reason="busy"}} 4.0
 {DROPPED}{{camera="cam2",reason="worker_lost"}} 1.0
+# HELP vms_thread_cpu_seconds CPU time used by each named thread of the VMS process
+# TYPE vms_thread_cpu_seconds counter
+vms_thread_cpu_seconds_total{{thread="source-cam1/main"}} 2.0
+vms_thread_cpu_seconds_total{{thread="recorder-cam1-main"}} 1.5
+vms_thread_cpu_seconds_total{{thread="source-cam1/sub"}} 0.7
+vms_thread_cpu_seconds_total{{thread="motion-cam1"}} 4.0
+vms_thread_cpu_seconds_total{{thread="MainThread"}} 9.0
 """
 
 
@@ -41,6 +48,8 @@ def test_counters_are_summed_over_cameras_and_kept_apart_by_reason() -> None:
     assert totals[ANALYSED] == 75.0
     assert totals[DROPPED + "{reason=busy}"] == 7.0
     assert totals[DROPPED + "{reason=worker_lost}"] == 1.0
+    # Recording is the main stream's demux and recorder; the sub stream's demux is analytics'.
+    assert totals[RECORDING] == 3.5
 
 
 def test_the_crossing_frame_is_the_first_with_the_foot_past_the_line() -> None:
@@ -71,10 +80,23 @@ def test_a_crossing_is_dated_in_the_loop_of_its_event() -> None:
 
 
 def test_quick_load_settings_are_short_unless_told_otherwise() -> None:
-    quick = argparse.Namespace(quick=True, cameras=None, seconds=None, workers=2)
+    quick = argparse.Namespace(quick=True, cameras=None, seconds=None, workers=2, load_model=None)
     assert load_settings(quick).cameras == 2 and load_settings(quick).seconds == 8.0
-    full = argparse.Namespace(quick=False, cameras=None, seconds=None, workers=1)
+    full = argparse.Namespace(quick=False, cameras=None, seconds=None, workers=1, load_model=None)
     settings = load_settings(full)
     assert (settings.cameras, settings.seconds, settings.workers) == (8, 60.0, 1)
-    told = argparse.Namespace(quick=True, cameras=4, seconds=20.0, workers=2)
+    told = argparse.Namespace(quick=True, cameras=4, seconds=20.0, workers=2, load_model=None)
     assert (load_settings(told).cameras, load_settings(told).seconds) == (4, 20.0)
+
+
+def test_the_load_part_runs_the_model_it_is_told() -> None:
+    shipped = argparse.Namespace(quick=True, cameras=None, seconds=None, workers=2, load_model=None)
+    assert load_settings(shipped).detector == {}
+    ssd = parse_model("ssdlite=ssdlite-person.onnx:ssd:person.txt")
+    told = argparse.Namespace(quick=True, cameras=None, seconds=None, workers=2, load_model=ssd)
+    detector = load_settings(told).detector
+    assert (detector["model"], detector["family"], detector["labels"]) == (
+        "ssdlite-person.onnx",
+        "ssd",
+        "person.txt",
+    )
