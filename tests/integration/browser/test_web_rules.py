@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -192,7 +193,12 @@ def test_the_detections_toggle_draws_boxes_where_the_objects_are_on_the_video(
     box.wait_for()
     assert box.text_content() == "person #7 90%"
     picture = video.evaluate(_CONTENT_BOX_JS)
-    drawn = box.locator("rect").bounding_box()
+    # The overlay redraws at each poll of the detections, so the rect found a moment ago may be
+    # a replaced one (no box): wait for one that is on the page when measured.
+    drawn = None
+    deadline = time.monotonic() + 10
+    while drawn is None and time.monotonic() < deadline:
+        drawn = box.locator("rect").bounding_box()
     assert drawn is not None
     found = (drawn["x"], drawn["y"], drawn["width"], drawn["height"])
     expected = (
