@@ -79,10 +79,11 @@ def build_detector(config: DetectorConfig | Mapping[str, Any]) -> OnnxDetector:
     session = open_session(resolve(config.model), threads=config.threads, device=config.device)
     model_input = session.get_inputs()[0]
     declared = declared_size(model_input.shape, config.family == "ssd")
+    size = config.size_for(declared)
     family = make_family(
         config.family,
         model_input.name,
-        config.size_for(declared),
+        size,
         len(labels),
         logits=config.scores_are_logits,
         fitted=declared is None,
@@ -95,4 +96,4 @@ def build_detector(config: DetectorConfig | Mapping[str, Any]) -> OnnxDetector:
         config.min_size_px,
         dict(config.min_size_by_label),
     )
-    return OnnxDetector(session, family, filters, config.nms_iou, config.size_for(declared))
+    return OnnxDetector(session, family, filters, config.nms_iou, size)
