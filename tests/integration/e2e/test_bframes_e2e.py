@@ -123,7 +123,9 @@ def test_recordings_hold_every_frame_with_its_b_frames(setup: Setup, camera_id: 
     assert all(row["duration_ms"] >= (SEGMENT_S - 1) * 1000 for row in rows), rows
     assert len(rows) <= RECORDED_MS // ((SEGMENT_S - 1) * 1000) + 1
     for prev, nxt in itertools.pairwise(rows):
-        assert abs(nxt["start_ms"] - prev["end_ms"]) <= 2 * FRAME_MS, (prev, nxt)
+        # VMS's warnings say whether the camera fell behind (sender reports no longer trusted).
+        warnings = [line for line in vms.log().splitlines() if '"warning"' in line]
+        assert abs(nxt["start_ms"] - prev["end_ms"]) <= 2 * FRAME_MS, (prev, nxt, warnings)
     for row in rows:
         path = segment_path(vms, row)
         packets = _video_packets(path)
