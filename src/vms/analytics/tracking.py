@@ -26,14 +26,15 @@ that detection could become the track's best picture, and reports which frame th
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
-from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
 
 from vms.analytics.detection import Box, Detection, FrameBGR
 from vms.analytics.kalman import STEP_MS, BoxKalman, iou_matrix
@@ -41,6 +42,16 @@ from vms.analytics.kalman import STEP_MS, BoxKalman, iou_matrix
 Sharpness = Callable[[Box], float]  # 0..1 for the pixels of a box in the current frame
 PathPoint = tuple[int, float, float]  # wall ms, x, y of the box's bottom centre in pixels
 _SHARP_HALF = 100.0  # Laplacian variance at which a crop counts as half sharp
+
+
+@functools.cache
+def _assignment() -> Callable[[Any], tuple[Any, Any]]:
+    """scipy's Hungarian method, imported on first use: `scipy.optimize` takes 2 s of the 5 s
+    that `vms serve` spends importing, and only cameras with object detection need it."""
+    from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
+
+    solve: Callable[[Any], tuple[Any, Any]] = linear_sum_assignment
+    return solve
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +200,7 @@ class Tracker:
         allowed = (np.array([s.group for s in states])[:, None] == groups[None, :]) & (
             iou >= min_iou
         )
-        rows, cols = linear_sum_assignment(np.where(allowed, 1.0 - iou, 1e6))
+        rows, cols = _assignment()(np.where(allowed, 1.0 - iou, 1e6))
         pairs = [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if allowed[r, c]]
         for row, col in pairs:
             self._observe(states[row], detections[col], wall_ms)
