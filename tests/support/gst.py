@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.support.load import as_camera
 from tests.support.ports import free_port as free_port  # noqa: PLC0414 (re-exported)
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -61,7 +62,9 @@ class GstCamera:
         """Start the server and wait until it prints 'ready'."""
         if self._proc is not None:
             raise RuntimeError("already started")
-        proc = subprocess.Popen(self._args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            as_camera(self._args), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
         self._proc = proc
         assert proc.stdout is not None
         with selectors.DefaultSelector() as selector:

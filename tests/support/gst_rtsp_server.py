@@ -12,8 +12,6 @@ real cameras).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import signal
 import sys
 from typing import Any
@@ -132,23 +130,8 @@ def serve(server: Any) -> int:
     return 0
 
 
-# A real camera encodes on its own hardware and keeps real time; this one shares the test machine's
-# two cores. Starved of CPU (three test workers beside it), x265 fell seconds behind its live
-# source, so its frames arrived later and later after the capture times its sender reports gave:
-# VMS then rightly stopped trusting the reports and recording times jumped to arrival, which the
-# B-frame test saw as gaps between segments. Raised priority keeps the camera on time (shown with
-# five CPU burners beside it); without root the niceness stays as it is.
-CAMERA_NICENESS = -10
-
-
-def _raise_priority() -> None:
-    with contextlib.suppress(PermissionError):
-        os.nice(CAMERA_NICENESS)
-
-
 def main() -> int:
     args = _parse()
-    _raise_priority()  # before GStreamer starts its threads, which inherit it
     server = new_server(args.port)
     shared = not args.unshared
     factories = [

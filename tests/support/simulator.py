@@ -16,6 +16,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.load import as_camera
 from tests.support.ports import free_port as free_port  # noqa: PLC0414 (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,7 +61,7 @@ def simulator_process(
         log_path = Path(log_dir) / "stderr.log"
         with log_path.open("w") as log:  # a file, not a pipe that fills while nobody reads it
             process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=log, text=True, env=env
+                as_camera(command), stdout=subprocess.PIPE, stderr=log, text=True, env=env
             )
         sim = RunningSimulator(process, f"rtsp://127.0.0.1:{port}", port, log_path)
         try:

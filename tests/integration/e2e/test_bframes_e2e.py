@@ -119,9 +119,9 @@ def test_recordings_hold_every_frame_with_its_b_frames(setup: Setup, camera_id: 
     recorded = wait_for(lambda: _recorded_ms(vms, camera_id) >= RECORDED_MS, 60, poll_s=0.5)
     rows = vms.recordings(camera_id)
     assert recorded, [(r["start_ms"], r["duration_ms"]) for r in rows[:20]]
-    # One segment per recording period, not one per GOP (a GOP is 1 s here).
+    # One segment per recording period, not one per GOP (a GOP is 1 s here). Not a count: more
+    # segments may have closed between the wait and the listing.
     assert all(row["duration_ms"] >= (SEGMENT_S - 1) * 1000 for row in rows), rows
-    assert len(rows) <= RECORDED_MS // ((SEGMENT_S - 1) * 1000) + 1
     for prev, nxt in itertools.pairwise(rows):
         # VMS's warnings say whether the camera fell behind (sender reports no longer trusted).
         warnings = [line for line in vms.log().splitlines() if '"warning"' in line]
