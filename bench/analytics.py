@@ -6,11 +6,11 @@ Usage: python bench/analytics.py [--quick] [--json PATH] [--model NAME=FILE:FAMI
        (--quick: 2 cameras, 8 s windows, 3 crossings: about 2 minutes in all; the detector
        part alone about 15 s)
 
-Each model (the shipped NanoDet-m, plus any `--model`, e.g. the shipped person-only SSDLite:
-`--model ssdlite=ssdlite-person.onnx:ssd:person.txt`) runs with 1 and with 2 onnxruntime
-threads on real photographs (scikit-image's sample pictures) at a 4:3 and a 16:9 camera size,
-beside the baseline `nanodet-m square`: the same model letterboxed to 416×416 whatever the
-camera, as before its input was fitted to each frame's aspect. Two
+Each model (the shipped NanoDet-m with int8 convolutions, its fp32 original, plus any `--model`,
+e.g. the shipped person-only SSDLite: `--model ssdlite=ssdlite-person.onnx:ssd:person.txt`) runs
+with 1 and with 2 onnxruntime threads on real photographs (scikit-image's sample pictures) at a
+4:3 and a 16:9 camera size, beside the baseline `nanodet-m square`: the fp32 model letterboxed to
+416×416 whatever the camera, as before its input was fitted to each frame's aspect. Two
 timings per row: the model alone (`session.run` on a prepared input) and the whole `detect`
 (letterbox, normalise, run, decode, NMS, filters), as wall milliseconds per frame (median and
 p95) and CPU milliseconds per frame (so a share of the 2 cores); fps is 1000 / median detect.
@@ -47,7 +47,7 @@ from bench.analytics_load import LoadSettings, load_rows
 from bench.support import Row, bench_arguments, percentile, print_rows
 from vms.analytics.detection import FrameBGR
 from vms.analytics.detector import OnnxDetector, build_detector
-from vms.analytics.detector.paths import resolve
+from vms.analytics.detector.paths import FP32_MODEL, resolve
 from vms.config.detector import DetectorConfig
 
 PICTURES = ("astronaut.png", "coffee.png", "motorcycle_left.png", "camera.png")
@@ -104,7 +104,7 @@ def time_detector(
 
 
 def square_copy(config: DetectorConfig, folder: Path) -> DetectorConfig:
-    """The shipped NanoDet-m as it was before its sides were made dynamic (a declared 416×416
+    """The fp32 NanoDet-m as it was before its sides were made dynamic (a declared 416×416
     input, so every frame is letterboxed to the square): the baseline of the fitted input."""
     model = onnx.load(str(resolve(config.model)))
     for dim in model.graph.input[0].type.tensor_type.shape.dim[2:]:
@@ -118,7 +118,7 @@ def detector_rows(models: dict[str, DetectorConfig], runs: int) -> list[Row]:
     """One row per model, camera aspect and thread count."""
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-square-") as folder:
-        square = square_copy(models["nanodet-m (shipped)"], Path(folder))
+        square = square_copy(models["nanodet-m fp32"], Path(folder))
         for name, config in {"nanodet-m square": square, **models}.items():
             for aspect, size in CAMERA_SIZES.items():
                 rows += model_rows(name, config, aspect, camera_frames(size), runs)
@@ -170,7 +170,11 @@ def load_settings(args: argparse.Namespace) -> LoadSettings:
 
 def stages(extra: dict[str, DetectorConfig], args: argparse.Namespace) -> list[Stage]:
     """The measurements asked for (`--parts`), in order."""
-    models = {"nanodet-m (shipped)": DetectorConfig(), **extra}
+    models = {
+        "nanodet-m fp32": DetectorConfig(model=Path(FP32_MODEL)),
+        "nanodet-m (shipped)": DetectorConfig(),
+        **extra,
+    }
     every: dict[str, Stage] = {
         "detector": lambda quick: detector_rows(models, 30 if quick else 200),
         "load": lambda quick: load_rows(load_settings(args)),

@@ -1,7 +1,8 @@
 """`detector` section: which ONNX model finds objects, how its output is read, what is kept.
 
 The default is the NanoDet-m model shipped in the repository's `models/` folder (COCO-80
-labels, see models/NOTICE). A user's own YOLO (v5/v8/v11 layouts), RT-DETR or SSD export works
+labels, see models/NOTICE), with int8 convolutions for CPUs; `nanodet-m.onnx` is the same model
+in fp32, better on a GPU. A user's own YOLO (v5/v8/v11 layouts), RT-DETR or SSD export works
 by naming its file, family and label file; relative file names are looked up in the models
 folder first, then in the working directory.
 """
@@ -22,7 +23,7 @@ DEFAULT_INPUT = {"nanodet": 416, "yolo": 640, "rtdetr": 640, "ssd": 300}
 class DetectorConfig(Section):
     """The model and the filters applied to what it finds."""
 
-    model: Path = Field(Path("nanodet-m.onnx"), description="ONNX model file")
+    model: Path = Field(Path("nanodet-m-int8.onnx"), description="ONNX model file")
     family: Family = Field("nanodet", description="how the model's input and output are laid out")
     input_size: tuple[int, int] | None = Field(
         None,

@@ -1,8 +1,9 @@
 """Where the shipped model and label files are, and how a configured path is resolved.
 
-The converted NanoDet-m and its labels live in the repository's `models/` folder (see
-models/NOTICE); VMS installs editable (`make setup`), so a path relative to this file reaches
-it. `VMS_MODELS_DIR` points elsewhere (a packaged install, a user's own models folder).
+The converted NanoDet-m (fp32, and int8 for CPUs) and its labels live in the repository's
+`models/` folder (see models/NOTICE); VMS installs editable (`make setup`), so a path relative to
+this file reaches it. `VMS_MODELS_DIR` points elsewhere (a packaged install, a user's own
+models folder).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-SHIPPED_MODEL = "nanodet-m.onnx"
+SHIPPED_MODEL = "nanodet-m-int8.onnx"  # int8 convolutions: half the CPU (quantize_nanodet.py)
+FP32_MODEL = "nanodet-m.onnx"  # what it was quantized from; better on a GPU
 SHIPPED_LABELS = "coco80.txt"
 _REPO_MODELS = Path(__file__).resolve().parents[4] / "models"
 
