@@ -1,8 +1,9 @@
 """Benchmark: what object detection costs here: the detector, N cameras beside recording, latency.
 
-Usage: python bench/analytics.py [--quick] [--json PATH] [--model NAME=FILE:FAMILY:LABELS ...]
+Usage: python bench/analytics.py [--quick] [--json PATH] [--model MODEL ...]
            [--parts detector load latency] [--cameras 8] [--seconds 60] [--workers 2]
-           [--load-model NAME=FILE:FAMILY:LABELS]   (the load part's detector; default shipped)
+           [--load-model MODEL]   (the load part's detector; default shipped)
+       (MODEL: NAME=FILE:FAMILY:LABELS[:WxH], WxH the largest input)
        (--quick: 2 cameras, 8 s windows, 3 crossings: about 2 minutes in all; the detector
        part alone about 15 s)
 
@@ -153,11 +154,13 @@ def model_rows(
 
 
 def parse_model(text: str) -> tuple[str, DetectorConfig]:
-    """NAME=FILE:FAMILY:LABELS → a named configuration."""
+    """NAME=FILE:FAMILY:LABELS[:WxH] → a named configuration (WxH: the largest input)."""
     name, _, spec = text.partition("=")
-    model, family, labels = spec.split(":")
-    config = DetectorConfig.model_validate({"model": model, "family": family, "labels": labels})
-    return name, config
+    model, family, labels, *size = spec.split(":")
+    fields: dict[str, object] = {"model": model, "family": family, "labels": labels}
+    if size:
+        fields["input_size"] = tuple(int(side) for side in size[0].split("x"))
+    return name, DetectorConfig.model_validate(fields)
 
 
 def load_settings(args: argparse.Namespace) -> LoadSettings:
@@ -193,7 +196,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, help="load part's window (60; quick: 8)")
     parser.add_argument("--workers", type=int, default=2, help="inference worker processes")
     parser.add_argument(
-        "--load-model", type=parse_model, help="NAME=FILE:FAMILY:LABELS for the load part"
+        "--load-model", type=parse_model, help="NAME=FILE:FAMILY:LABELS[:WxH] for the load part"
     )
     args: argparse.Namespace = parser.parse_args()
     rows: list[Row] = []

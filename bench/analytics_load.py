@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -45,6 +46,7 @@ from bench.support import (
     vms_serve,
     wait_streaming,
 )
+from vms.config.detector import DetectorConfig
 
 MODES = ("off", "motion", "always")
 SCENE_SIZE = "768x576"  # vtest.avi's own size; the sub stream (analysed) is half of it
@@ -203,6 +205,13 @@ def vtest_cameras(cameras: int, clip_s: float) -> Iterator[str]:
         yield url
 
 
+def model_label(detector: dict[str, Any]) -> str:
+    """The load part's model as a row shows it: its file, and its input when one is set."""
+    config = DetectorConfig.model_validate(detector)
+    size = f"@{config.input_size[0]}x{config.input_size[1]}" if config.input_size else ""
+    return f"{config.model}{size}"
+
+
 def result_rows(results: list[ModeResult], settings: LoadSettings) -> list[Row]:
     """One row per mode; the analytics modes are compared with the `off` run."""
     cores = psutil.cpu_count() or 1
@@ -214,7 +223,7 @@ def result_rows(results: list[ModeResult], settings: LoadSettings) -> list[Row]:
             "detect": result.mode,
             "cameras": settings.cameras,
             "workers": settings.workers,
-            "model": str(settings.detector.get("model", "nanodet-m.onnx")),
+            "model": model_label(settings.detector),
             "tree_cpu_%": result.tree_cpu_s * share,
             "main_cpu_%": result.main_cpu_s * share,
             "main_ms_per_cam_s": result.main_cpu_s * 1000 / (settings.seconds * settings.cameras),

@@ -20,7 +20,7 @@ from bench.analytics_latency import (
     crossing_wall_ms,
     loop_phase,
 )
-from bench.analytics_load import ANALYSED, DROPPED, RECORDING, counter_totals
+from bench.analytics_load import ANALYSED, DROPPED, RECORDING, counter_totals, model_label
 
 from vms.simulator.scenario import Scenario, truth
 
@@ -100,3 +100,10 @@ def test_the_load_part_runs_the_model_it_is_told() -> None:
         "ssd",
         "person.txt",
     )
+
+
+def test_a_model_may_name_its_largest_input_and_the_load_rows_show_it() -> None:
+    name, config = parse_model("small=nanodet-m-int8.onnx:nanodet:coco80.txt:320x256")
+    assert (name, config.input_size) == ("small", (320, 256))
+    assert model_label(config.model_dump(mode="json")) == "nanodet-m-int8.onnx@320x256"
+    assert model_label({}) == "nanodet-m-int8.onnx"  # the shipped default
