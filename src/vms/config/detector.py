@@ -29,6 +29,11 @@ class DetectorConfig(Section):
         None,
         description="model input [width, height]; null: the model's own, else the family's usual",
     )
+    upscale: bool = Field(
+        False,
+        description="a model with dynamic input sides gets frames smaller than input_size "
+        "enlarged to it (a few more far objects found, for up to a third more CPU)",
+    )
     labels: Path = Field(Path("coco80.txt"), description="label file, one class name per line")
     scores_are_logits: bool = Field(
         False, description="yolo/rtdetr exports whose class scores lack the final sigmoid"

@@ -87,6 +87,7 @@ def build_detector(config: DetectorConfig | Mapping[str, Any]) -> OnnxDetector:
         len(labels),
         logits=config.scores_are_logits,
         fitted=declared is None,
+        upscale=config.upscale,
     )
     filters = Filters(
         labels,

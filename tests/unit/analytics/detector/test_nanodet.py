@@ -11,6 +11,7 @@ import pytest
 from tests.unit.analytics.detector.tiny import LABELS, config, constant_model, frame, labels_file
 from vms.analytics.detector import build_detector
 from vms.analytics.detector.families.nanodet import NanoDet
+from vms.config.detector import DetectorConfig
 
 SIZE = 64  # strides 8, 16, 32: grids of 8×8, 4×4 and 2×2 cells
 BINS = 11
@@ -115,3 +116,21 @@ def test_a_fitted_input_is_never_larger_than_the_configured_one() -> None:
         inputs, placed = family.prepare(frame(width, height))
         assert placed.input_size == expected
         assert inputs["in"].shape == (1, 3, expected[1], expected[0])
+
+
+def test_a_fitted_input_enlarges_a_small_frame_only_when_asked() -> None:
+    keep = NanoDet("in", (416, 416), 3, fitted=True, upscale=False)
+    enlarge = NanoDet("in", (416, 416), 3, fitted=True, upscale=True)
+    for (width, height), (kept, enlarged) in {
+        (384, 288): ((384, 288), (416, 320)),  # a 4:3 sub stream: no pixel made up
+        (320, 180): ((320, 192), (416, 256)),  # rounded up to the stride, padded
+        (768, 576): ((416, 320), (416, 320)),  # larger frames shrink either way
+    }.items():
+        inputs, placed = keep.prepare(frame(width, height))
+        assert (placed.input_size, placed.scale) == (kept, min(1.0, 416 / width))
+        assert inputs["in"].shape == (1, 3, kept[1], kept[0])
+        assert enlarge.prepare(frame(width, height))[1].input_size == enlarged
+
+
+def test_the_shipped_configuration_keeps_small_frames_at_their_size() -> None:
+    assert DetectorConfig().upscale is False

@@ -20,12 +20,13 @@ def make_family(
     *,
     logits: bool,
     fitted: bool = False,
+    upscale: bool = True,
 ) -> Family:
     """The pre/post-processing of family `name` for a model input `input_name` of `size`;
     `fitted`: the input's sides are dynamic, so NanoDet fits each frame's aspect within `size`
-    (the other families always get `size`)."""
+    (the other families always get `size`), enlarging a smaller frame only with `upscale`."""
     if name == "nanodet":
-        return NanoDet(input_name, size, classes, fitted)
+        return NanoDet(input_name, size, classes, fitted, upscale)
     if name == "yolo":
         return Yolo(input_name, size, classes, logits)
     if name == "rtdetr":

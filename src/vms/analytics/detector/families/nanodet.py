@@ -29,9 +29,13 @@ class NanoDet:
     size: tuple[int, int]  # width, height (the largest, when `fitted`)
     classes: int
     fitted: bool = False  # the model's input sides are dynamic: each frame gets its own aspect
+    upscale: bool = True  # a fitted input enlarges a frame smaller than `size`
 
     def prepare(self, frame: FrameBGR) -> tuple[Inputs, Letterbox]:
-        image, box = letterbox(frame, self.size, PAD_BGR, LARGEST_STRIDE if self.fitted else None)
+        if self.fitted:
+            image, box = letterbox(frame, self.size, PAD_BGR, LARGEST_STRIDE, upscale=self.upscale)
+        else:
+            image, box = letterbox(frame, self.size, PAD_BGR)
         return {self.input_name: to_nchw(image, rgb=False, mean=MEAN_BGR, std=STD_BGR)}, box
 
     def decode(self, outputs: Outputs, floor: float, input_size: Size) -> Candidates:
