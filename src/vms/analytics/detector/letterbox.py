@@ -68,11 +68,11 @@ def letterbox(
     pad_x, pad_y = (width - new_width) // 2, (height - new_height) // 2
     canvas = np.empty((height, width, 3), np.uint8)
     canvas[:] = pad
+    picture = canvas[pad_y : pad_y + new_height, pad_x : pad_x + new_width]
     if (new_width, new_height) == (frame_width, frame_height):
-        resized = frame
+        picture[:] = frame
     else:
-        resized = cv2.resize(frame, (new_width, new_height), interpolation=cv2.INTER_LINEAR)
-    canvas[pad_y : pad_y + new_height, pad_x : pad_x + new_width] = resized
+        picture[:] = cv2.resize(frame, (new_width, new_height), interpolation=cv2.INTER_LINEAR)
     return canvas, Letterbox(scale, pad_x, pad_y, frame_width, frame_height, (width, height))
 
 
