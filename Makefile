@@ -11,7 +11,7 @@ WEB_TYPES := web/src/api/schema.d.ts
 WEB_DIST := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: setup system-deps media web web-check run test soak lint typecheck contracts unit integration bench lock clean
+.PHONY: setup system-deps media web web-check run test checks soak lint typecheck contracts unit integration bench lock clean
 
 setup: system-deps $(STAMP) $(BROWSER_STAMP) web media
 
@@ -80,8 +80,19 @@ contracts: $(STAMP)
 # load-sensitive tests still fail now and then with 3 workers on 2 cores (docs/guide/testing.md).
 TEST_WORKERS ?= $(if $(filter true,$(CI)),0,3)
 
-test: setup lint typecheck contracts web-check
-	$(BIN)/pytest -q -ra -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
+# The static checks run beside the tests (they are mostly CPU, the tests mostly wait); their output
+# is printed after the tests', and either failing fails `make test`.
+test: setup
+	@mkdir -p .cache
+	@$(MAKE) --no-print-directory checks > .cache/checks.log 2>&1 & checks=$$!; \
+	$(BIN)/pytest -q -ra -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS); \
+	tests=$$?; wait $$checks; checked=$$?; \
+	echo "== static checks (lint, typecheck, contracts, web-check)"; cat .cache/checks.log; \
+	if [ $$checked -ne 0 ]; then echo "make test: the static checks failed (above)"; fi; \
+	if [ $$tests -ne 0 ]; then echo "make test: pytest failed (exit $$tests)"; fi; \
+	[ $$tests -eq 0 ] && [ $$checked -eq 0 ]
+
+checks: lint typecheck contracts web-check
 
 # The long forms of tests that `make test` runs shortened (marker `soak`, deselected otherwise).
 soak: setup

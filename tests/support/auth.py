@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import functools
 
+from tests.support.schema import migrated_sqlite
 from vms.auth.service import Auth
 from vms.config.auth import AuthSettings
 from vms.core.clock import SystemClock
-from vms.db.engine import create_engine, migrate
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "unit-test-password"
@@ -17,8 +17,7 @@ ADMIN_PASSWORD = "unit-test-password"
 @functools.cache
 def shared_auth() -> Auth:
     """One per test session: Argon2 hashing is deliberately slow, so the admin is made once."""
-    engine = create_engine("sqlite://")
-    migrate(engine)
+    engine = migrated_sqlite()
     auth = Auth.build(engine, SystemClock(), AuthSettings())
     auth.users.ensure_first_admin(ADMIN_PASSWORD)
     return auth

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from tests.support.ports import free_port
+from tests.support.schema import migrated_sqlite
 from vms.db.engine import create_engine, migrate
 
 PG_BIN = Path(os.environ.get("VMS_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -37,6 +38,8 @@ class PostgresServer:
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="vms-pg-"))
         self.data = self.root / "data"
+        self._migrated: str | None = None  # the database copied by create_migrated_database
+        self._template_lock = threading.Lock()
 
     @property
     def admin_url(self) -> str:
@@ -62,13 +65,27 @@ class PostgresServer:
             subprocess.run(_as_postgres(stop), check=False, capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def create_database(self) -> str:
+    def create_database(self, template: str | None = None) -> str:
+        """A new database, empty or a copy of database `template` (which nobody may be using)."""
         name = f"t_{uuid.uuid4().hex[:12]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         admin = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
         admin.dispose()
         return self.url(name)
+
+    def create_migrated_database(self) -> str:
+        """A new database holding the migrated schema: a copy of one migrated once per server
+        (the same reason as tests/support/schema.py)."""
+        with self._template_lock:
+            if self._migrated is None:
+                url = self.create_database()
+                engine = create_engine(url)
+                migrate(engine)
+                engine.dispose()  # a template must have no connections when it is copied
+                self._migrated = url.rsplit("/", 1)[1]
+        return self.create_database(template=self._migrated)
 
     def drop_database(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]
@@ -109,23 +126,17 @@ def postgres_url() -> Iterator[str]:
     server.drop_database(url)
 
 
-def _sqlite_engine(folder: Path) -> Engine:
-    return create_engine(f"sqlite:///{folder / 'vms.db'}")
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database: SQLite in tmp_path, or a new database on PostgreSQL."""
     if request.param == "sqlite":
         engine = _sqlite_engine(tmp_path)
-        migrate(engine)
         yield engine
         engine.dispose()
         return
     server = shared_server()
-    url = server.create_database()
+    url = server.create_migrated_database()
     engine = create_engine(url)
-    migrate(engine)
     yield engine
     engine.dispose()
     server.drop_database(url)
@@ -135,6 +146,9 @@ def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     """A migrated SQLite database in tmp_path (tests that need only the embedded database)."""
     engine = _sqlite_engine(tmp_path)
-    migrate(engine)
     yield engine
     engine.dispose()
+
+
+def _sqlite_engine(folder: Path) -> Engine:
+    return migrated_sqlite(f"sqlite:///{folder / 'vms.db'}")

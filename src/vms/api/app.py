@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 
 from vms.api.auth_deps import require
 from vms.api.doors import Doors
@@ -64,14 +64,15 @@ def create_api(doors: Doors, *, version: str) -> FastAPI:
     )
     register_problem_handlers(app)
     app.state.doors = doors
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(auth.router)  # signing in is open; the rest checks its own role
-    api.include_router(users.router)  # admins, checked in each route
+    # Straight into the app: each include copies every route, so no router in between.
+    app.include_router(auth.router, prefix=API_PREFIX)  # signing in is open; the rest checks
+    app.include_router(users.router, prefix=API_PREFIX)  # admins, checked in each route
     for module in (cameras, segments, camera_probe, zones, rules, system, playback):
-        api.include_router(module.router, dependencies=VIEWER)  # changes ask for more
-    api.include_router(exports.router, dependencies=OPERATOR)
+        app.include_router(
+            module.router, prefix=API_PREFIX, dependencies=VIEWER
+        )  # changes ask more
+    app.include_router(exports.router, prefix=API_PREFIX, dependencies=OPERATOR)
     for module in (whep, live_hls, snapshot, events):
-        api.include_router(module.router, dependencies=VIEWER)
-    app.include_router(api)
+        app.include_router(module.router, prefix=API_PREFIX, dependencies=VIEWER)
     app.include_router(health.router)  # /healthz and /readyz are open; /metrics needs a user
     return app

@@ -265,17 +265,20 @@ def test_llhls_plays_in_chromium_with_hlsjs_low_latency_mode(
     page = _tile_page(browser_pages, live.vms)
     _play(page, "hls", "steady")
     _wait_frames(page, 25)
-    samples = _watch(page, "hls")
-    page.screenshot("hls-playing")
-    _report("hls", page, samples)
-    low_latency: dict[str, Any] = page.page.evaluate(
+    # Read while it is known to play: after a loss the player is between two hls.js instances.
+    low_latency: dict[str, Any] | None = page.page.evaluate(
         """() => {
             const hls = window.player.hls;
+            if (!hls) return null;
             const details = hls.levels[hls.currentLevel >= 0 ? hls.currentLevel : 0].details;
             return { mode: hls.lowLatencyMode, parts: (details.partList || []).length };
         }"""
     )
+    assert low_latency is not None, _events(page)
     assert low_latency["mode"] is True and low_latency["parts"] > 0, low_latency
+    samples = _watch(page, "hls")
+    page.screenshot("hls-playing")
+    _report("hls", page, samples)
     assert page.console_errors == []
 
 

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.support.schema import migrated_sqlite
 from vms.analytics.detection import Detection, FrameBGR
 from vms.analytics.rules import CountRule, LineRule, ZoneRule
 from vms.analytics.scene_events import ScenePipeline
@@ -23,7 +24,6 @@ from vms.config.events import EventsSettings
 from vms.core.bus import Bus, EventReported
 from vms.core.clock import FakeClock
 from vms.core.ids import CameraId
-from vms.db.engine import create_engine, migrate
 from vms.events.models import EventQuery, EventRecord
 from vms.events.service import EventService
 from vms.events.store import EventStore
@@ -41,8 +41,7 @@ CROSS_IN = LineRule(
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[EventService]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'vms.db'}")
-    migrate(engine)
+    engine = migrated_sqlite(f"sqlite:///{tmp_path / 'vms.db'}")
     clock = FakeClock(start_ms=T0)
     CamerasRepo(engine, clock).add(CameraRow(id=GATE, name="Gate", main_url="rtsp://10.0.0.5/g"))
     yield EventService(EventStore(engine, clock), clock, EventsSettings())

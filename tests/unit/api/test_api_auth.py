@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.support.auth import basic_header
+from tests.support.schema import migrated_sqlite
 from tests.unit.api.fake_backend import FakeBackend, make_app
 from tests.unit.api.test_api_cameras import GATE, assert_problem
 from vms.api.auth_deps import BASIC_CHALLENGE, SESSION_COOKIE
@@ -27,7 +28,6 @@ from vms.config.auth import AuthSettings
 from vms.core.clock import FakeClock
 from vms.core.errors import NotFoundError
 from vms.core.ids import CameraId, SegmentId, StreamName
-from vms.db.engine import create_engine, migrate
 from vms.playback.jobs import ExportJob
 from vms.playback.service import Playlist, RecordingFile, Timeline
 from vms.playback.signing import FileFacts, Verification
@@ -163,9 +163,7 @@ def build(engine: Engine, clock: FakeClock, settings: AuthSettings) -> Api:
 
 @pytest.fixture
 def engine() -> Engine:
-    made = create_engine("sqlite://")
-    migrate(made)
-    return made
+    return migrated_sqlite()
 
 
 @pytest.fixture

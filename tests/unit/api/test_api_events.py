@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.auth import basic_header
+from tests.support.schema import migrated_sqlite
 from tests.unit.api.fake_backend import FakeBackend, make_app
 from tests.unit.api.test_api_cameras import assert_problem
 from vms.api.routes import events as events_routes
@@ -20,7 +21,6 @@ from vms.config.events import EventsSettings
 from vms.core.bus import EventPhase, EventReported
 from vms.core.clock import FakeClock
 from vms.core.ids import CameraId
-from vms.db.engine import create_engine, migrate
 from vms.events.service import EventService
 from vms.events.store import EventStore
 
@@ -43,8 +43,7 @@ EVENTS = "/api/v1/events"
 
 
 def new_service(folder: Path) -> EventService:
-    engine = create_engine(f"sqlite:///{folder / 'vms.db'}")
-    migrate(engine)
+    engine = migrated_sqlite(f"sqlite:///{folder / 'vms.db'}")
     clock = FakeClock(start_ms=NOW)
     cameras = CamerasRepo(engine, clock)
     for camera in (GATE, YARD):

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.auth import basic_header, shared_auth
+from tests.support.schema import migrated_sqlite
 from tests.unit.api.fake_backend import FakeBackend, make_app
 from tests.unit.api.test_api_cameras import assert_problem
 from vms.analytics.rules_repo import RulesRepo
@@ -21,7 +22,6 @@ from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.core.clock import FakeClock
 from vms.core.errors import ConflictError
 from vms.core.ids import CameraId
-from vms.db.engine import create_engine, migrate
 
 RULES = "/api/v1/cameras/gate/rules"
 ZONES = "/api/v1/cameras/gate/zones"
@@ -65,8 +65,7 @@ def _operator() -> None:
 def rules_client(tmp_path: Path, timezone: str) -> Iterator[TestClient]:
     """An API with real zones and rules repositories on a fresh SQLite database holding the
     camera `gate`, signed in as the first admin."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'vms.db'}")
-    migrate(engine)
+    engine = migrated_sqlite(f"sqlite:///{tmp_path / 'vms.db'}")
     clock = FakeClock(1_700_000_000_000)
     CamerasRepo(engine, clock).add(CameraRow(CameraId("gate"), "Gate", "rtsp://10.0.0.6/s0"))
     zones = ZonesRepo(engine, clock)

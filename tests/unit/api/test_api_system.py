@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.auth import basic_header, shared_auth
+from tests.support.schema import migrated_sqlite
 from tests.support.simulator import free_port
 from tests.unit.api.fake_backend import FakeBackend, make_app
 from tests.unit.api.test_api_cameras import assert_problem
@@ -23,7 +24,6 @@ from vms.cameras.system import Readiness, SystemFacade
 from vms.core.clock import FakeClock
 from vms.core.errors import ConflictError
 from vms.core.ids import CameraId, StreamName
-from vms.db.engine import create_engine, migrate
 from vms.storage.pools import StoragePool, StoragePools
 from vms.telemetry.history import MetricsHistory
 from vms.telemetry.providers import CameraStreamSample, MetricsProviders
@@ -72,8 +72,7 @@ def backend() -> FakeBackend:
 
 @pytest.fixture
 def app_client(tmp_path: Path, clock: FakeClock, backend: FakeBackend) -> Iterator[TestClient]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'vms.db'}")
-    migrate(engine)
+    engine = migrated_sqlite(f"sqlite:///{tmp_path / 'vms.db'}")
     CamerasRepo(engine, clock).add(CameraRow(CameraId("gate"), "Gate", "rtsp://10.0.0.6/s0"))
     streams = Streams()
     history = MetricsHistory(MetricsProviders(cameras=streams), clock)

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
+from tests.support.schema import migrated_sqlite
 from vms.auth.service import Auth
 from vms.config.auth import AuthSettings
 from vms.core.clock import FakeClock
-from vms.db.engine import create_engine, migrate
 
 ADMIN_PASSWORD = "first-admin-password"
 MAX_FAILURES = 3
@@ -19,8 +19,7 @@ LOCKOUT_S = 60
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    made = create_engine("sqlite://")
-    migrate(made)
+    made = migrated_sqlite()
     yield made
     made.dispose()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
+from tests.support.schema import migrated_sqlite
 from tests.unit.auth.conftest import ADMIN_PASSWORD
 from vms.auth.convert import preferences_from_json
 from vms.auth.models import Preferences, Role, User
@@ -15,7 +16,6 @@ from vms.auth.users import FIRST_ADMIN, check_username
 from vms.config.auth import AuthSettings
 from vms.core.clock import FakeClock
 from vms.core.errors import ConflictError, InvalidInputError, NotFoundError, UnauthorizedError
-from vms.db.engine import create_engine, migrate
 
 
 @pytest.fixture
@@ -42,8 +42,7 @@ def test_first_admin_with_a_made_up_password_is_made_once(empty: Auth) -> None:
 
 def test_made_up_passwords_differ(engine: Engine, fake_clock: FakeClock) -> None:
     first = Auth.build(engine, fake_clock, AuthSettings()).users.ensure_first_admin(None)
-    other_engine = create_engine("sqlite://")
-    migrate(other_engine)
+    other_engine = migrated_sqlite()
     second = Auth.build(other_engine, fake_clock, AuthSettings()).users.ensure_first_admin(None)
     other_engine.dispose()
     assert first is not None and second is not None and first != second

@@ -17,6 +17,7 @@ from typing import cast
 import pytest
 
 from tests.support.gst import free_port
+from tests.support.schema import migrated_sqlite
 from vms.cameras.cameras_repo import CamerasRepo
 from vms.cameras.manager import CameraManager
 from vms.config.cameras import CameraConfig
@@ -24,7 +25,6 @@ from vms.core.bus import Bus
 from vms.core.clock import SystemClock
 from vms.core.ids import CameraId, StreamName
 from vms.core.service import Backoff
-from vms.db.engine import create_engine, migrate
 from vms.ingest.hub import Subscription
 from vms.ingest.source import Source
 from vms.ingest.supervisor import CameraSupervisor
@@ -91,8 +91,7 @@ def log(monkeypatch: pytest.MonkeyPatch) -> Log:
 
 @pytest.fixture
 def manager(log: Log) -> Iterator[CameraManager]:
-    engine = create_engine("sqlite://")
-    migrate(engine)
+    engine = migrated_sqlite()
     clock = SystemClock()
     supervisor = CameraSupervisor(clock=clock, bus=Bus(), backoff=Backoff(0.2, cap_s=1.0))
 

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.schema import migrated_sqlite
 from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.config.events import EventsSettings
 from vms.core.bus import Bus, EventPhase, EventReported
 from vms.core.clock import FakeClock
 from vms.core.ids import CameraId
-from vms.db.engine import create_engine, migrate
+from vms.db.engine import create_engine
 from vms.events.feed import EventFeed
 from vms.events.models import EventQuery, EventRecord
 from vms.events.service import EventService
@@ -33,8 +34,7 @@ def clock() -> FakeClock:
 def make_service(
     tmp_path: Path, clock: FakeClock, settings: EventsSettings | None = None
 ) -> EventService:
-    engine = create_engine(f"sqlite:///{tmp_path / 'vms.db'}")
-    migrate(engine)
+    engine = migrated_sqlite(f"sqlite:///{tmp_path / 'vms.db'}")
     CamerasRepo(engine, clock).add(CameraRow(id=GATE, name="Gate", main_url="rtsp://10.0.0.5/"))
     return EventService(EventStore(engine, clock), clock, settings or EventsSettings())
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from tests.support.schema import migrated_sqlite
 from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.core.bus import EventPhase, EventReported
 from vms.core.clock import FakeClock
 from vms.core.errors import InvalidInputError
 from vms.core.ids import CameraId
-from vms.db.engine import create_engine, migrate
 from vms.db.tables import EventSnapshotTable, EventZoneTable
 from vms.events.models import EventQuery, EventRecord
 from vms.events.store import EventStore
@@ -24,8 +24,7 @@ JPEG_A, JPEG_B = b"\xff\xd8first\xff\xd9", b"\xff\xd8second\xff\xd9"
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    made = create_engine(f"sqlite:///{tmp_path / 'vms.db'}")
-    migrate(made)
+    made = migrated_sqlite(f"sqlite:///{tmp_path / 'vms.db'}")
     cameras = CamerasRepo(made, FakeClock())
     for camera in (GATE, YARD):
         cameras.add(CameraRow(id=camera, name=camera, main_url=f"rtsp://10.0.0.5/{camera}"))
