@@ -3,8 +3,8 @@ template SQLite database, and each test gets a page-by-page copy of it (SQLite's
 
 Alembic imports its environment and every migration script again on each upgrade, about 0.35 s
 of CPU a database against about 1 ms for the copy; hundreds of unit tests each wanting a fresh
-schema paid that many times over. The migrations themselves are still what makes the template, and `tests/unit/db/` runs
-them step by step on SQLite and PostgreSQL."""
+schema paid that many times over. The migrations themselves are still what makes the template,
+and `tests/unit/db/` runs them step by step on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
