@@ -59,6 +59,7 @@ def parts(services: Services, history: Service) -> list[Part]:
             "exports", Role.PLAYBACK, start=s.playback.jobs.start, stop=s.playback.jobs.stop
         ),
         blocking_part("events", Role.ANALYTICS, start=s.events.start),
+        service_part("event delivery", Role.ANALYTICS, s.events.delivery.deliverer),
         blocking_part(
             "cameras",
             Role.RECORDING,

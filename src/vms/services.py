@@ -26,8 +26,7 @@ from vms.core.clock import Clock, SystemClock
 from vms.core.ids import CameraId, StreamName
 from vms.core.scheduler import Scheduler
 from vms.db.engine import create_engine, migrate
-from vms.events.service import EventService
-from vms.events.store import EventStore
+from vms.events.service import EventService, build_events
 from vms.ingest.supervisor import CameraSupervisor
 from vms.live.service import LiveService
 from vms.media.rtsp.auth import RtspAuth
@@ -102,7 +101,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     outages = OutageRecorder(engine, clock)
     bus.subscribe(SourceHealthChanged, outages.on_health)
     auth = Auth.build(engine, clock, settings.auth)
-    events = EventService(EventStore(engine, clock), clock, settings.events)
+    events = build_events(engine, clock, settings.events)
     events.attach(bus)
     zones, rules = _drawn_areas(settings, engine, clock)
     playback = build_playback(

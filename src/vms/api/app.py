@@ -13,6 +13,7 @@ from vms.api.routes import (
     auth,
     camera_probe,
     cameras,
+    delivery,
     events,
     exports,
     health,
@@ -67,6 +68,7 @@ def create_api(doors: Doors, *, version: str) -> FastAPI:
     # Straight into the app: each include copies every route, so no router in between.
     app.include_router(auth.router, prefix=API_PREFIX)  # signing in is open; the rest checks
     app.include_router(users.router, prefix=API_PREFIX)  # admins, checked in each route
+    app.include_router(delivery.router, prefix=API_PREFIX)  # admins, checked in each route
     for module in (cameras, segments, camera_probe, zones, rules, system, playback):
         app.include_router(
             module.router, prefix=API_PREFIX, dependencies=VIEWER

@@ -35,6 +35,7 @@ from vms.core.errors import UnavailableError
 from vms.core.ids import CameraId, SegmentId, StreamName
 from vms.events.feed import EventFeed
 from vms.events.store import EventStore
+from vms.events.targets import Delivery
 from vms.ingest.probe import ProbeRequest, ProbeResult
 from vms.live.llhls import LlHls
 from vms.live.mse import Mse
@@ -151,7 +152,8 @@ class LiveDoor(Protocol):
 
 
 class EventsDoor(Protocol):
-    """Stored events, the live feed of their changes, and the clip range of one."""
+    """Stored events, the live feed of their changes, the clip range of one, and their delivery
+    to targets (webhooks)."""
 
     @property
     def store(self) -> EventStore: ...
@@ -160,6 +162,9 @@ class EventsDoor(Protocol):
     def feed(self) -> EventFeed: ...
 
     def clip_range(self, start_ms: int, end_ms: int | None) -> tuple[int, int]: ...
+
+    @property
+    def delivery(self) -> Delivery: ...
 
 
 class AuthDoor(Protocol):

@@ -1,17 +1,102 @@
-"""`events` section: how long events are kept and how much recording an event's clip shows."""
+"""`events` section: how long events are kept, how much recording an event's clip shows, and
+where events are delivered (webhooks) and how hard VMS tries."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 
-from vms.config.base import Section
+from vms.config.base import SLUG, SLUG_RULE, Section, invalid
+from vms.core.bus import EventPhase as Phase
+
+# Header names a target may not set: VMS's own, and those HTTP itself owns.
+RESERVED_HEADERS = frozenset(
+    {"content-type", "content-length", "host", "user-agent", "transfer-encoding"}
+)
+VMS_HEADER_PREFIX = "x-vms-"
+
+
+class WebhookTarget(Section):
+    """One HTTP endpoint that receives the events it asks for, signed."""
+
+    name: str = Field(description="its name in the API and metrics (" + SLUG_RULE + ")")
+    url: AnyHttpUrl = Field(description="where each message is POSTed (http or https)")
+    secret: SecretStr = Field(
+        description="key of the HMAC-SHA256 signature (X-VMS-Signature); at least 16 characters"
+    )
+    cameras: tuple[str, ...] = Field((), description="only these cameras' events ([]: all)")
+    labels: tuple[str, ...] = Field((), description="only these labels, e.g. person ([]: all)")
+    rules: tuple[str, ...] = Field((), description="only events of these rules ([]: all)")
+    phases: tuple[Phase, ...] = Field(
+        ("opened", "closed"),
+        description="which changes are sent: opened, updated (at most one a second per event), "
+        "closed",
+    )
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="extra request headers, e.g. an API key of the receiver"
+    )
+    timeout_s: float = Field(5.0, gt=0, le=120, description="an answer later than this fails")
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, name: str) -> str:
+        if not SLUG.match(name):
+            raise invalid(f"webhook name {name!r} is not allowed", f"use {SLUG_RULE}")
+        return name
+
+    @field_validator("secret")
+    @classmethod
+    def _long_enough(cls, secret: SecretStr) -> SecretStr:
+        if len(secret.get_secret_value()) < 16:
+            raise invalid("the webhook secret is shorter than 16 characters", "use a longer one")
+        return secret
+
+    @field_validator("phases")
+    @classmethod
+    def _some_phase(cls, phases: tuple[Phase, ...]) -> tuple[Phase, ...]:
+        if not phases:
+            raise invalid("a webhook with no phases would receive nothing", "name one or more")
+        return phases
+
+    @field_validator("headers")
+    @classmethod
+    def _own_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name in headers:
+            lowered = name.lower()
+            if lowered in RESERVED_HEADERS or lowered.startswith(VMS_HEADER_PREFIX):
+                raise invalid(f"header {name!r} is set by VMS", "leave it out")
+        return headers
+
+
+class DeliverySettings(Section):
+    """How long VMS keeps trying a target before a message becomes a dead letter."""
+
+    max_attempts: int = Field(
+        20, ge=1, le=1000, description="failed tries after which a message is a dead letter"
+    )
+    max_age_s: int = Field(
+        86_400, ge=60, le=30 * 86_400, description="a message older than this is a dead letter"
+    )
+    backoff_initial_s: float = Field(1.0, gt=0, le=60, description="wait after the first failure")
+    backoff_cap_s: float = Field(300.0, gt=0, le=3600, description="longest wait between tries")
 
 
 class EventsSettings(Section):
-    """Event storage and clips."""
+    """Event storage, clips and delivery."""
 
     retention_days: int = Field(
         30, ge=1, le=3650, description="events (and their snapshots) are deleted after this"
     )
     clip_pre_s: int = Field(5, ge=0, le=300, description="seconds of recording before an event")
     clip_post_s: int = Field(5, ge=0, le=300, description="seconds of recording after an event")
+    webhooks: tuple[WebhookTarget, ...] = Field(
+        (), description="HTTP endpoints that receive events (docs/guide/webhooks.md)"
+    )
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+
+    @model_validator(mode="after")
+    def _unique_targets(self) -> EventsSettings:
+        names = [target.name for target in self.webhooks]
+        for name in names:
+            if names.count(name) > 1:
+                raise invalid(f"two webhooks are named {name!r}", "give each its own name")
+        return self

@@ -1,4 +1,7 @@
-"""SQLAlchemy table definitions; every column carries a comment so the schema documents itself."""
+"""SQLAlchemy table definitions; every column carries a comment so the schema documents itself.
+
+The events room's tables are in `vms.db.event_tables`, imported at the end so that importing
+this module registers every table on `Base`."""
 
 from __future__ import annotations
 
@@ -316,67 +319,6 @@ class ZoneTable(Base):
     )
 
 
-class EventTable(Base):
-    __tablename__ = "events"
-    __table_args__ = (
-        Index("ix_events_start_ms", "start_ms"),
-        Index("ix_events_camera_id_start_ms", "camera_id", "start_ms"),
-        Index("ix_events_rule", "rule"),
-        {"comment": "Things analytics saw happen on a camera (motion, later objects)."},
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, comment="Random hex id")
-    camera_id: Mapped[str] = mapped_column(
-        String(63),
-        ForeignKey("cameras.id", ondelete="CASCADE"),
-        comment="Camera the event happened on; its events go with it",
-    )
-    label: Mapped[str] = mapped_column(String(32), comment="What happened: 'motion', 'person'...")
-    score: Mapped[float] = mapped_column(
-        Float, comment="0..1, the peak confidence (motion: share of the watched area that moved)"
-    )
-    start_ms: Mapped[int] = mapped_column(BigInteger, comment="When it began, Unix ms UTC")
-    end_ms: Mapped[int | None] = mapped_column(
-        BigInteger, comment="When it ended, Unix ms UTC; NULL while it goes on"
-    )
-    updated_ms: Mapped[int] = mapped_column(BigInteger, comment="Last change of the row, Unix ms")
-    rule: Mapped[str | None] = mapped_column(String(64), comment="Rule that made it; NULL: motion")
-    facts: Mapped[dict[str, object] | None] = mapped_column(JSON, comment="Rule kind, track, path")
-
-
-class EventZoneTable(Base):
-    __tablename__ = "event_zones"
-    __table_args__ = (
-        Index("ix_event_zones_zone", "zone"),
-        {"comment": "The zones each event touched (a row per zone), for search by zone."},
-    )
-
-    event_id: Mapped[str] = mapped_column(
-        String(32),
-        ForeignKey("events.id", ondelete="CASCADE"),
-        primary_key=True,
-        comment="The event; removed with it",
-    )
-    zone: Mapped[str] = mapped_column(
-        String(64), primary_key=True, comment="Zone name as it was when the event happened"
-    )
-
-
-class EventSnapshotTable(Base):
-    __tablename__ = "event_snapshots"
-    __table_args__ = ({"comment": "One JPEG per event: the picture at its strongest moment."},)
-
-    event_id: Mapped[str] = mapped_column(
-        String(32),
-        ForeignKey("events.id", ondelete="CASCADE"),
-        primary_key=True,
-        comment="The event pictured; removed with it",
-    )
-    jpeg: Mapped[bytes] = mapped_column(LargeBinary, comment="The picture, JPEG")
-    taken_ms: Mapped[int] = mapped_column(BigInteger, comment="Wall clock of the frame, Unix ms")
-    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, comment="Object cropped, JPEG")
-
-
 class CameraRulesTable(Base):
     __tablename__ = "camera_rules"
     __table_args__ = ({"comment": "Each camera's analytics rules, as one JSON document."},)
@@ -389,3 +331,6 @@ class CameraRulesTable(Base):
     )
     rules: Mapped[list[dict[str, object]]] = mapped_column(JSON, comment="[rule, ...] CameraRules")
     updated_ms: Mapped[int] = mapped_column(BigInteger, comment="Last saved, Unix ms")
+
+
+from vms.db import event_tables  # noqa: E402, F401  (registers the events tables on Base)

@@ -20,8 +20,9 @@ from vms.core.bus import EventReported, PathPoint, RuleFacts
 from vms.core.clock import Clock
 from vms.core.errors import InvalidInputError
 from vms.core.ids import CameraId
-from vms.db.tables import EventSnapshotTable, EventTable, EventZoneTable
+from vms.db.event_tables import EventSnapshotTable, EventTable, EventZoneTable
 from vms.events.models import MAX_PAGE, EventPage, EventQuery, EventRecord
+from vms.events.outbox import Outbox
 
 _E = EventTable
 _Z = EventZoneTable
@@ -32,20 +33,23 @@ MAX_PATH_POINTS = 128  # a path is for drawing over the snapshot; its newest poi
 class EventStore:
     """Events in the database; safe to call from any thread."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, outbox: Outbox | None = None) -> None:
         self._engine = engine
         self._clock = clock
+        self._outbox = outbox
 
     def record(self, report: EventReported) -> EventRecord:
-        """Store the event's new state (and picture, when the report carries one); returns the
-        event as stored."""
+        """Store the event's new state (and picture, when the report carries one), and in the
+        same transaction the outbox's messages for the targets that want this change; returns
+        the event as stored."""
+        now_ms = self._clock.now_ms()
         values = {
             "camera_id": report.camera_id,
             "label": report.label,
             "score": report.score,
             "start_ms": report.start_ms,
             "end_ms": report.end_ms,
-            "updated_ms": self._clock.now_ms(),
+            "updated_ms": now_ms,
             **_rule_values(report.rule),
         }
         with self._engine.begin() as conn:
@@ -69,18 +73,21 @@ class EventStore:
                 ).first()
                 has_snapshot = found is not None
                 has_thumbnail = found is not None and bool(found[0])
-        return EventRecord(
-            id=report.event_id,
-            camera_id=report.camera_id,
-            label=report.label,
-            zones=tuple(sorted(report.zones)),
-            score=report.score,
-            start_ms=report.start_ms,
-            end_ms=report.end_ms,
-            has_snapshot=has_snapshot,
-            has_thumbnail=has_thumbnail,
-            **_record_fields(report.rule),
-        )
+            record = EventRecord(
+                id=report.event_id,
+                camera_id=report.camera_id,
+                label=report.label,
+                zones=tuple(sorted(report.zones)),
+                score=report.score,
+                start_ms=report.start_ms,
+                end_ms=report.end_ms,
+                has_snapshot=has_snapshot,
+                has_thumbnail=has_thumbnail,
+                **_record_fields(report.rule),
+            )
+            if self._outbox is not None:
+                self._outbox.enqueue(conn, record, report.phase, now_ms)
+        return record
 
     def get(self, event_id: str) -> EventRecord | None:
         with self._engine.connect() as conn:
@@ -134,9 +141,16 @@ class EventStore:
         """End the events a previous run left open (it stopped or crashed during them) at their
         last update; returns how many."""
         with self._engine.begin() as conn:
+            left_open = [row[0] for row in conn.execute(select(_E.id).where(_E.end_ms.is_(None)))]
+            if not left_open:
+                return 0
             last_seen = case((_E.updated_ms > _E.start_ms, _E.updated_ms), else_=_E.start_ms)
-            result = conn.execute(update(_E).where(_E.end_ms.is_(None)).values(end_ms=last_seen))
-            return int(result.rowcount)
+            conn.execute(update(_E).where(_E.id.in_(left_open)).values(end_ms=last_seen))
+            if self._outbox is not None:  # receivers saw them open: they hear them close
+                now_ms = self._clock.now_ms()
+                for record in _records(conn, select(*_COLUMNS).where(_E.id.in_(left_open))):
+                    self._outbox.enqueue(conn, record, "closed", now_ms)
+            return len(left_open)
 
     def purge(self, older_than_ms: int) -> int:
         """Delete the events that ended before `older_than_ms` (snapshots and zones with them)."""

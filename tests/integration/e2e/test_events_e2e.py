@@ -25,20 +25,35 @@ import pytest
 from tests.support.motion import MOTION_SIMULATOR_ARGS, ON_S, PERIOD_S, detect_motion_in_scene
 from tests.support.simulator import free_port, simulator_process
 from tests.support.vms_process import ADMIN, ADMIN_PASSWORD, REPO, VmsProcess, wait_for
+from tests.support.webhook_receiver import WebhookReceiver
+from vms.events.signing import SIGNATURE_HEADER, verify
 from vms.media.clockcode import decode_clock
 
 pytestmark = pytest.mark.slow
 
 
+WEBHOOK_SECRET = "events-e2e-webhook-secret"
+
+
 @pytest.fixture(scope="module")
-def vms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VmsProcess]:
+def receiver() -> Iterator[WebhookReceiver]:
+    running = WebhookReceiver().start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def vms(
+    tmp_path_factory: pytest.TempPathFactory, receiver: WebhookReceiver
+) -> Iterator[VmsProcess]:
+    webhook = {"name": "panel", "url": receiver.url, "secret": WEBHOOK_SECRET}
     with simulator_process(*MOTION_SIMULATOR_ARGS) as sim:
         camera = {"id": "cam", "main_url": sim.url(1), "sub_url": sim.url(1, "sub")}
         process = VmsProcess(
             tmp_path_factory.mktemp("events"),
             [camera],
             segment_duration_s=5,
-            extra={"analytics": {"motion_cooldown_s": 1.5}},
+            extra={"analytics": {"motion_cooldown_s": 1.5}, "events": {"webhooks": [webhook]}},
         )
         process.start()
         try:
@@ -167,6 +182,34 @@ def test_an_event_clip_plays_from_the_recordings(vms: VmsProcess) -> None:
 
 def _recorded_until(vms: VmsProcess) -> int:
     return max((r["end_ms"] for r in vms.recordings("cam")), default=0)
+
+
+def test_a_webhook_receives_each_event_signed_and_the_api_shows_the_target(
+    vms: VmsProcess, receiver: WebhookReceiver
+) -> None:
+    def delivered_closed() -> list[dict[str, Any]]:
+        bodies = [json.loads(r.body) for r in receiver.acknowledged()]
+        return [b for b in bodies if b["type"] == "event.closed"]
+
+    assert wait_for(lambda: len(delivered_closed()) >= 1, 60), receiver.requests
+    for request in receiver.acknowledged():
+        signature = request.headers[SIGNATURE_HEADER.lower()]
+        verify(WEBHOOK_SECRET, signature, request.body, time.time())
+    closed = delivered_closed()[0]["event"]
+    stored = vms.client.get(f"/api/v1/events/{closed['id']}").json()
+    assert {k: stored[k] for k in ("camera_id", "label", "start_ms", "end_ms", "zones")} == {
+        k: closed[k] for k in ("camera_id", "label", "start_ms", "end_ms", "zones")
+    }
+    opened = [json.loads(r.body) for r in receiver.acknowledged()]
+    assert any(b["type"] == "event.opened" and b["event"]["id"] == closed["id"] for b in opened)
+    (target,) = vms.client.get("/api/v1/delivery/targets").json()
+    assert target["name"] == "panel" and target["destination"] == receiver.url
+    assert target["state"] == "ok" and target["delivered"] >= 2 and target["dead"] == 0
+    test = vms.client.post("/api/v1/delivery/targets/panel/test")
+    assert test.status_code == 200, test.text
+    assert receiver.requests[-1].headers["x-vms-message-id"] == test.json()["message_id"]
+    missing = vms.client.get("/api/v1/delivery/targets/nowhere")
+    assert missing.status_code == 404 and "nowhere" in missing.json()["detail"]
 
 
 def test_vms_demo_makes_motion_events_by_itself(tmp_path: Path) -> None:

@@ -25,8 +25,7 @@ from vms.core.bus import Bus, EventReported
 from vms.core.clock import FakeClock
 from vms.core.ids import CameraId
 from vms.events.models import EventQuery, EventRecord
-from vms.events.service import EventService
-from vms.events.store import EventStore
+from vms.events.service import EventService, build_events
 
 T0 = 1_700_000_000_000
 STEP_MS = 200  # 5 fps
@@ -44,7 +43,7 @@ def service(tmp_path: Path) -> Iterator[EventService]:
     engine = migrated_sqlite(f"sqlite:///{tmp_path / 'vms.db'}")
     clock = FakeClock(start_ms=T0)
     CamerasRepo(engine, clock).add(CameraRow(id=GATE, name="Gate", main_url="rtsp://10.0.0.5/g"))
-    yield EventService(EventStore(engine, clock), clock, EventsSettings())
+    yield build_events(engine, clock, EventsSettings())
     engine.dispose()
 
 

@@ -21,8 +21,7 @@ from vms.config.events import EventsSettings
 from vms.core.bus import EventPhase, EventReported
 from vms.core.clock import FakeClock
 from vms.core.ids import CameraId
-from vms.events.service import EventService
-from vms.events.store import EventStore
+from vms.events.service import EventService, build_events
 
 T0 = 1_700_000_000_000  # 2023-11-14T22:13:20Z
 NOW = T0 + 60_000
@@ -48,7 +47,7 @@ def new_service(folder: Path) -> EventService:
     cameras = CamerasRepo(engine, clock)
     for camera in (GATE, YARD):
         cameras.add(CameraRow(id=camera, name=camera, main_url=f"rtsp://10.0.0.5/{camera}"))
-    return EventService(EventStore(engine, clock), clock, EventsSettings())
+    return build_events(engine, clock, EventsSettings())
 
 
 @pytest.fixture

@@ -157,3 +157,32 @@ def test_database_password_is_redacted(tmp_path: Path) -> None:
     error = fail(tmp_path, {"database": {"url": "mysql://vms:hunter2@db/vms"}})
     assert "hunter2" not in str(error)
     assert "vms:***@db" in str(error)
+
+
+HOOK = {"name": "panel", "url": "https://panel.example/hook", "secret": "sixteen-chars-or-more"}
+
+
+@pytest.mark.parametrize(
+    ("webhooks", "key", "fix"),
+    [
+        ([HOOK | {"secret": "short"}], "events.webhooks[0].secret", "longer"),
+        ([HOOK | {"name": "Alarm Panel"}], "events.webhooks[0].name", "lowercase"),
+        ([HOOK | {"url": "ftp://panel.example/"}], "events.webhooks[0].url", ""),
+        ([HOOK | {"phases": []}], "events.webhooks[0].phases", "name one or more"),
+        ([HOOK | {"phases": ["started"]}], "events.webhooks[0].phases[0]", ""),
+        ([HOOK | {"headers": {"X-VMS-Signature": "x"}}], "events.webhooks[0].headers", "leave"),
+        ([HOOK | {"headers": {"Content-Type": "x"}}], "events.webhooks[0].headers", "leave"),
+        ([HOOK, HOOK], "events", "its own name"),
+    ],
+)
+def test_bad_webhooks_name_the_key_and_the_fix(
+    tmp_path: Path, webhooks: list[dict[str, Any]], key: str, fix: str
+) -> None:
+    error = fail(tmp_path, {"events": {"webhooks": webhooks}})
+    assert key in str(error) and fix in str(error), str(error)
+
+
+def test_a_webhook_secret_never_appears_in_the_message(tmp_path: Path) -> None:
+    error = fail(tmp_path, {"events": {"webhooks": [HOOK | {"timeout_s": 0}]}})
+    assert "events.webhooks[0].timeout_s" in str(error)
+    assert HOOK["secret"] not in str(error) and HOOK["secret"] not in repr(error.problems)

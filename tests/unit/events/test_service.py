@@ -17,7 +17,7 @@ from vms.core.ids import CameraId
 from vms.db.engine import create_engine
 from vms.events.feed import EventFeed
 from vms.events.models import EventQuery, EventRecord
-from vms.events.service import EventService
+from vms.events.service import EventService, build_events
 from vms.events.store import EventStore
 
 T0 = 1_700_000_000_000
@@ -36,7 +36,7 @@ def make_service(
 ) -> EventService:
     engine = migrated_sqlite(f"sqlite:///{tmp_path / 'vms.db'}")
     CamerasRepo(engine, clock).add(CameraRow(id=GATE, name="Gate", main_url="rtsp://10.0.0.5/"))
-    return EventService(EventStore(engine, clock), clock, settings or EventsSettings())
+    return build_events(engine, clock, settings or EventsSettings())
 
 
 @pytest.fixture
@@ -165,5 +165,5 @@ def test_clip_range(
     expected: tuple[int, int],
 ) -> None:
     settings = EventsSettings(clip_pre_s=clip_s[0], clip_post_s=clip_s[1])
-    service = EventService(EventStore(create_engine("sqlite://"), clock), clock, settings)
+    service = build_events(create_engine("sqlite://"), clock, settings)
     assert service.clip_range(*event_ms) == expected

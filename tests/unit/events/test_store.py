@@ -13,7 +13,7 @@ from vms.core.bus import EventPhase, EventReported
 from vms.core.clock import FakeClock
 from vms.core.errors import InvalidInputError
 from vms.core.ids import CameraId
-from vms.db.tables import EventSnapshotTable, EventZoneTable
+from vms.db.event_tables import EventSnapshotTable, EventZoneTable
 from vms.events.models import EventQuery, EventRecord
 from vms.events.store import EventStore
 

@@ -1,0 +1,188 @@
+"""The deliverer: one loop per target that empties its outbox, oldest message first.
+
+Each loop takes its target's head message, waits until it is due, sends it and deletes it on
+the target's acknowledgement. A failed try is written back with the next try's time
+(exponential backoff with jitter, `core.service.Backoff`) until the message has failed
+`max_attempts` times or is older than `max_age_s`; then it is a dead letter and the next one
+goes. Messages of one target never overtake each other, so a receiver sees each camera's events
+in order; a target that is down holds only its own messages back.
+
+Delivery is at least once: a crash after the receiver's 2xx and before the row is deleted sends
+that message again on start, with the same `X-VMS-Message-Id`, which receivers de-duplicate on.
+The loops wake when an event is stored (`wake`, from any thread), else poll once a second, so
+a message written by anything else (an admin's retry) goes out too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from vms.config.events import DeliverySettings
+from vms.core.clock import Clock
+from vms.core.service import Backoff
+from vms.events.outbox import Outbox, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_S = 1.0  # a loop with nothing to send looks again after this, woken or not
+ERROR_PAUSE_S = 1.0  # after an unexpected error (the database), before the loop goes on
+
+
+class DeliveryError(Exception):
+    """A try failed; the message says why in words an admin can act on."""
+
+
+class Transport(Protocol):
+    """Sends one message to one target; raises DeliveryError unless it was acknowledged."""
+
+    @property
+    def destination(self) -> str: ...
+
+    async def send(self, message: OutboxMessage, attempt: int) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TargetStatus:
+    """What a target's loop has seen since VMS started (the backlog is in the outbox)."""
+
+    name: str
+    kind: str
+    destination: str
+    delivered: int = 0
+    failed_tries: int = 0
+    last_success_ms: int | None = None
+    last_error: str | None = None
+    last_error_ms: int | None = None
+
+
+class Deliverer:
+    """A `Service`: start runs a loop per target, stop ends them and closes the transports."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        transports: Mapping[str, Transport],
+        clock: Clock,
+        settings: DeliverySettings,
+    ) -> None:
+        self._outbox = outbox
+        self._transports = dict(transports)
+        self._clock = clock
+        self._settings = settings
+        self._backoff = Backoff(
+            initial_s=settings.backoff_initial_s, factor=2.0, cap_s=settings.backoff_cap_s
+        )
+        self._status = {
+            name: TargetStatus(name, "webhook", transport.destination)
+            for name, transport in self._transports.items()
+        }
+        self._wakers: dict[str, asyncio.Event] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        for name in self._transports:
+            self._wakers[name] = asyncio.Event()
+            self._tasks.append(asyncio.create_task(self._run(name), name=f"deliver {name}"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        for transport in self._transports.values():
+            await transport.close()
+
+    def wake(self) -> None:
+        """New messages were written (from any thread): the loops look now."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        for waker in self._wakers.values():
+            with contextlib.suppress(RuntimeError):  # the loop closed in between
+                loop.call_soon_threadsafe(waker.set)
+
+    def statuses(self) -> list[TargetStatus]:
+        return [self._status[name] for name in self._transports]
+
+    def status(self, name: str) -> TargetStatus | None:
+        return self._status.get(name)
+
+    async def send_test(self, name: str, message: OutboxMessage) -> None:
+        """Send `message` to target `name` now, outside the outbox (the "send test" button);
+        raises DeliveryError as a try would, KeyError for an unknown target."""
+        await self._transports[name].send(message, attempt=1)
+
+    async def _run(self, name: str) -> None:
+        while True:
+            try:
+                pause = await self._step(name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database, most likely: the loop must outlive it
+                log.exception("delivery to %s stopped for a moment", name)
+                pause = ERROR_PAUSE_S
+            if pause > 0:
+                await self._sleep(name, pause)
+
+    async def _step(self, name: str) -> float:
+        """Deal with the head message once; returns how long to wait before the next step."""
+        message = await asyncio.to_thread(self._outbox.head, name)
+        if message is None:
+            return IDLE_POLL_S
+        now_ms = self._clock.now_ms()
+        if message.next_attempt_ms > now_ms:
+            return min(IDLE_POLL_S, (message.next_attempt_ms - now_ms) / 1000)
+        attempt = message.attempts + 1
+        try:
+            await self._transports[name].send(message, attempt)
+        except DeliveryError as error:
+            await self._failed(name, message, str(error))
+            return 0.0
+        status = self._status[name]  # counted first: what the outbox shows is never ahead
+        self._status[name] = replace(
+            status, delivered=status.delivered + 1, last_success_ms=self._clock.now_ms()
+        )
+        await asyncio.to_thread(self._outbox.acknowledge, message.id)
+        return 0.0
+
+    async def _failed(self, name: str, message: OutboxMessage, error: str) -> None:
+        now_ms = self._clock.now_ms()
+        attempts = message.attempts + 1
+        too_old = now_ms - message.created_ms >= self._settings.max_age_s * 1000
+        retry_at: int | None = None
+        if attempts < self._settings.max_attempts and not too_old:
+            retry_at = now_ms + round(self._backoff.delay(attempts - 1) * 1000)
+        status = self._status[name]
+        self._status[name] = replace(
+            status, failed_tries=status.failed_tries + 1, last_error=error, last_error_ms=now_ms
+        )
+        await asyncio.to_thread(
+            self._outbox.failed, message.id, error, retry_at_ms=retry_at, now_ms=now_ms
+        )
+        if retry_at is None:
+            log.warning(
+                "event message %s to %s is a dead letter after %d tries: %s",
+                message.message_id,
+                name,
+                attempts,
+                error,
+            )
+        else:
+            log.info("event message to %s failed (try %d): %s", name, attempts, error)
+
+    async def _sleep(self, name: str, seconds: float) -> None:
+        waker = self._wakers[name]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(waker.wait(), seconds)
+        waker.clear()
