@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,6 +21,7 @@ class Received:
     headers: dict[str, str]  # names lower-cased
     body: bytes
     status: int  # what the receiver answered
+    received_ms: int  # wall clock when the body had arrived, Unix ms
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -51,12 +53,15 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real receivers do
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                arrived_ms = time.time_ns() // 1_000_000
                 with receiver._lock:
                     status = receiver._answers.pop(0) if receiver._answers else 200
                     headers = {k.lower(): v for k, v in self.headers.items()}
-                    receiver.requests.append(Received(self.path, headers, body, status))
+                    receiver.requests.append(Received(self.path, headers, body, status, arrived_ms))
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -1,14 +1,16 @@
 """The deliverer: one loop per target that empties its outbox, oldest message first.
 
-Each loop takes its target's head message, waits until it is due, sends it and deletes it on
-the target's acknowledgement. A failed try is written back with the next try's time
+Each loop reads the head of its target's line (up to `BATCH` messages), waits until the first
+is due, sends them in order and deletes the acknowledged ones in one transaction (one read and
+one write per batch, not per message). A failed try is written back with the next try's time
 (exponential backoff with jitter, `core.service.Backoff`) until the message has failed
 `max_attempts` times or is older than `max_age_s`; then it is a dead letter and the next one
 goes. Messages of one target never overtake each other, so a receiver sees each camera's events
 in order; a target that is down holds only its own messages back.
 
-Delivery is at least once: a crash after the receiver's 2xx and before the row is deleted sends
-that message again on start, with the same `X-VMS-Message-Id`, which receivers de-duplicate on.
+Delivery is at least once: a crash after the receiver's 2xx and before the batch's rows are
+deleted sends those messages again on start, in their order and with the same
+`X-VMS-Message-Id`, which receivers de-duplicate on.
 The loops wake when an event is stored (`wake`, from any thread), else poll once a second, so
 a message written by anything else (an admin's retry) goes out too.
 """
@@ -30,6 +32,7 @@ from vms.events.outbox import Outbox, OutboxMessage
 log = logging.getLogger(__name__)
 
 IDLE_POLL_S = 1.0  # a loop with nothing to send looks again after this, woken or not
+BATCH = 50  # messages read, sent in order and acknowledged in one transaction per step
 ERROR_PAUSE_S = 1.0  # after an unexpected error (the database), before the loop goes on
 
 
@@ -136,25 +139,34 @@ class Deliverer:
                 await self._sleep(name, pause)
 
     async def _step(self, name: str) -> float:
-        """Deal with the head message once; returns how long to wait before the next step."""
-        message = await asyncio.to_thread(self._outbox.head, name)
-        if message is None:
+        """Send the due messages at the head of the target's line, in order, until one fails;
+        returns how long to wait before the next step."""
+        line = await asyncio.to_thread(self._outbox.line, name, BATCH)
+        if not line:
             return IDLE_POLL_S
-        now_ms = self._clock.now_ms()
-        if message.next_attempt_ms > now_ms:
-            return min(IDLE_POLL_S, (message.next_attempt_ms - now_ms) / 1000)
-        attempt = message.attempts + 1
+        taken: list[int] = []
         try:
-            await self._transports[name].send(message, attempt)
-        except DeliveryError as error:
-            await self._failed(name, message, str(error))
+            for message in line:
+                now_ms = self._clock.now_ms()
+                if message.next_attempt_ms > now_ms:  # only ever the head: a retry's wait
+                    return (
+                        0.0
+                        if taken
+                        else min(IDLE_POLL_S, (message.next_attempt_ms - now_ms) / 1000)
+                    )
+                try:
+                    await self._transports[name].send(message, message.attempts + 1)
+                except DeliveryError as error:
+                    await self._failed(name, message, str(error))
+                    return 0.0
+                taken.append(message.id)
+                status = self._status[name]  # counted first: the outbox never shows more
+                self._status[name] = replace(
+                    status, delivered=status.delivered + 1, last_success_ms=self._clock.now_ms()
+                )
             return 0.0
-        status = self._status[name]  # counted first: what the outbox shows is never ahead
-        self._status[name] = replace(
-            status, delivered=status.delivered + 1, last_success_ms=self._clock.now_ms()
-        )
-        await asyncio.to_thread(self._outbox.acknowledge, message.id)
-        return 0.0
+        finally:  # one transaction for the batch; a crash before it sends them again (same ids)
+            await asyncio.to_thread(self._outbox.acknowledge, taken)
 
     async def _failed(self, name: str, message: OutboxMessage, error: str) -> None:
         now_ms = self._clock.now_ms()

@@ -2,8 +2,8 @@
 
 `enqueue` runs inside the transaction that stores the event, so a message exists exactly when
 the event change it tells of was committed: a crash can lose neither one without the other.
-A deliverer takes its target's oldest message (`head`), sends it, and deletes it when the
-target acknowledged it (`acknowledge`), or records the failure and when to try again
+A deliverer takes its target's oldest messages (`line`), sends them in order, and deletes
+those the target acknowledged (`acknowledge`), or records a failure and when to try again
 (`failed`); after too many tries or too long it becomes a dead letter, kept until an admin
 retries or drops it. A target's messages go out strictly in the order they were written (a
 failing head waits, the others wait behind it), so each camera's events arrive in order.
@@ -99,20 +99,25 @@ class Outbox:
 
     def head(self, target: str) -> OutboxMessage | None:
         """The target's oldest message still tried (due or not), or None when it has none."""
+        line = self.line(target, 1)
+        return line[0] if line else None
+
+    def line(self, target: str, limit: int) -> list[OutboxMessage]:
+        """The target's oldest `limit` messages still tried, oldest first (due or not)."""
         statement = (
             select(*_COLUMNS)
             .where(_O.target == target, _O.dead_ms.is_(None))
             .order_by(_O.id)
-            .limit(1)
+            .limit(limit)
         )
         with self._engine.connect() as conn:
-            row = conn.execute(statement).first()
-        return _message(row) if row is not None else None
+            return [_message(row) for row in conn.execute(statement)]
 
-    def acknowledge(self, row_id: int) -> None:
-        """The target took the message: it is never sent again."""
-        with self._engine.begin() as conn:
-            conn.execute(delete(_O).where(_O.id == row_id))
+    def acknowledge(self, row_ids: Sequence[int]) -> None:
+        """The target took these messages: they are never sent again."""
+        if row_ids:
+            with self._engine.begin() as conn:
+                conn.execute(delete(_O).where(_O.id.in_(list(row_ids))))
 
     def failed(self, row_id: int, error: str, *, retry_at_ms: int | None, now_ms: int) -> None:
         """A try failed: try again at `retry_at_ms`, or (None) make it a dead letter now."""

@@ -8,6 +8,7 @@ what it will never take. Redirects are not followed: the signature names one rec
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from urllib.parse import urlsplit
@@ -41,9 +42,14 @@ class WebhookSender:
     def __init__(self, target: WebhookTarget) -> None:
         self.target = target
         self._client: httpx.AsyncClient | None = None  # made on first use, in the running loop
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
+        """The pooled client of the running loop (its connections belong to one loop: a test
+        client that runs each request in a new loop gets a new one)."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._loop = loop
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.target.timeout_s),
                 follow_redirects=False,
