@@ -179,7 +179,7 @@ def stages(extra: dict[str, DetectorConfig], args: argparse.Namespace) -> list[S
         **extra,
     }
     every: dict[str, Stage] = {
-        "detector": lambda quick: detector_rows(models, 30 if quick else 200),
+        "detector": lambda quick: detector_rows(models, 12 if quick else 200),
         "load": lambda quick: load_rows(load_settings(args)),
         "latency": lambda quick: latency_rows(3 if quick else 12),
     }
