@@ -1,11 +1,13 @@
 // The settings area: a side navigation (tabs on a phone) and the tab that `/settings/*section`
-// names: cameras, zones, rules, users, my account or system. Tabs a role may not use are not shown.
+// names: cameras, zones, rules, users, delivery, my account or system. Tabs a role may not use are
+// not shown.
 import { A, Navigate, useParams } from "@solidjs/router";
 import { createMemo, For, Match, Show, Switch } from "solid-js";
 import { hasRole, session } from "../auth/session";
 import AccountTab from "./users/AccountTab";
 import CameraEditor from "./cameras/CameraEditor";
 import CameraList from "./cameras/CameraList";
+import DeliveryTab from "./delivery/DeliveryTab";
 import RulesTab from "./rules/RulesTab";
 import { parseSection, sectionPath, visibleTabs } from "./sections";
 import SystemTab from "./system/SystemTab";
@@ -59,6 +61,9 @@ function SectionView(props: { tab: string; rest: string[] }) {
       </Match>
       <Match when={props.tab === "users" && props.rest.length === 0}>
         <UsersTab />
+      </Match>
+      <Match when={props.tab === "delivery" && props.rest.length === 0}>
+        <DeliveryTab />
       </Match>
       <Match when={props.tab === "account" && props.rest.length === 0}>
         <AccountTab />

@@ -1,5 +1,6 @@
 import { ApiError } from "../api/client";
-import { formatBitrate, formatBytes, formatDuration, formErrors } from "./format";
+import { formatWall } from "../playback/time";
+import { formatBitrate, formatBytes, formatDuration, formErrors, formatWhen } from "./format";
 
 describe("formatBytes", () => {
   it.each([
@@ -28,6 +29,14 @@ describe("formatDuration", () => {
     [93_784, "1 d 2 h"],
     [-1, "–"],
   ])("%d -> %s", (seconds, text) => expect(formatDuration(seconds)).toBe(text));
+});
+
+describe("formatWhen", () => {
+  it("shows a moment in local time, and a stand-in when there is none", () => {
+    expect(formatWhen(1_796_665_818_569)).toBe(formatWall(1_796_665_818_569));
+    expect(formatWhen(null)).toBe("–");
+    expect(formatWhen(undefined, "never")).toBe("never");
+  });
 });
 
 describe("formErrors", () => {

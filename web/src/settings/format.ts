@@ -1,5 +1,7 @@
-// Human-readable figures for the settings pages: bytes, bit rates, durations and problem details.
+// Human-readable figures for the settings pages: bytes, bit rates, durations, times and problem
+// details.
 import { ApiError } from "../api/client";
+import { formatWall } from "../playback/time";
 
 const BYTE_UNITS = ["B", "kB", "MB", "GB", "TB", "PB"];
 
@@ -41,6 +43,11 @@ export function formatDuration(seconds: number): string {
   if (hours) parts.push(`${hours} h`);
   if (minutes && days === 0) parts.push(`${minutes} min`);
   return parts.join(" ") || "0 min";
+}
+
+/** A moment for people, local time ("2026-11-25 14:30:05"); `none` when there is none (null). */
+export function formatWhen(ms: number | null | undefined, none = "–"): string {
+  return ms == null || !Number.isFinite(ms) ? none : formatWall(ms);
 }
 
 /** An error split for a form: messages per field name, and what belongs to no field. */

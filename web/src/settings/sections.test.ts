@@ -1,10 +1,10 @@
 import { parseSection, sectionPath, visibleTabs } from "./sections";
 
 describe("visibleTabs", () => {
-  it("hides zones, rules and users from everybody but admins", () => {
+  it("hides zones, rules, users and delivery from everybody but admins", () => {
     expect(visibleTabs("viewer").map((tab) => tab.id)).toEqual(["cameras", "account", "system"]);
     expect(visibleTabs("operator").map((tab) => tab.id)).toEqual(["cameras", "account", "system"]);
-    expect(visibleTabs("admin").map((tab) => tab.id)).toEqual(["cameras", "zones", "rules", "users", "account", "system"]);
+    expect(visibleTabs("admin").map((tab) => tab.id)).toEqual(["cameras", "zones", "rules", "users", "delivery", "account", "system"]);
   });
 });
 
@@ -24,6 +24,7 @@ describe("parseSection", () => {
     expect(parseSection(undefined, "admin")).toBeNull();
     expect(parseSection("nowhere", "admin")).toBeNull();
     expect(parseSection("users", "operator")).toBeNull();
+    expect(parseSection("delivery", "operator")).toBeNull();
   });
 });
 

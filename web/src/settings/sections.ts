@@ -1,7 +1,7 @@
 // Which settings tabs exist, who sees them, and how the `/settings/*section` path maps onto them.
 import type { Role } from "../auth/session";
 
-export type TabId = "cameras" | "zones" | "rules" | "users" | "account" | "system";
+export type TabId = "cameras" | "zones" | "rules" | "users" | "delivery" | "account" | "system";
 
 export interface Tab {
   id: TabId;
@@ -15,6 +15,7 @@ export const TABS: readonly Tab[] = [
   { id: "zones", label: "Zones & lines", role: "admin" },
   { id: "rules", label: "Rules", role: "admin" },
   { id: "users", label: "Users", role: "admin" },
+  { id: "delivery", label: "Delivery", role: "admin" },
   { id: "account", label: "My account", role: "viewer" },
   { id: "system", label: "System", role: "viewer" },
 ];
