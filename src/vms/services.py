@@ -23,9 +23,11 @@ from vms.config import Settings
 from vms.config.analytics import AnalyticsSettings
 from vms.core.bus import Bus, SourceHealthChanged
 from vms.core.clock import Clock, SystemClock
+from vms.core.errors import NotFoundError
 from vms.core.ids import CameraId, StreamName
 from vms.core.scheduler import Scheduler
 from vms.db.engine import create_engine, migrate
+from vms.events.mqtt_discovery import MqttCamera
 from vms.events.service import EventService, build_events
 from vms.ingest.supervisor import CameraSupervisor
 from vms.live.service import LiveService
@@ -101,9 +103,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     outages = OutageRecorder(engine, clock)
     bus.subscribe(SourceHealthChanged, outages.on_health)
     auth = Auth.build(engine, clock, settings.auth)
-    events = build_events(engine, clock, settings.events)
-    events.attach(bus)
     zones, rules = _drawn_areas(settings, engine, clock)
+    events = _events(settings, engine, clock, bus, cameras=cameras, zones=zones)
     playback = build_playback(
         settings.playback, settings.storage.data_dir, engine, clock, storage=storage, run=heartbeat
     )
@@ -176,6 +177,36 @@ def _drawn_areas(settings: Settings, engine: Engine, clock: Clock) -> tuple[Zone
     """The zones drawn on each camera, and the rules that name them."""
     zones = ZonesRepo(engine, clock)
     return zones, RulesRepo(engine, clock, zones, settings.analytics.timezone)
+
+
+def _events(
+    settings: Settings,
+    engine: Engine,
+    clock: Clock,
+    bus: Bus,
+    *,
+    cameras: CameraManager,
+    zones: ZonesRepo,
+) -> EventService:
+    """The events room, fed by the bus; its MQTT target announces the cameras and their zones."""
+    mqtt_cameras = functools.partial(_mqtt_cameras, cameras, zones)
+    events = build_events(engine, clock, settings.events, cameras=mqtt_cameras)
+    events.attach(bus)
+    return events
+
+
+def _mqtt_cameras(cameras: CameraManager, zones: ZonesRepo) -> list[MqttCamera]:
+    """The cameras the MQTT target announces (Home Assistant discovery, state topics), with the
+    names of their zones (polygons: lines and masks hold no objects to count). Blocking."""
+    found = []
+    for config in cameras.cameras():
+        try:
+            drawn = zones.list(config.camera_id)
+        except NotFoundError:  # removed in between
+            continue
+        names = tuple(zone.name for zone in drawn if zone.kind == "zone")
+        found.append(MqttCamera(config.camera_id, config.name or config.camera_id, names))
+    return found
 
 
 def _analytics(

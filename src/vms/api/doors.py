@@ -34,6 +34,7 @@ from vms.config.cameras import CameraConfig
 from vms.core.errors import UnavailableError
 from vms.core.ids import CameraId, SegmentId, StreamName
 from vms.events.feed import EventFeed
+from vms.events.stats import EventStatistics
 from vms.events.store import EventStore
 from vms.events.targets import Delivery
 from vms.ingest.probe import ProbeRequest, ProbeResult
@@ -165,6 +166,9 @@ class EventsDoor(Protocol):
 
     @property
     def delivery(self) -> Delivery: ...
+
+    @property
+    def statistics(self) -> EventStatistics: ...
 
 
 class AuthDoor(Protocol):

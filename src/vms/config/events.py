@@ -1,11 +1,12 @@
 """`events` section: how long events are kept, how much recording an event's clip shows, and
-where events are delivered (webhooks) and how hard VMS tries."""
+where events are delivered (webhooks, an MQTT broker) and how hard VMS tries."""
 
 from __future__ import annotations
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 
 from vms.config.base import SLUG, SLUG_RULE, Section, invalid
+from vms.config.mqtt import MQTT_TARGET, MqttSettings
 from vms.core.bus import EventPhase as Phase
 
 # Header names a target may not set: VMS's own, and those HTTP itself owns.
@@ -91,6 +92,9 @@ class EventsSettings(Section):
     webhooks: tuple[WebhookTarget, ...] = Field(
         (), description="HTTP endpoints that receive events (docs/guide/webhooks.md)"
     )
+    mqtt: MqttSettings | None = Field(
+        None, description="an MQTT broker that receives events and state (docs/guide/mqtt.md)"
+    )
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
     @model_validator(mode="after")
@@ -99,4 +103,9 @@ class EventsSettings(Section):
         for name in names:
             if names.count(name) > 1:
                 raise invalid(f"two webhooks are named {name!r}", "give each its own name")
+        if self.mqtt is not None and MQTT_TARGET in names:
+            raise invalid(
+                f"a webhook is named {MQTT_TARGET!r}, the name of the events.mqtt target",
+                "give the webhook another name",
+            )
         return self

@@ -100,3 +100,27 @@ class EventOutboxTable(Base):
     dead_ms: Mapped[int | None] = mapped_column(
         BigInteger, comment="When it became a dead letter; NULL while it is still tried"
     )
+
+
+class EventStatsTable(Base):
+    __tablename__ = "event_stats"
+    __table_args__ = (
+        {
+            "comment": "Closed events counted per hour, camera, label, rule and zone (a rollup"
+            " kept in the closing transaction, so statistics never scan the events)."
+        },
+    )
+
+    hour_ms: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, comment="Start of the UTC hour the events began in, Unix ms"
+    )
+    camera_id: Mapped[str] = mapped_column(String(63), primary_key=True, comment="Camera")
+    label: Mapped[str] = mapped_column(String(32), primary_key=True, comment="Event label")
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True, comment="Rule; '' for motion")
+    zone: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="'' counts each event once; a zone name its zone's"
+    )
+    events: Mapped[int] = mapped_column(BigInteger, comment="Events closed in this group")
+    crossings_in: Mapped[int] = mapped_column(BigInteger, comment="Line crossings A to B")
+    crossings_out: Mapped[int] = mapped_column(BigInteger, comment="Line crossings B to A")
+    peak: Mapped[int] = mapped_column(BigInteger, comment="Count rules: most objects at once")

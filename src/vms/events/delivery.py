@@ -22,7 +22,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from vms.config.events import DeliverySettings
 from vms.core.clock import Clock
@@ -40,8 +40,14 @@ class DeliveryError(Exception):
     """A try failed; the message says why in words an admin can act on."""
 
 
+TransportKind = Literal["webhook", "mqtt"]
+
+
 class Transport(Protocol):
     """Sends one message to one target; raises DeliveryError unless it was acknowledged."""
+
+    @property
+    def kind(self) -> TransportKind: ...
 
     @property
     def destination(self) -> str: ...
@@ -51,12 +57,20 @@ class Transport(Protocol):
     async def close(self) -> None: ...
 
 
+@runtime_checkable
+class Startable(Protocol):
+    """A transport with something to run before its first send (the MQTT connection): the
+    deliverer starts it in its own `start`; it must return at once and never raise."""
+
+    async def start(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class TargetStatus:
     """What a target's loop has seen since VMS started (the backlog is in the outbox)."""
 
     name: str
-    kind: str
+    kind: TransportKind
     destination: str
     delivered: int = 0
     failed_tries: int = 0
@@ -83,7 +97,7 @@ class Deliverer:
             initial_s=settings.backoff_initial_s, factor=2.0, cap_s=settings.backoff_cap_s
         )
         self._status = {
-            name: TargetStatus(name, "webhook", transport.destination)
+            name: TargetStatus(name, transport.kind, transport.destination)
             for name, transport in self._transports.items()
         }
         self._wakers: dict[str, asyncio.Event] = {}
@@ -92,6 +106,9 @@ class Deliverer:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        for transport in self._transports.values():
+            if isinstance(transport, Startable):
+                await transport.start()
         for name in self._transports:
             self._wakers[name] = asyncio.Event()
             self._tasks.append(asyncio.create_task(self._run(name), name=f"deliver {name}"))

@@ -14,12 +14,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from vms.config.events import WebhookTarget
 from vms.core.bus import EventPhase as Phase
 from vms.db.event_tables import EventOutboxTable
 from vms.events.messages import event_message
@@ -55,7 +54,27 @@ class Backlog:
     oldest_ms: int | None
 
 
-def wants(target: WebhookTarget, record: EventRecord, phase: Phase) -> bool:
+class Target(Protocol):
+    """What the outbox needs of a delivery target (a webhook, the MQTT broker): its name and
+    its filters; an empty filter takes everything."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def cameras(self) -> tuple[str, ...]: ...
+
+    @property
+    def labels(self) -> tuple[str, ...]: ...
+
+    @property
+    def rules(self) -> tuple[str, ...]: ...
+
+    @property
+    def phases(self) -> tuple[Phase, ...]: ...
+
+
+def wants(target: Target, record: EventRecord, phase: Phase) -> bool:
     """Whether `target`'s filters take this change of `record`."""
     return (
         phase in target.phases
@@ -68,7 +87,7 @@ def wants(target: WebhookTarget, record: EventRecord, phase: Phase) -> bool:
 class Outbox:
     """The outbox table for a fixed set of targets; safe to call from any thread."""
 
-    def __init__(self, engine: Engine, targets: Sequence[WebhookTarget]) -> None:
+    def __init__(self, engine: Engine, targets: Sequence[Target]) -> None:
         self._engine = engine
         self.targets = tuple(targets)
 

@@ -10,9 +10,13 @@ from sqlalchemy import Engine
 from vms.config.events import EventsSettings
 from vms.core.bus import Bus, EventReported
 from vms.core.clock import Clock
-from vms.events.delivery import Deliverer
+from vms.core.service import Backoff
+from vms.events.delivery import Deliverer, Transport
 from vms.events.feed import EventFeed
-from vms.events.outbox import Outbox
+from vms.events.mqtt import CameraSource, MqttTransport
+from vms.events.mqtt_discovery import MqttCamera
+from vms.events.outbox import Outbox, Target
+from vms.events.stats import EventStatistics
 from vms.events.store import EventStore
 from vms.events.targets import Delivery
 from vms.events.webhook import WebhookSender
@@ -20,6 +24,7 @@ from vms.events.webhook import WebhookSender
 log = logging.getLogger(__name__)
 
 _DAY_MS = 86_400_000
+MQTT_RECONNECT_CAP_S = 30.0  # a broker back after a restart is found again within this
 
 
 class EventService:
@@ -34,6 +39,7 @@ class EventService:
         self.feed = EventFeed()
         self.settings = settings
         self.delivery = delivery
+        self.statistics = EventStatistics(store.engine)
         self._clock = clock
 
     def attach(self, bus: Bus) -> None:
@@ -69,10 +75,34 @@ class EventService:
         )
 
 
-def build_events(engine: Engine, clock: Clock, settings: EventsSettings) -> EventService:
-    """The events room: the store with its outbox, and a deliverer with a sender per webhook."""
-    outbox = Outbox(engine, settings.webhooks)
-    senders = {target.name: WebhookSender(target) for target in settings.webhooks}
-    deliverer = Deliverer(outbox, senders, clock, settings.delivery)
+def build_events(
+    engine: Engine,
+    clock: Clock,
+    settings: EventsSettings,
+    cameras: CameraSource | None = None,
+) -> EventService:
+    """The events room: the store with its outbox, and a deliverer with a sender per webhook
+    and, when `events.mqtt` is set, the MQTT transport; `cameras` lists the cameras (and their
+    zones) the MQTT target announces to Home Assistant (blocking; none when not given)."""
+    targets: list[Target] = [*settings.webhooks]
+    if settings.mqtt is not None:
+        targets.append(settings.mqtt)
+    outbox = Outbox(engine, targets)
     store = EventStore(engine, clock, outbox)
+    transports: dict[str, Transport] = {
+        target.name: WebhookSender(target) for target in settings.webhooks
+    }
+    if settings.mqtt is not None:
+        reconnect = Backoff(
+            initial_s=settings.delivery.backoff_initial_s,
+            cap_s=min(settings.delivery.backoff_cap_s, MQTT_RECONNECT_CAP_S),
+        )
+        transports[settings.mqtt.name] = MqttTransport(
+            settings.mqtt, store, cameras or _no_cameras, reconnect
+        )
+    deliverer = Deliverer(outbox, transports, clock, settings.delivery)
     return EventService(store, clock, settings, Delivery(outbox, deliverer, clock))
+
+
+def _no_cameras() -> list[MqttCamera]:
+    return []

@@ -22,7 +22,9 @@ from vms.core.errors import InvalidInputError
 from vms.core.ids import CameraId
 from vms.db.event_tables import EventSnapshotTable, EventTable, EventZoneTable
 from vms.events.models import MAX_PAGE, EventPage, EventQuery, EventRecord
+from vms.events.open_state import OpenState, open_state
 from vms.events.outbox import Outbox
+from vms.events.stats import count_closed
 
 _E = EventTable
 _Z = EventZoneTable
@@ -37,6 +39,11 @@ class EventStore:
         self._engine = engine
         self._clock = clock
         self._outbox = outbox
+
+    @property
+    def engine(self) -> Engine:
+        """The database the events are in (the statistics read the same one)."""
+        return self._engine
 
     def record(self, report: EventReported) -> EventRecord:
         """Store the event's new state (and picture, when the report carries one), and in the
@@ -53,6 +60,7 @@ class EventStore:
             **_rule_values(report.rule),
         }
         with self._engine.begin() as conn:
+            closes = report.phase == "closed" and _still_open(conn, report.event_id)
             _upsert(conn, _E, _E.id, report.event_id, values)
             conn.execute(delete(_Z).where(_Z.event_id == report.event_id))
             if report.zones:
@@ -85,6 +93,8 @@ class EventStore:
                 has_thumbnail=has_thumbnail,
                 **_record_fields(report.rule),
             )
+            if closes:
+                count_closed(conn, record)
             if self._outbox is not None:
                 self._outbox.enqueue(conn, record, report.phase, now_ms)
         return record
@@ -99,6 +109,14 @@ class EventStore:
         with self._engine.connect() as conn:
             jpeg = conn.execute(select(_S.jpeg).where(_S.event_id == event_id)).scalar()
         return bytes(jpeg) if jpeg is not None else None
+
+    def open_state(
+        self, cameras: Sequence[CameraId], labels: Sequence[str]
+    ) -> dict[CameraId, OpenState]:
+        """Each camera's state now from its open events: motion, and objects of `labels` per
+        camera and zone (`events/open_state.py`)."""
+        with self._engine.connect() as conn:
+            return open_state(conn, cameras, labels, self._clock.now_ms())
 
     def thumbnail(self, event_id: str) -> bytes | None:
         """The object cropped from the event's picture, or None when it has none."""
@@ -146,9 +164,10 @@ class EventStore:
                 return 0
             last_seen = case((_E.updated_ms > _E.start_ms, _E.updated_ms), else_=_E.start_ms)
             conn.execute(update(_E).where(_E.id.in_(left_open)).values(end_ms=last_seen))
-            if self._outbox is not None:  # receivers saw them open: they hear them close
-                now_ms = self._clock.now_ms()
-                for record in _records(conn, select(*_COLUMNS).where(_E.id.in_(left_open))):
+            now_ms = self._clock.now_ms()
+            for record in _records(conn, select(*_COLUMNS).where(_E.id.in_(left_open))):
+                count_closed(conn, record)
+                if self._outbox is not None:  # receivers saw them open: they hear them close
                     self._outbox.enqueue(conn, record, "closed", now_ms)
             return len(left_open)
 
@@ -294,6 +313,12 @@ def _upsert(
     changed = conn.execute(update(table).where(key == key_value).values(values))
     if changed.rowcount == 0:
         conn.execute(insert(table).values({key.key: key_value, **values}))
+
+
+def _still_open(conn: Connection, event_id: str) -> bool:
+    """Whether the event is new or stored without an end (a repeated close counts once)."""
+    end = conn.execute(select(_E.end_ms).where(_E.id == event_id)).first()
+    return end is None or end[0] is None
 
 
 def _parse_cursor(cursor: str) -> tuple[int, str]:

@@ -16,7 +16,7 @@ from typing import Literal
 from vms.core.clock import Clock
 from vms.core.errors import NotFoundError
 from vms.core.ids import CameraId
-from vms.events.delivery import Deliverer, TargetStatus
+from vms.events.delivery import Deliverer, TargetStatus, TransportKind
 from vms.events.messages import event_message
 from vms.events.models import EventRecord
 from vms.events.outbox import Backlog, Outbox, OutboxMessage
@@ -27,7 +27,7 @@ TargetState = Literal["ok", "retrying", "failing"]
 @dataclass(frozen=True, slots=True)
 class TargetView:
     name: str
-    kind: str
+    kind: TransportKind
     destination: str
     state: TargetState
     pending: int

@@ -18,7 +18,7 @@ import httpx
 from vms import __version__
 from vms.config.events import WebhookTarget
 from vms.core.redact import redact_text
-from vms.events.delivery import DeliveryError
+from vms.events.delivery import DeliveryError, TransportKind
 from vms.events.outbox import OutboxMessage
 from vms.events.signing import SIGNATURE_HEADER, sign
 
@@ -56,6 +56,10 @@ class WebhookSender:
                 headers={"User-Agent": f"vms/{__version__}"},
             )
         return self._client
+
+    @property
+    def kind(self) -> TransportKind:
+        return "webhook"
 
     @property
     def destination(self) -> str:

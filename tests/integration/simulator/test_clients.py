@@ -10,6 +10,7 @@ from pathlib import Path
 import av
 import pytest
 
+from tests.support.load import allowance_ms
 from tests.support.simulator import (
     assert_gstreamer_plays,
     ffprobe_streams,
@@ -114,5 +115,7 @@ def test_decoded_clock_and_rtcp_wall_time_match_the_wall_clock() -> None:
             container.close()
     assert len(deltas) >= 10
     assert prft
-    assert abs(deltas[-1]) < 1.0, deltas[-5:]
-    assert abs(prft[-1]) < 1.0, prft[-5:]
+    # Within a second on a quiet machine; a loaded one decodes (here) and encodes late.
+    limit_s = allowance_ms(1000) / 1000
+    assert abs(deltas[-1]) < limit_s, deltas[-5:]
+    assert abs(prft[-1]) < limit_s, prft[-5:]

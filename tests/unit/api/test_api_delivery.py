@@ -18,6 +18,7 @@ from tests.support.webhook_receiver import WebhookReceiver
 from tests.unit.api.fake_backend import FakeBackend, make_app
 from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.config.events import DeliverySettings, EventsSettings, WebhookTarget
+from vms.config.mqtt import MqttSettings
 from vms.core.bus import EventPhase, EventReported
 from vms.core.clock import FakeClock
 from vms.core.ids import CameraId
@@ -159,3 +160,24 @@ def test_delivery_needs_a_signed_in_admin(events: EventService) -> None:
     anonymous = TestClient(make_app(FakeBackend(), events=events), raise_server_exceptions=False)
     assert anonymous.get(TARGETS).status_code == 401
     assert anonymous.post(f"{TARGETS}/panel/test").status_code == 401
+
+
+def test_the_mqtt_target_is_listed_with_its_kind_and_no_password(tmp_path: Path) -> None:
+    engine = migrated_sqlite(f"sqlite:///{tmp_path / 'mqtt.db'}")
+    clock = FakeClock(start_ms=NOW)
+    CamerasRepo(engine, clock).add(CameraRow(id=GATE, name="Gate", main_url="rtsp://10.0.0.5/"))
+    broker = MqttSettings(
+        host="broker.lan", port=8883, tls=True, username="vms", password="mqtt-s3cret"
+    )
+    events = build_events(engine, clock, EventsSettings(mqtt=broker))
+    opened_and_closed(events, "m1")
+    client = TestClient(make_app(FakeBackend(), events=events), headers=basic_header())
+    response = client.get(f"{TARGETS}/mqtt")
+    assert response.status_code == 200, response.text
+    target = response.json()
+    assert (target["name"], target["kind"]) == ("mqtt", "mqtt")
+    assert target["destination"] == "mqtts://broker.lan:8883"
+    assert (target["state"], target["pending"]) == ("ok", 2)  # the deliverer is not running
+    assert "mqtt-s3cret" not in response.text
+    refused = client.post(f"{TARGETS}/mqtt/test")  # not connected: a clear 503
+    assert refused.status_code == 503 and "not connected" in refused.json()["detail"]

@@ -221,6 +221,45 @@ def test_both_bad_times_are_named_at_once(http: TestClient) -> None:
     assert [e["field"] for e in problem["errors"]] == ["start", "end"]
 
 
+def test_statistics_count_the_closed_events_by_label_camera_and_zone(http: TestClient) -> None:
+    response = http.get(f"{EVENTS}/stats", params={"start": str(T0), "end": str(NOW)})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    hour = T0 - T0 % 3_600_000
+    assert (body["bucket"], body["timezone"], body["total"]) == ("hour", "UTC", 4)  # e5 is open
+    assert body["series"] == [{"start_ms": hour, "value": 4}]
+    assert body["by_camera"] == [{"key": "gate", "count": 2}, {"key": "yard", "count": 2}]
+    assert body["by_label"] == [{"key": "motion", "count": 3}, {"key": "person", "count": 1}]
+    assert body["by_zone"] == [{"key": "door", "count": 2}, {"key": "drive", "count": 2}]
+    daily = http.get(
+        f"{EVENTS}/stats",
+        params={"start": str(T0), "end": str(NOW), "bucket": "day", "zone": "door"},
+    ).json()
+    assert daily["total"] == 2 and daily["series"][0]["start_ms"] % 86_400_000 == 0
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"end": "1700000060000"}, "start"),
+        ({"start": "1700000060000", "end": "1700000000000"}, "end"),
+        ({"start": "1700000000000", "end": "1700000060000", "bucket": "week"}, "bucket"),
+    ],
+)
+def test_bad_statistics_requests_are_422(
+    http: TestClient, params: dict[str, str], field: str
+) -> None:
+    response = http.get(f"{EVENTS}/stats", params=params)
+    assert response.status_code == 422, response.text
+    assert field in response.text
+
+
+def test_an_unknown_time_zone_is_a_422(http: TestClient) -> None:
+    params = {"start": str(T0), "end": str(NOW), "tz": "Mars/Olympus"}
+    response = http.get(f"{EVENTS}/stats", params=params)
+    assert response.status_code == 422 and "Mars/Olympus" in response.json()["detail"]
+
+
 def test_an_unknown_event_is_a_404(http: TestClient) -> None:
     assert_problem(http.get(f"{EVENTS}/nope"), 404, "not-found")
 

@@ -186,3 +186,60 @@ def test_a_webhook_secret_never_appears_in_the_message(tmp_path: Path) -> None:
     error = fail(tmp_path, {"events": {"webhooks": [HOOK | {"timeout_s": 0}]}})
     assert "events.webhooks[0].timeout_s" in str(error)
     assert HOOK["secret"] not in str(error) and HOOK["secret"] not in repr(error.problems)
+
+
+MQTT = {"host": "broker.lan"}
+
+
+@pytest.mark.parametrize(
+    ("mqtt", "key", "fix"),
+    [
+        (MQTT | {"host": "mqtt://broker.lan"}, "events.mqtt.host", "bare host name"),
+        (MQTT | {"port": 0}, "events.mqtt.port", "from 1 to 65535"),
+        (MQTT | {"protocol": 4}, "events.mqtt.protocol", "3.1.1"),
+        (MQTT | {"qos": 3}, "events.mqtt.qos", "from 0 to 2"),
+        (MQTT | {"password": "p4ss-w0rd"}, "events.mqtt.password", "username"),
+        (MQTT | {"ca_file": "/etc/ssl/ca.pem"}, "events.mqtt.ca_file", "tls: true"),
+        (MQTT | {"tls": True, "ca_file": "/no/such/ca.pem"}, "events.mqtt.ca_file", "PEM"),
+        (MQTT | {"tls_insecure": True}, "events.mqtt.tls_insecure", "tls: true"),
+        (MQTT | {"topic_prefix": "vms/#"}, "events.mqtt.topic_prefix", "separated by '/'"),
+        (MQTT | {"topic_prefix": "/vms"}, "events.mqtt.topic_prefix", "separated by '/'"),
+        (MQTT | {"discovery_prefix": ""}, "events.mqtt.discovery_prefix", "separated by '/'"),
+        (MQTT | {"client_id": "my vms"}, "events.mqtt.client_id", "no spaces"),
+        (MQTT | {"count_labels": ["traffic light"]}, "events.mqtt.count_labels", "letters"),
+        (MQTT | {"phases": []}, "events.mqtt.phases", "name one or more"),
+        (MQTT | {"brokers": []}, "events.mqtt.brokers", "unknown key"),
+        ({"port": 1883}, "events.mqtt.host", "add events.mqtt.host"),
+    ],
+)
+def test_bad_mqtt_settings_name_the_key_and_the_fix(
+    tmp_path: Path, mqtt: dict[str, Any], key: str, fix: str
+) -> None:
+    error = fail(tmp_path, {"events": {"mqtt": mqtt}})
+    assert key in str(error) and fix in str(error), str(error)
+
+
+def test_a_webhook_cannot_take_the_mqtt_targets_name(tmp_path: Path) -> None:
+    error = fail(tmp_path, {"events": {"mqtt": MQTT, "webhooks": [HOOK | {"name": "mqtt"}]}})
+    assert "events" in str(error) and "another name" in str(error), str(error)
+
+
+def test_the_mqtt_password_never_appears_in_the_message(tmp_path: Path) -> None:
+    mqtt = MQTT | {"password": "hunter2-mqtt", "port": 0}  # no username: two problems
+    error = fail(tmp_path, {"events": {"mqtt": mqtt}}, {"VMS_EVENTS__MQTT__QOS": "5"})
+    assert "events.mqtt.password" in str(error) and "events.mqtt.qos" in str(error)
+    assert "hunter2-mqtt" not in str(error) and "hunter2-mqtt" not in repr(error.problems)
+
+
+def test_mqtt_settings_take_yaml_numbers_and_default_to_the_hosts_client_id(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "vms.yaml"
+    mqtt = MQTT | {"protocol": 5, "username": "vms", "password": "s3cret-pass"}
+    path.write_text(yaml.safe_dump({"events": {"mqtt": mqtt}}), encoding="utf-8")
+    settings = load_settings(path, {"VMS_EVENTS__MQTT__PORT": "8883"}).events.mqtt
+    assert settings is not None
+    assert (settings.protocol, settings.port, settings.name) == ("5", 8883, "mqtt")
+    assert settings.client_id.startswith("vms-") and settings.qos == 1
+    assert settings.phases == ("opened", "updated", "closed")
+    assert "s3cret-pass" not in repr(settings)

@@ -26,6 +26,9 @@ from vms.db.event_tables import EventOutboxTable
 from vms.events.service import EventService, build_events
 from vms.events.signing import SIGNATURE_HEADER, verify
 
+# A hang (a lost wake-up, a stuck stop) fails in a minute, not at the suite's 10 minutes.
+pytestmark = pytest.mark.timeout(90)
+
 SECRET = "a-webhook-secret-of-some-length"
 CAMERAS = [CameraId(f"cam{n}") for n in range(5)]
 FAST = DeliverySettings(max_attempts=4, backoff_initial_s=0.05, backoff_cap_s=0.2)

@@ -1,4 +1,5 @@
-"""Event routes: search, one event, its snapshot and thumbnail, and the live stream (SSE)."""
+"""Event routes: search, statistics, one event, its snapshot and thumbnail, and the live stream
+(SSE)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from fastapi.responses import StreamingResponse
 
 from vms.api.doors import EventsDoor, EventsRoom
 from vms.api.problems import problem_responses
-from vms.api.routes.playback import parse_bounds
+from vms.api.routes.playback import parse_bounds, parse_range
+from vms.api.schemas.event_stats import EventStatsView
 from vms.api.schemas.events import EventPageView, EventView
 from vms.core.errors import NotFoundError
 from vms.core.ids import CameraId
 from vms.events.feed import FeedListener
 from vms.events.models import MAX_PAGE, EventQuery, EventRecord
+from vms.events.stats import StatsQuery
 
 JPEG = "image/jpeg"
 EVENT_STREAM = "text/event-stream"
@@ -104,6 +107,38 @@ async def search_events(
     return EventPageView(
         events=[_view(events, e) for e in page.events], next_cursor=page.next_cursor
     )
+
+
+@router.get(
+    "/stats",
+    summary="Counts of closed events per hour or day, by label, camera, rule and zone; line "
+    "crossings in and out; count rules' peaks (filters combine; repeated values mean any of)",
+    responses=problem_responses(401, 403, 422),
+)
+async def event_stats(
+    *,
+    start: Annotated[str, Query(description=f"events begun at or after: {_TIME}")],
+    end: Annotated[str, Query(description=f"events begun before: {_TIME}")],
+    bucket: Annotated[Literal["hour", "day"], Query(description="hours or days")] = "hour",
+    tz: Annotated[str, Query(description="IANA time zone where days begin")] = "UTC",
+    camera: Cameras = None,
+    label: Labels = None,
+    zone: Zones = None,
+    rule: Rules = None,
+    events: EventsRoom,
+) -> EventStatsView:
+    start_ms, end_ms = parse_range(start, end)
+    query = StatsQuery(
+        start_ms=start_ms,
+        end_ms=end_ms,
+        bucket=bucket,
+        timezone=tz,
+        cameras=tuple(CameraId(c) for c in camera or ()),
+        labels=tuple(label or ()),
+        rules=tuple(rule or ()),
+        zones=tuple(zone or ()),
+    )
+    return EventStatsView.of(await asyncio.to_thread(events.statistics.query, query))
 
 
 @router.get(

@@ -15,8 +15,13 @@ class TargetOut(ApiModel):
     """A place events are delivered to, what waits for it and how the last tries went."""
 
     name: str
-    kind: Literal["webhook"]
-    destination: str = Field(description="where it goes (no credentials, no query)")
+    kind: Literal["webhook", "mqtt"] = Field(
+        description="webhook: an HTTP endpoint; mqtt: the MQTT broker (events.mqtt)"
+    )
+    destination: str = Field(
+        description="where it goes: the webhook's URL without credentials or query, the broker as"
+        " mqtt://host:port or mqtts://host:port"
+    )
     state: Literal["ok", "retrying", "failing"] = Field(
         description="ok; retrying: the oldest message failed and waits for its next try;"
         " failing: dead letters wait for an admin"
