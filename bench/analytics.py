@@ -3,7 +3,8 @@
 Usage: python bench/analytics.py [--quick] [--json PATH] [--model MODEL ...]
            [--parts detector load latency] [--cameras 8] [--seconds 60] [--workers 2]
            [--load-model MODEL]   (the load part's detector; default shipped)
-       (MODEL: NAME=FILE:FAMILY:LABELS[:WxH], WxH the largest input)
+       (MODEL: NAME=FILE:FAMILY:LABELS[:WxH][:upscale], WxH the largest input, upscale:
+       smaller frames enlarged to it)
        (--quick: 2 cameras, 8 s windows, 3 crossings: about 2 minutes in all; the detector
        part alone about 15 s)
 
@@ -154,12 +155,17 @@ def model_rows(
 
 
 def parse_model(text: str) -> tuple[str, DetectorConfig]:
-    """NAME=FILE:FAMILY:LABELS[:WxH] → a named configuration (WxH: the largest input)."""
+    """NAME=FILE:FAMILY:LABELS[:WxH][:upscale] → a named configuration (WxH: the largest
+    input; `upscale`: smaller frames are enlarged to it, as they were before they kept their
+    size)."""
     name, _, spec = text.partition("=")
-    model, family, labels, *size = spec.split(":")
+    model, family, labels, *options = spec.split(":")
     fields: dict[str, object] = {"model": model, "family": family, "labels": labels}
-    if size:
-        fields["input_size"] = tuple(int(side) for side in size[0].split("x"))
+    for option in options:
+        if option == "upscale":
+            fields["upscale"] = True
+        else:
+            fields["input_size"] = tuple(int(side) for side in option.split("x"))
     return name, DetectorConfig.model_validate(fields)
 
 
@@ -196,7 +202,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, help="load part's window (60; quick: 8)")
     parser.add_argument("--workers", type=int, default=2, help="inference worker processes")
     parser.add_argument(
-        "--load-model", type=parse_model, help="NAME=FILE:FAMILY:LABELS[:WxH] for the load part"
+        "--load-model",
+        type=parse_model,
+        help="NAME=FILE:FAMILY:LABELS[:WxH][:upscale] for the load part",
     )
     args: argparse.Namespace = parser.parse_args()
     rows: list[Row] = []

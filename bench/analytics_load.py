@@ -206,10 +206,11 @@ def vtest_cameras(cameras: int, clip_s: float) -> Iterator[str]:
 
 
 def model_label(detector: dict[str, Any]) -> str:
-    """The load part's model as a row shows it: its file, and its input when one is set."""
+    """The load part's model as a row shows it: its file, its input when one is set, and
+    whether small frames are enlarged."""
     config = DetectorConfig.model_validate(detector)
     size = f"@{config.input_size[0]}x{config.input_size[1]}" if config.input_size else ""
-    return f"{config.model}{size}"
+    return f"{config.model}{size}{' upscaled' if config.upscale else ''}"
 
 
 def result_rows(results: list[ModeResult], settings: LoadSettings) -> list[Row]:

@@ -107,3 +107,7 @@ def test_a_model_may_name_its_largest_input_and_the_load_rows_show_it() -> None:
     assert (name, config.input_size) == ("small", (320, 256))
     assert model_label(config.model_dump(mode="json")) == "nanodet-m-int8.onnx@320x256"
     assert model_label({}) == "nanodet-m-int8.onnx"  # the shipped default
+    _, enlarged = parse_model("big=nanodet-m-int8.onnx:nanodet:coco80.txt:upscale")
+    assert (enlarged.upscale, enlarged.input_size) == (True, None)
+    label = model_label(enlarged.model_dump(mode="json"))
+    assert label == "nanodet-m-int8.onnx upscaled"
