@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 IDLE_POLL_S = 1.0  # a loop with nothing to send looks again after this, woken or not
 BATCH = 50  # messages read, sent in order and acknowledged in one transaction per step
+STOP_TIMEOUT_S = 5.0  # each loop's end and each transport's close, at shutdown
 ERROR_PAUSE_S = 1.0  # after an unexpected error (the database), before the loop goes on
 
 
@@ -114,14 +115,23 @@ class Deliverer:
             self._tasks.append(asyncio.create_task(self._run(name), name=f"deliver {name}"))
 
     async def stop(self) -> None:
+        """End the loops and close the transports, each within `STOP_TIMEOUT_S`: a receiver or
+        a client library that hangs must not hold VMS's shutdown (what waits stays in the
+        outbox)."""
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S)
+            for task in stuck:
+                log.warning(
+                    "delivery loop %s did not stop within %g s", task.get_name(), STOP_TIMEOUT_S
+                )
         self._tasks.clear()
-        for transport in self._transports.values():
-            await transport.close()
+        for name, transport in self._transports.items():
+            try:
+                await asyncio.wait_for(transport.close(), STOP_TIMEOUT_S)
+            except TimeoutError:
+                log.warning("delivery target %s did not close within %g s", name, STOP_TIMEOUT_S)
 
     def wake(self) -> None:
         """New messages were written (from any thread): the loops look now."""
