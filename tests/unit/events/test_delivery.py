@@ -12,18 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import update
 
-from tests.support.schema import migrated_sqlite
+from tests.support.events_room import RunningEvents, events_database
 from tests.support.webhook_receiver import Received, WebhookReceiver
-from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.config.events import DeliverySettings, EventsSettings, WebhookTarget
 from vms.core.bus import EventReported, RuleFacts
-from vms.core.clock import SystemClock
 from vms.core.ids import CameraId
-from vms.db.engine import create_engine
 from vms.db.event_tables import EventOutboxTable
-from vms.events.service import EventService, build_events
 from vms.events.signing import SIGNATURE_HEADER, verify
 
 # A hang (a lost wake-up, a stuck stop) fails in a minute, not at the suite's 10 minutes.
@@ -43,13 +39,7 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture
 def database(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'vms.db'}"
-    engine = migrated_sqlite(url)
-    cameras = CamerasRepo(engine, SystemClock())
-    for camera in CAMERAS:
-        cameras.add(CameraRow(id=camera, name=camera, main_url=f"rtsp://10.0.0.5/{camera}"))
-    engine.dispose()
-    return url
+    return events_database(tmp_path, CAMERAS)
 
 
 def target(receiver: WebhookReceiver, **overrides: Any) -> WebhookTarget:
@@ -61,26 +51,9 @@ def settings(*targets: WebhookTarget, delivery: DeliverySettings = FAST) -> Even
     return EventsSettings(webhooks=targets, delivery=delivery)
 
 
-class Running:
-    """An events room as `vms serve` builds it, on the database at `url`, deliverer started."""
-
-    def __init__(self, url: str, events_settings: EventsSettings) -> None:
-        self.engine: Engine = create_engine(url)
-        self.events: EventService = build_events(self.engine, SystemClock(), events_settings)
-
-    async def __aenter__(self) -> EventService:
-        await asyncio.to_thread(self.events.start)
-        await self.events.delivery.deliverer.start()
-        return self.events
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.events.delivery.deliverer.stop()
-        self.engine.dispose()
-
-
 @pytest.fixture
-async def running(database: str) -> AsyncIterator[Callable[[EventsSettings], Running]]:
-    yield lambda events_settings: Running(database, events_settings)
+async def running(database: str) -> AsyncIterator[Callable[[EventsSettings], RunningEvents]]:
+    yield lambda events_settings: RunningEvents(database, events_settings)
 
 
 def report(
@@ -120,7 +93,7 @@ def verified(request: Received) -> dict[str, Any]:
 
 
 async def test_a_receiver_that_fails_three_times_gets_one_message_with_one_id(
-    receiver: WebhookReceiver, running: Callable[[EventsSettings], Running]
+    receiver: WebhookReceiver, running: Callable[[EventsSettings], RunningEvents]
 ) -> None:
     receiver.answer(500, 500, 500)
     async with running(settings(target(receiver))) as events:
@@ -148,7 +121,7 @@ async def test_a_receiver_that_fails_three_times_gets_one_message_with_one_id(
 
 
 async def test_filters_choose_what_each_target_receives(
-    receiver: WebhookReceiver, running: Callable[[EventsSettings], Running]
+    receiver: WebhookReceiver, running: Callable[[EventsSettings], RunningEvents]
 ) -> None:
     picky = target(receiver, name="picky", cameras=["cam1"], labels=["car"], phases=["closed"])
     everything = target(receiver, name="all", phases=["opened", "updated", "closed"])
@@ -172,7 +145,7 @@ async def test_filters_choose_what_each_target_receives(
 
 
 async def test_nothing_is_lost_or_doubled_across_a_restart_while_the_receiver_is_down(
-    receiver: WebhookReceiver, running: Callable[[EventsSettings], Running]
+    receiver: WebhookReceiver, running: Callable[[EventsSettings], RunningEvents]
 ) -> None:
     receiver.stop()  # down: every try is a refused connection
     quick = DeliverySettings(backoff_initial_s=0.05, backoff_cap_s=0.5)
@@ -199,7 +172,7 @@ async def test_nothing_is_lost_or_doubled_across_a_restart_while_the_receiver_is
 
 
 async def test_dead_letters_wait_for_an_admin_who_retries_or_drops_them(
-    receiver: WebhookReceiver, running: Callable[[EventsSettings], Running]
+    receiver: WebhookReceiver, running: Callable[[EventsSettings], RunningEvents]
 ) -> None:
     receiver.answer(*[503] * 8)  # two messages, four tries each
     async with running(settings(target(receiver))) as events:
@@ -228,7 +201,7 @@ async def test_dead_letters_wait_for_an_admin_who_retries_or_drops_them(
 
 
 async def test_a_message_too_old_is_a_dead_letter_at_its_next_failure(
-    receiver: WebhookReceiver, running: Callable[[EventsSettings], Running]
+    receiver: WebhookReceiver, running: Callable[[EventsSettings], RunningEvents]
 ) -> None:
     receiver.stop()
     aged = DeliverySettings(max_attempts=1000, max_age_s=60, backoff_initial_s=0.05)
@@ -244,7 +217,7 @@ async def test_a_message_too_old_is_a_dead_letter_at_its_next_failure(
 
 
 async def test_events_left_open_by_a_crash_are_delivered_closed_at_start(
-    receiver: WebhookReceiver, running: Callable[[EventsSettings], Running]
+    receiver: WebhookReceiver, running: Callable[[EventsSettings], RunningEvents]
 ) -> None:
     async with running(settings(target(receiver))) as events:
         await asyncio.to_thread(events.on_report, report("crash", "opened"))
@@ -257,7 +230,7 @@ async def test_events_left_open_by_a_crash_are_delivered_closed_at_start(
 
 
 async def test_send_test_reaches_the_receiver_outside_the_outbox(
-    receiver: WebhookReceiver, running: Callable[[EventsSettings], Running]
+    receiver: WebhookReceiver, running: Callable[[EventsSettings], RunningEvents]
 ) -> None:
     async with running(settings(target(receiver, headers={"X-Api-Key": "k1"}))) as events:
         sent = await events.delivery.send_test("panel")

@@ -16,10 +16,9 @@ from typing import Any, Literal
 
 import aiomqtt
 import pytest
-from sqlalchemy import Engine
 
+from tests.support.events_room import RunningEvents, events_database
 from tests.support.mosquitto import MOSQUITTO, Mosquitto, Subscriber
-from tests.support.schema import migrated_sqlite
 from vms.analytics.zones import Zone
 from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.config import Settings
@@ -28,11 +27,9 @@ from vms.config.mqtt import MqttSettings
 from vms.core.bus import EventPhase, EventReported, RuleFacts
 from vms.core.clock import SystemClock
 from vms.core.ids import CameraId
-from vms.db.engine import create_engine
 from vms.events.messages import event_message
 from vms.events.models import EventRecord
 from vms.events.mqtt_discovery import MqttCamera
-from vms.events.service import EventService, build_events
 from vms.services import build
 
 pytestmark = [
@@ -59,42 +56,20 @@ def broker() -> Iterator[Mosquitto]:
 
 @pytest.fixture
 def database(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'vms.db'}"
-    engine = migrated_sqlite(url)
-    cameras = CamerasRepo(engine, SystemClock())
-    for camera in (GATE, YARD):
-        cameras.add(CameraRow(id=camera, name=camera, main_url=f"rtsp://10.0.0.5/{camera}"))
-    engine.dispose()
-    return url
+    return events_database(tmp_path, (GATE, YARD))
 
 
 def mqtt(broker: Mosquitto, **overrides: Any) -> MqttSettings:
     return MqttSettings.model_validate({"host": "127.0.0.1", "port": broker.port} | overrides)
 
 
-class Running:
-    """An events room as `vms serve` builds it, with the MQTT target, deliverer started."""
-
-    def __init__(self, url: str, settings: MqttSettings) -> None:
-        self.engine: Engine = create_engine(url)
-        events_settings = EventsSettings(mqtt=settings, delivery=FAST)
-        self.events: EventService = build_events(
-            self.engine, SystemClock(), events_settings, cameras=lambda: CAMERAS
-        )
-
-    async def __aenter__(self) -> EventService:
-        await asyncio.to_thread(self.events.start)
-        await self.events.delivery.deliverer.start()
-        return self.events
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.events.delivery.deliverer.stop()
-        self.engine.dispose()
-
-
 @pytest.fixture
-async def running(database: str) -> AsyncIterator[Callable[[MqttSettings], Running]]:
-    yield lambda settings: Running(database, settings)
+async def running(database: str) -> AsyncIterator[Callable[[MqttSettings], RunningEvents]]:
+    def room(settings: MqttSettings) -> RunningEvents:
+        events_settings = EventsSettings(mqtt=settings, delivery=FAST)
+        return RunningEvents(database, events_settings, cameras=lambda: CAMERAS)
+
+    yield room
 
 
 def report(
@@ -147,7 +122,7 @@ EVENT_KEYS = set(
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_events_and_retained_state_reach_subscribers(
     broker: Mosquitto,
-    running: Callable[[MqttSettings], Running],
+    running: Callable[[MqttSettings], RunningEvents],
     protocol: Literal["3.1.1", "5"],
 ) -> None:
     async with (
@@ -203,7 +178,7 @@ async def test_events_and_retained_state_reach_subscribers(
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_a_refused_password_is_a_clear_error_while_messages_wait(
-    running: Callable[[MqttSettings], Running], protocol: Literal["3.1.1", "5"]
+    running: Callable[[MqttSettings], RunningEvents], protocol: Literal["3.1.1", "5"]
 ) -> None:
     broker = Mosquitto(users={"vms": "the-right-password"}).start()
     try:
@@ -234,7 +209,7 @@ async def test_a_refused_password_is_a_clear_error_while_messages_wait(
         broker.remove()
 
 
-async def test_tls_with_the_sites_ca(running: Callable[[MqttSettings], Running]) -> None:
+async def test_tls_with_the_sites_ca(running: Callable[[MqttSettings], RunningEvents]) -> None:
     broker = Mosquitto(tls=True).start()
     assert broker.ca_file is not None
     try:
@@ -259,7 +234,7 @@ async def test_tls_with_the_sites_ca(running: Callable[[MqttSettings], Running])
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_after_a_broker_restart_vms_announces_itself_and_sends_the_backlog_in_order(
-    running: Callable[[MqttSettings], Running], protocol: Literal["3.1.1", "5"]
+    running: Callable[[MqttSettings], RunningEvents], protocol: Literal["3.1.1", "5"]
 ) -> None:
     broker = Mosquitto(persistence=True).start()  # the subscriber's session survives the restart
     try:
