@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.support.schema import migrated_sqlite
-from vms.cameras.cameras_repo import CameraRow, CamerasRepo
+from tests.unit.events.conftest import GATE, T0, YARD
 from vms.core.bus import EventPhase, EventReported
 from vms.core.clock import FakeClock
 from vms.core.errors import InvalidInputError
@@ -17,28 +14,7 @@ from vms.db.event_tables import EventSnapshotTable, EventZoneTable
 from vms.events.models import EventQuery, EventRecord
 from vms.events.store import EventStore
 
-T0 = 1_700_000_000_000
-GATE, YARD = CameraId("gate"), CameraId("yard")
 JPEG_A, JPEG_B = b"\xff\xd8first\xff\xd9", b"\xff\xd8second\xff\xd9"
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    made = migrated_sqlite(f"sqlite:///{tmp_path / 'vms.db'}")
-    cameras = CamerasRepo(made, FakeClock())
-    for camera in (GATE, YARD):
-        cameras.add(CameraRow(id=camera, name=camera, main_url=f"rtsp://10.0.0.5/{camera}"))
-    return made
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(start_ms=T0)
-
-
-@pytest.fixture
-def store(engine: Engine, clock: FakeClock) -> EventStore:
-    return EventStore(engine, clock)
 
 
 def report(

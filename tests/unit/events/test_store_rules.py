@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.support import postgres
-from tests.unit.events.test_store import GATE, JPEG_A, JPEG_B, T0, YARD, report
+from tests.unit.events.conftest import GATE, T0, YARD
+from tests.unit.events.test_store import JPEG_A, JPEG_B, report
 from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.core.bus import EventReported, RuleFacts
 from vms.core.clock import FakeClock
