@@ -5,11 +5,13 @@ can also stop it and build it again on the same file, as a restart does."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from tests.support.load import allowance_ms
 from tests.support.schema import migrated_sqlite
 from vms.cameras.cameras_repo import CameraRow, CamerasRepo
 from vms.config.events import EventsSettings
@@ -48,3 +50,12 @@ class RunningEvents:
     async def __aexit__(self, *_: object) -> None:
         await self.events.delivery.deliverer.stop()
         self.engine.dispose()
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    """Poll `condition` in the running loop until it holds; the deadline grows with the CPU
+    contention (a loaded machine delivers later, not wrongly), at most 4 minutes."""
+    deadline = time.monotonic() + min(allowance_ms(timeout_s * 1000) / 1000, 240.0)
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from tests.support.events_room import RunningEvents, events_database
+from tests.support.events_room import RunningEvents, events_database, until
 from tests.support.webhook_receiver import Received, WebhookReceiver
 from vms.config.events import DeliverySettings, EventsSettings, WebhookTarget
 from vms.core.bus import EventReported, RuleFacts
@@ -22,8 +22,8 @@ from vms.core.ids import CameraId
 from vms.db.event_tables import EventOutboxTable
 from vms.events.signing import SIGNATURE_HEADER, verify
 
-# A hang (a lost wake-up, a stuck stop) fails in a minute, not at the suite's 10 minutes.
-pytestmark = pytest.mark.timeout(90)
+# A hang (a lost wake-up, a stuck stop) fails in 5 minutes, not at the suite's 10.
+pytestmark = pytest.mark.timeout(300)
 
 SECRET = "a-webhook-secret-of-some-length"
 CAMERAS = [CameraId(f"cam{n}") for n in range(5)]
@@ -77,13 +77,6 @@ def report(
         zones=("door",),
         rule=facts,
     )
-
-
-async def until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 def verified(request: Received) -> dict[str, Any]:

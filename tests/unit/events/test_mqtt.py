@@ -17,7 +17,7 @@ from typing import Any, Literal
 import aiomqtt
 import pytest
 
-from tests.support.events_room import RunningEvents, events_database
+from tests.support.events_room import RunningEvents, events_database, until
 from tests.support.mosquitto import MOSQUITTO, Mosquitto, Subscriber
 from vms.analytics.zones import Zone
 from vms.cameras.cameras_repo import CameraRow, CamerasRepo
@@ -95,13 +95,6 @@ def report(
         rule=rule,
         snapshot_jpeg=snapshot,
     )
-
-
-async def until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 def bodies(subscriber: Subscriber, camera: str = "gate") -> list[dict[str, Any]]:
