@@ -22,6 +22,10 @@ export default defineConfig({
     globals: true,
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test-setup.ts"],
+    // `make test` runs Vitest beside pytest: on a loaded machine a file's first test (which
+    // pays for loading its modules) can take more than Vitest's default 5 s.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
   // Solid's development build (with its dev warnings) for the unit tests only: a production
   // build with these conditions would ship the development runtime.
