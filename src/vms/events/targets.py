@@ -8,7 +8,6 @@ waits for its next try), `failing` (dead letters are waiting for an admin).
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from dataclasses import dataclass
 from typing import Literal
@@ -59,25 +58,30 @@ class Delivery:
 
     def target(self, name: str) -> TargetView:
         """One target; NotFoundError when none has that name. Blocking."""
-        for view in self.targets():
-            if view.name == name:
-                return view
-        raise NotFoundError(f"no delivery target is named {name!r}")
+        status = self._known(name)
+        return _view(status, self._outbox.backlog()[name])
 
     def dead_letters(self, name: str, limit: int) -> list[OutboxMessage]:
-        self.target(name)
+        self._known(name)
         return self._outbox.dead_letters(name, limit)
 
     def retry_dead(self, name: str) -> int:
         """Dead letters back in line (in their order); the loop sends them now. Blocking."""
-        self.target(name)
+        self._known(name)
         count = self._outbox.retry_dead(name, self._clock.now_ms())
         self._deliverer.wake()
         return count
 
     def drop_dead(self, name: str) -> int:
-        self.target(name)
+        self._known(name)
         return self._outbox.drop_dead(name)
+
+    def _known(self, name: str) -> TargetStatus:
+        """The configured target's status (no database read); NotFoundError otherwise."""
+        status = self._deliverer.status(name)
+        if status is None:
+            raise NotFoundError(f"no delivery target is named {name!r}")
+        return status
 
     def purge(self, before_ms: int) -> int:
         """Dead letters (and messages of targets no longer configured) from before `before_ms`."""
@@ -86,7 +90,7 @@ class Delivery:
     async def send_test(self, name: str) -> OutboxMessage:
         """Send a made-up `opened` event to the target now, outside the outbox; returns what
         was sent, raises DeliveryError with the receiver's answer."""
-        await asyncio.to_thread(self.target, name)
+        self._known(name)
         now_ms = self._clock.now_ms()
         record = EventRecord(
             id="test" + secrets.token_hex(14),
