@@ -190,7 +190,9 @@ def _events(
 ) -> EventService:
     """The events room, fed by the bus; its MQTT target announces the cameras and their zones."""
     mqtt_cameras = functools.partial(_mqtt_cameras, cameras, zones)
-    events = build_events(engine, clock, settings.events, cameras=mqtt_cameras)
+    events = build_events(
+        engine, clock, settings.events, cameras=mqtt_cameras, timezone=settings.analytics.timezone
+    )
     events.attach(bus)
     return events
 

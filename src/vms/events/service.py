@@ -33,12 +33,18 @@ class EventService:
     a client that reacts to a message finds the event (and its picture) stored."""
 
     def __init__(
-        self, store: EventStore, clock: Clock, settings: EventsSettings, delivery: Delivery
+        self,
+        store: EventStore,
+        clock: Clock,
+        settings: EventsSettings,
+        delivery: Delivery,
+        timezone: str = "UTC",
     ) -> None:
         self.store = store
         self.feed = EventFeed()
         self.settings = settings
         self.delivery = delivery
+        self.timezone = timezone  # the site's (analytics.timezone): where its days begin
         self.statistics = EventStatistics(store.engine)
         self._clock = clock
 
@@ -80,10 +86,12 @@ def build_events(
     clock: Clock,
     settings: EventsSettings,
     cameras: CameraSource | None = None,
+    timezone: str = "UTC",
 ) -> EventService:
     """The events room: the store with its outbox, and a deliverer with a sender per webhook
     and, when `events.mqtt` is set, the MQTT transport; `cameras` lists the cameras (and their
-    zones) the MQTT target announces to Home Assistant (blocking; none when not given)."""
+    zones) the MQTT target announces to Home Assistant (blocking; none when not given);
+    `timezone` is the site's, where its days begin (statistics, archive)."""
     targets: list[Target] = [*settings.webhooks]
     if settings.mqtt is not None:
         targets.append(settings.mqtt)
@@ -101,7 +109,8 @@ def build_events(
             settings.mqtt, store, cameras or _no_cameras, reconnect
         )
     deliverer = Deliverer(outbox, transports, clock, settings.delivery)
-    return EventService(store, clock, settings, Delivery(outbox, deliverer, clock))
+    delivery = Delivery(outbox, deliverer, clock)
+    return EventService(store, clock, settings, delivery, timezone)
 
 
 def _no_cameras() -> list[MqttCamera]:
