@@ -27,6 +27,7 @@ from vms.core.clock import SystemClock
 from vms.core.lifecycle import Lifecycle, Part, Role, blocking_part, service_part
 from vms.core.scheduler import PeriodicJob
 from vms.core.service import Service
+from vms.events.archive import archive_of
 from vms.ingest.probe import ProbeRunner
 from vms.services import Services
 from vms.storage.repair import repair_index
@@ -79,6 +80,7 @@ def parts(services: Services, history: Service) -> list[Part]:
         ),
         jobs.part(PeriodicJob("session purge", PURGE_S, s.auth.sessions.purge_expired), Role.API),
         jobs.part(PeriodicJob("event purge", PURGE_S, s.events.purge), Role.ANALYTICS),
+        *_archive(s),
         blocking_part(  # before the taps that feed it, stopped after them
             "inference workers",
             Role.ANALYTICS,
@@ -88,6 +90,15 @@ def parts(services: Services, history: Service) -> list[Part]:
         blocking_part("motion taps", Role.ANALYTICS, stop=s.analytics.stop),  # open events close
         jobs.part(s.analytics.reconcile_job(), Role.ANALYTICS),
     ]
+
+
+def _archive(services: Services) -> list[Part]:
+    """The events archive's daily files, when it is on (`events.archive.enabled`)."""
+    if not services.settings.events.archive.enabled:
+        return []
+    data_dir = services.settings.storage.data_dir
+    archive = archive_of(services.events, services.clock, data_dir)
+    return [services.scheduler.part(archive.job(), Role.ANALYTICS)]
 
 
 def _repair(services: Services) -> None:

@@ -1,4 +1,5 @@
-"""The `vms` command: serve, demo, simulate, camera, index repair, export and export verify."""
+"""The `vms` command: serve, demo, simulate, camera, index repair, export and export verify, events
+export."""
 
 from __future__ import annotations
 
@@ -101,6 +102,12 @@ def _cmd_user_password(args: argparse.Namespace) -> int:
             print("vms: the two passwords differ", file=sys.stderr)
             return 2
     return set_user_password(settings, args.name, password, args.role)
+
+
+def _cmd_events(args: argparse.Namespace) -> int:
+    from vms.events_command import run_export
+
+    return run_export(args, functools.partial(_settings, args))
 
 
 def _add_api_arguments(parser: argparse.ArgumentParser) -> None:
@@ -318,6 +325,7 @@ def _cmd_export_dispatch(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from vms.events_command import add_parser as add_events_parser
     from vms.simulator.command import add_arguments as add_simulate_arguments
 
     parser = argparse.ArgumentParser(prog="vms", description="VMS video management system")
@@ -339,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _camera_parser(sub)
     _export_parser(sub)
+    add_events_parser(sub, _add_config_argument, _cmd_events)
 
     openapi = sub.add_parser("openapi", help="print the API's OpenAPI document (JSON)")
     openapi.add_argument("-o", "--output", type=Path, help="write it to this file instead")

@@ -1,7 +1,9 @@
-"""`events` section: how long events are kept, how much recording an event's clip shows, and
-where events are delivered (webhooks, an MQTT broker) and how hard VMS tries."""
+"""`events` section: how long events are kept, how much recording an event's clip shows, where
+events are delivered (webhooks, an MQTT broker) and how hard VMS tries, and the daily archive."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 
@@ -81,6 +83,46 @@ class DeliverySettings(Section):
     backoff_cap_s: float = Field(300.0, gt=0, le=3600, description="longest wait between tries")
 
 
+ARCHIVE_FOLDER = "events-archive"  # under storage.data_dir unless events.archive.path is set
+
+
+class ArchiveSettings(Section):
+    """Each closed day's events written to a Parquet file (docs/guide/events-archive.md)."""
+
+    enabled: bool = Field(True, description="write each closed day's events to Parquet")
+    path: Path | None = Field(
+        None, description=f"folder of the archive; default <storage.data_dir>/{ARCHIVE_FOLDER}"
+    )
+    retention_days: int = Field(
+        365, ge=1, le=36_500, description="a day's file is deleted this many days after the day"
+    )
+    grace_hours: float = Field(
+        1.0,
+        ge=0,
+        le=168,
+        description="a day whose events are not all closed this long after its end is archived "
+        "anyway, the open ones without an end",
+    )
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _not_empty(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():  # Path("") would be the working folder
+            raise invalid("events.archive.path is empty", "name a folder, or leave it out")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _a_folder(cls, path: Path | None) -> Path | None:
+        if path is not None and path.exists() and not path.is_dir():
+            raise invalid(f"events.archive.path {str(path)!r} is a file", "name a folder")
+        return path
+
+    def folder(self, data_dir: Path) -> Path:
+        """Where the archive's files go: `path`, else the folder in the data folder."""
+        return self.path if self.path is not None else data_dir / ARCHIVE_FOLDER
+
+
 class EventsSettings(Section):
     """Event storage, clips and delivery."""
 
@@ -96,6 +138,7 @@ class EventsSettings(Section):
         None, description="an MQTT broker that receives events and state (docs/guide/mqtt.md)"
     )
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
 
     @model_validator(mode="after")
     def _unique_targets(self) -> EventsSettings:
