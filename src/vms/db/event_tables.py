@@ -124,3 +124,30 @@ class EventStatsTable(Base):
     crossings_in: Mapped[int] = mapped_column(BigInteger, comment="Line crossings A to B")
     crossings_out: Mapped[int] = mapped_column(BigInteger, comment="Line crossings B to A")
     peak: Mapped[int] = mapped_column(BigInteger, comment="Count rules: most objects at once")
+
+
+class EventStatsDailyTable(Base):
+    __tablename__ = "event_stats_daily"
+    __table_args__ = (
+        {
+            "comment": "The hourly rollup summed per day of the site's time zone, so a year of"
+            " statistics reads hundreds of rows, not hundreds of thousands; rebuilt from"
+            " event_stats when the site's zone changes.",
+            "sqlite_with_rowid": False,  # rows clustered by day: a range reads them in order
+        },
+    )
+
+    day_ms: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, comment="Midnight of the site's day the events began in"
+    )
+    camera_id: Mapped[str] = mapped_column(String(63), primary_key=True, comment="Camera")
+    label: Mapped[str] = mapped_column(String(32), primary_key=True, comment="Event label")
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True, comment="Rule; '' for motion")
+    zone: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="'' counts each event once; a zone name its zone's"
+    )
+    events: Mapped[int] = mapped_column(BigInteger, comment="Events closed in this group")
+    crossings_in: Mapped[int] = mapped_column(BigInteger, comment="Line crossings A to B")
+    crossings_out: Mapped[int] = mapped_column(BigInteger, comment="Line crossings B to A")
+    peak: Mapped[int] = mapped_column(BigInteger, comment="Count rules: most objects at once")
+    tz: Mapped[str] = mapped_column(String(64), comment="The IANA zone the days are cut in")

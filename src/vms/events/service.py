@@ -17,6 +17,7 @@ from vms.events.mqtt import CameraSource, MqttTransport
 from vms.events.mqtt_discovery import MqttCamera
 from vms.events.outbox import Outbox, Target
 from vms.events.stats import EventStatistics
+from vms.events.stats_rollup import StatsRollup
 from vms.events.store import EventStore
 from vms.events.targets import Delivery
 from vms.events.webhook import WebhookSender
@@ -45,7 +46,7 @@ class EventService:
         self.settings = settings
         self.delivery = delivery
         self.timezone = timezone  # the site's (analytics.timezone): where its days begin
-        self.statistics = EventStatistics(store.engine)
+        self.statistics = EventStatistics(store.engine, timezone)
         self._clock = clock
 
     def attach(self, bus: Bus) -> None:
@@ -61,7 +62,9 @@ class EventService:
         self.delivery.deliverer.wake()
 
     def start(self) -> None:
-        """Close the events a previous run left open. Blocking."""
+        """Cut the statistics' days in the site's zone, then close the events a previous run
+        left open. Blocking."""
+        self.statistics.prepare()
         closed = self.store.close_dangling()
         if closed:
             log.info("closed %d events left open by the previous run", closed)
@@ -96,7 +99,7 @@ def build_events(
     if settings.mqtt is not None:
         targets.append(settings.mqtt)
     outbox = Outbox(engine, targets)
-    store = EventStore(engine, clock, outbox)
+    store = EventStore(engine, clock, outbox, StatsRollup(timezone))
     transports: dict[str, Transport] = {
         target.name: WebhookSender(target) for target in settings.webhooks
     }

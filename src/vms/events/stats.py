@@ -1,65 +1,34 @@
 """Event statistics: counts per hour or day by label, camera, rule and zone, line crossings in
-and out, and occupancy peaks, read from the `event_stats` rollup.
+and out, and occupancy peaks, read from the rollups (`vms.events.stats_rollup`).
 
-Each event is counted once, when it closes, in the hour it began (`count_closed`, called in the
-transaction that closes it): one row for the event (zone '') and one per zone it touched, with
-its line crossing (a line rule's event is one crossing, `a_to_b` is "in") and its count rule's
-peak. So a year of statistics reads at most a few rows per hour instead of every event, and the
-numbers are those of finished events (an open event counts when it ends). Days are cut in the
-asked time zone from the UTC hours, so a range is rounded out to whole hours.
+Each event is counted once, when it closes, in the hour and the site's day it began: one row
+for the event (zone '') and one per zone it touched, with its line crossing (a line rule's event
+is one crossing, `a_to_b` is "in") and its count rule's peak. So a year of statistics reads a few
+rows per day instead of every event, and the numbers are those of finished events (an open
+event counts when it ends). Days are cut in the asked time zone: from the daily rows where it is
+the site's, from the UTC hours otherwise and at the ends of a range, which is rounded out to
+whole hours.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, Subquery, func, select, union_all
 from sqlalchemy.engine import Connection
 
 from vms.core.errors import InvalidInputError
 from vms.core.ids import CameraId
-from vms.db.event_tables import EventStatsTable
-from vms.events.models import EventRecord
+from vms.db.event_tables import EventStatsDailyTable, EventStatsTable
+from vms.events.stats_rollup import HOUR_MS, DailyRollup, DayCutter
 
-_T = EventStatsTable
-HOUR_MS = 3_600_000
+_H = EventStatsTable
+_D = EventStatsDailyTable
 MAX_RANGE_MS = 3 * 366 * 86_400_000  # three years: a statistics request is never a scan
 Bucket = Literal["hour", "day"]
-
-
-def count_closed(conn: Connection, record: EventRecord) -> None:
-    """Add a just-closed event to its hour's rows, in the caller's transaction."""
-    hour = record.start_ms - record.start_ms % HOUR_MS
-    values = {
-        "hour_ms": hour,
-        "camera_id": record.camera_id,
-        "label": record.label,
-        "rule": record.rule or "",
-        "events": 1,
-        "crossings_in": int(record.direction == "a_to_b"),
-        "crossings_out": int(record.direction == "b_to_a"),
-        "peak": record.peak_count or 0,
-    }
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    for zone in ("", *record.zones):
-        statement = insert(_T).values(values | {"zone": zone})
-        new = statement.excluded
-        conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["hour_ms", "camera_id", "label", "rule", "zone"],
-                set_={
-                    "events": _T.events + new.events,
-                    "crossings_in": _T.crossings_in + new.crossings_in,
-                    "crossings_out": _T.crossings_out + new.crossings_out,
-                    "peak": case((_T.peak < new.peak, new.peak), else_=_T.peak),
-                },
-            )
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,39 +89,42 @@ class EventStats:
 
 
 class EventStatistics:
-    """Reads the rollup; safe from any thread, blocking."""
+    """Reads the rollups; safe from any thread, blocking. `timezone` is the site's: the zone
+    the daily rollup is cut in, used for the whole days of a request asked in that zone."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, timezone: str = "UTC") -> None:
         self._engine = engine
+        self._timezone = timezone
+        self._daily = DailyRollup(engine, timezone)
+        self._daily_ready = False  # until `prepare`: hours only
+
+    def prepare(self) -> None:
+        """Cut the daily rollup in the site's zone if it is not (`DailyRollup.ensure`), and read
+        it from now on. Blocking; run before events close."""
+        self._daily.ensure()
+        self._daily_ready = True
 
     def query(self, query: StatsQuery) -> EventStats:
         """The statistics of `query`; InvalidInputError for an empty or too long range or an
         unknown time zone."""
         _check(query)
-        days = _DayCutter(query) if query.bucket == "day" else None
+        plan = _Plan(query, daily=self._daily_ready and query.timezone == self._timezone)
         with self._engine.connect() as conn:
-            series = _points(conn, query, days)
-            by_label_series = _grouped_points(conn, query, _T.label, days)
-            totals = {
-                name: _totals(conn, query, column)
-                for name, column in (
-                    ("label", _T.label),
-                    ("camera", _T.camera_id),
-                    ("rule", _T.rule),
-                    ("zone", _T.zone),
-                )
-            }
-            rules = _rule_totals(conn, query, days)
+            by_label_series = _grouped_points(conn, plan)
+            groups = _groups(conn, plan)
+            by_zone = _zone_totals(conn, plan)
+            peaks = _peaks(conn, plan)
+        series = _summed(by_label_series)
         return EventStats(
             query=query,
             total=sum(point.value for point in series),
             series=series,
-            by_label=totals["label"],
-            by_camera=totals["camera"],
-            by_rule=[t for t in totals["rule"] if t.key],
-            by_zone=[t for t in totals["zone"] if t.key],
+            by_label=_ranked((s.key, sum(p.value for p in s.points)) for s in by_label_series),
+            by_camera=_ranked((g.camera_id, g.events) for g in groups),
+            by_rule=[t for t in _ranked((g.rule, g.events) for g in groups) if t.key],
+            by_zone=by_zone,
             series_by_label=by_label_series,
-            rules=rules,
+            rules=_rule_totals(groups, peaks, plan.days),
         )
 
 
@@ -167,114 +139,178 @@ def _check(query: StatsQuery) -> None:
         raise InvalidInputError(f"{query.timezone!r} is not a time zone") from error
 
 
-def _where(query: StatsQuery, *, zone_rows: bool) -> list[Any]:
-    """Rows of the range and filters; the event rows (zone '') unless zones are asked for or
-    `zone_rows` (the per-zone totals) is set."""
-    first_hour = query.start_ms - query.start_ms % HOUR_MS
-    conditions: list[Any] = [_T.hour_ms >= first_hour, _T.hour_ms < query.end_ms]
-    if query.cameras:
-        conditions.append(_T.camera_id.in_(query.cameras))
-    if query.labels:
-        conditions.append(_T.label.in_(query.labels))
-    if query.rules:
-        conditions.append(_T.rule.in_(query.rules))
-    if query.zones:
-        conditions.append(_T.zone.in_(query.zones))
-    elif zone_rows:
-        conditions.append(_T.zone != "")
-    else:
-        conditions.append(_T.zone == "")
-    return conditions
+class _Plan:
+    """Where a request's rows come from: the whole local days inside its range from the daily
+    rollup (when asked in the site's zone), the hours at either end from the hourly one; hourly
+    series read hours only."""
+
+    def __init__(self, query: StatsQuery, *, daily: bool) -> None:
+        self.query = query
+        self.days = DayCutter(query.timezone) if query.bucket == "day" else None
+        first_hour = query.start_ms - query.start_ms % HOUR_MS
+        self.all_hours = [(first_hour, query.end_ms)]
+        self.hours, self.whole_days = self.all_hours, (0, 0)
+        if daily:
+            cutter = DayCutter(query.timezone)
+            end = query.end_ms + (-query.end_ms % HOUR_MS)  # the end of the range's last hour
+            first_day, last_day = cutter.day_start(first_hour), cutter.day_start(end)
+            if first_day < first_hour:
+                first_day = cutter.next_day(first_day)
+            if first_day < last_day:
+                self.whole_days = (first_day, last_day)
+                self.hours = [(first_hour, first_day), (last_day, end)]
+
+    def source(self, *, zone_rows: bool, hours_only: bool = False) -> Subquery:
+        """The rows of the range and filters, as (bucket_ms, camera_id, label, rule, zone,
+        events, crossings_in, crossings_out, peak); the event rows (zone '') unless zones are
+        asked for or `zone_rows` (the per-zone totals) is set."""
+        parts = []
+        for low, high in self.all_hours if hours_only else self.hours:
+            if low < high:
+                where = [_H.hour_ms >= low, _H.hour_ms < high, *self._filters(_H, zone_rows)]
+                parts.append(select(_H.hour_ms.label("bucket_ms"), *_columns(_H)).where(*where))
+        low, high = (0, 0) if hours_only else self.whole_days
+        if low < high:
+            where = [_D.day_ms >= low, _D.day_ms < high, *self._filters(_D, zone_rows)]
+            parts.append(select(_D.day_ms.label("bucket_ms"), *_columns(_D)).where(*where))
+        return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+
+    def _filters(self, table: Any, zone_rows: bool) -> list[Any]:
+        query = self.query
+        conditions: list[Any] = []
+        if query.cameras:
+            conditions.append(table.camera_id.in_(query.cameras))
+        if query.labels:
+            conditions.append(table.label.in_(query.labels))
+        if query.rules:
+            conditions.append(table.rule.in_(query.rules))
+        if query.zones:
+            conditions.append(table.zone.in_(query.zones))
+        else:
+            conditions.append(table.zone != "" if zone_rows else table.zone == "")
+        return conditions
+
+    def series_source(self) -> Subquery:
+        return self.source(zone_rows=False, hours_only=self.days is None)
 
 
-def _points(conn: Connection, query: StatsQuery, days: _DayCutter | None) -> list[Point]:
+def _columns(table: Any) -> list[Any]:
+    names = ("camera_id", "label", "rule", "zone", "events", "crossings_in", "crossings_out")
+    return [*(getattr(table, name) for name in names), table.peak]
+
+
+def _grouped_points(conn: Connection, plan: _Plan) -> list[Series]:
+    src = plan.series_source()
     statement = (
-        select(_T.hour_ms, func.sum(_T.events))
-        .where(*_where(query, zone_rows=False))
-        .group_by(_T.hour_ms)
-        .order_by(_T.hour_ms)
+        select(src.c.label, src.c.bucket_ms, func.sum(src.c.events))
+        .group_by(src.c.label, src.c.bucket_ms)
+        .order_by(src.c.label, src.c.bucket_ms)
     )
-    hours = [(int(hour), int(count)) for hour, count in conn.execute(statement)]
-    return _bucketed(hours, days, sum)
+    buckets: dict[str, list[tuple[int, int]]] = {}
+    for key, bucket, count in conn.execute(statement):
+        buckets.setdefault(str(key), []).append((int(bucket), int(count)))
+    return [Series(key, _bucketed(rows, plan.days, sum)) for key, rows in buckets.items()]
 
 
-def _grouped_points(
-    conn: Connection, query: StatsQuery, column: Any, days: _DayCutter | None
-) -> list[Series]:
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """The range's event rows summed per camera, label and rule."""
+
+    camera_id: str
+    label: str
+    rule: str
+    events: int
+    crossings_in: int
+    crossings_out: int
+    peak: int
+
+
+def _groups(conn: Connection, plan: _Plan) -> list[_Group]:
+    """One read for the totals per camera and rule and the rules' crossings and peaks."""
+    c = plan.source(zone_rows=False).c
+    statement = select(
+        c.camera_id,
+        c.label,
+        c.rule,
+        func.sum(c.events),
+        func.sum(c.crossings_in),
+        func.sum(c.crossings_out),
+        func.max(c.peak),
+    ).group_by(c.camera_id, c.label, c.rule)
+    return [_Group(*row[:3], *(int(n) for n in row[3:])) for row in conn.execute(statement)]
+
+
+def _zone_totals(conn: Connection, plan: _Plan) -> list[Total]:
+    c = plan.source(zone_rows=True).c
+    statement = select(c.zone, func.sum(c.events)).where(c.zone != "").group_by(c.zone)
+    return _ranked((str(zone), int(count)) for zone, count in conn.execute(statement))
+
+
+def _peaks(conn: Connection, plan: _Plan) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    """Each count rule's most objects at once per bucket, by camera and rule."""
+    c = plan.series_source().c
     statement = (
-        select(column, _T.hour_ms, func.sum(_T.events))
-        .where(*_where(query, zone_rows=False))
-        .group_by(column, _T.hour_ms)
-        .order_by(column, _T.hour_ms)
+        select(c.camera_id, c.rule, c.bucket_ms, func.max(c.peak))
+        .where(c.rule != "", c.peak > 0)
+        .group_by(c.camera_id, c.rule, c.bucket_ms)
+        .order_by(c.camera_id, c.rule, c.bucket_ms)
     )
-    hours: dict[str, list[tuple[int, int]]] = {}
-    for key, hour, count in conn.execute(statement):
-        hours.setdefault(str(key), []).append((int(hour), int(count)))
-    return [Series(key, _bucketed(rows, days, sum)) for key, rows in hours.items()]
+    found: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for camera, rule, bucket, peak in conn.execute(statement):
+        found.setdefault((camera, rule), []).append((int(bucket), int(peak)))
+    return found
 
 
-def _totals(conn: Connection, query: StatsQuery, column: Any) -> list[Total]:
-    statement = (
-        select(column, func.sum(_T.events))
-        .where(*_where(query, zone_rows=column is _T.zone))
-        .group_by(column)
-        .order_by(func.sum(_T.events).desc(), column)
-    )
-    return [Total(str(key), int(count)) for key, count in conn.execute(statement)]
+def _ranked(counts: Iterable[tuple[str, int]]) -> list[Total]:
+    """Counts summed per key, the busiest first, then by name."""
+    summed: dict[str, int] = {}
+    for key, count in counts:
+        summed[key] = summed.get(key, 0) + count
+    return [Total(key, n) for key, n in sorted(summed.items(), key=lambda kc: (-kc[1], kc[0]))]
 
 
-def _rule_totals(conn: Connection, query: StatsQuery, days: _DayCutter | None) -> list[RuleTotals]:
-    """Line crossings and count peaks per camera and rule, with each count rule's peaks."""
-    where = [*_where(query, zone_rows=False), _T.rule != ""]
-    active = (_T.crossings_in > 0) | (_T.crossings_out > 0) | (_T.peak > 0)
-    statement = (
-        select(_T.camera_id, _T.rule, _T.hour_ms, _T.crossings_in, _T.crossings_out, _T.peak)
-        .where(*where, active)
-        .order_by(_T.camera_id, _T.rule, _T.hour_ms)
-    )
-    found: dict[tuple[str, str], list[tuple[int, int, int, int]]] = {}
-    for camera, rule, hour, crossed_in, crossed_out, peak in conn.execute(statement):
-        found.setdefault((camera, rule), []).append((int(hour), crossed_in, crossed_out, peak))
-    out = []
-    for (camera, rule), rows in found.items():
-        peaks = [(hour, int(peak)) for hour, _, _, peak in rows if peak]
-        out.append(
-            RuleTotals(
-                camera_id=camera,
-                rule=rule,
-                crossings_in=sum(int(row[1]) for row in rows),
-                crossings_out=sum(int(row[2]) for row in rows),
-                peak=max((peak for _, peak in peaks), default=0),
-                peaks=_bucketed(peaks, days, max),
-            )
+def _summed(series: Sequence[Series]) -> list[Point]:
+    """The series of all labels together."""
+    buckets: dict[int, int] = {}
+    for one in series:
+        for point in one.points:
+            buckets[point.start_ms] = buckets.get(point.start_ms, 0) + point.value
+    return [Point(start, value) for start, value in sorted(buckets.items())]
+
+
+def _rule_totals(
+    groups: Sequence[_Group],
+    peaks: dict[tuple[str, str], list[tuple[int, int]]],
+    days: DayCutter | None,
+) -> list[RuleTotals]:
+    """Line crossings and count peaks per camera and rule (rules with either), with each count
+    rule's peaks."""
+    totals: dict[tuple[str, str], list[int]] = {}
+    for g in groups:
+        if g.rule and (g.crossings_in or g.crossings_out or g.peak):
+            found = totals.setdefault((g.camera_id, g.rule), [0, 0, 0])
+            found[0] += g.crossings_in
+            found[1] += g.crossings_out
+            found[2] = max(found[2], g.peak)
+    return [
+        RuleTotals(
+            camera_id=camera,
+            rule=rule,
+            crossings_in=crossed_in,
+            crossings_out=crossed_out,
+            peak=peak,
+            peaks=_bucketed(peaks.get((camera, rule), []), days, max),
         )
-    return out
+        for (camera, rule), (crossed_in, crossed_out, peak) in sorted(totals.items())
+    ]
 
 
-def _bucketed(
-    hours: Sequence[tuple[int, int]], days: _DayCutter | None, combine: Any
-) -> list[Point]:
-    """Hour rows folded into the query's buckets (hours as they are; days in its zone)."""
+def _bucketed(rows: Sequence[tuple[int, int]], days: DayCutter | None, combine: Any) -> list[Point]:
+    """Hour (or day) rows folded into the query's buckets: hours as they are; days in its
+    zone (a daily row's start is its own day's)."""
     if days is None:
-        return [Point(hour, value) for hour, value in hours]
+        return [Point(bucket, value) for bucket, value in rows]
     by_day: dict[int, list[int]] = {}
-    for hour, value in hours:
-        by_day.setdefault(days.day_start(hour), []).append(value)
+    for bucket, value in rows:
+        by_day.setdefault(days.day_start(bucket), []).append(value)
     return [Point(day, int(combine(values))) for day, values in sorted(by_day.items())]
-
-
-class _DayCutter:
-    """The start of the local day (in the query's zone) an hour belongs to, cached per hour."""
-
-    def __init__(self, query: StatsQuery) -> None:
-        self._zone = ZoneInfo(query.timezone)
-        self._cache: dict[int, int] = {}
-
-    def day_start(self, hour_ms: int) -> int:
-        found = self._cache.get(hour_ms)
-        if found is None:
-            local = dt.datetime.fromtimestamp(hour_ms / 1000, self._zone)
-            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-            found = int(midnight.timestamp() * 1000)
-            self._cache[hour_ms] = found
-        return found

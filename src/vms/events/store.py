@@ -24,7 +24,7 @@ from vms.db.event_tables import EventSnapshotTable, EventTable, EventZoneTable
 from vms.events.models import MAX_PAGE, EventPage, EventQuery, EventRecord
 from vms.events.open_state import OpenState, open_state
 from vms.events.outbox import Outbox
-from vms.events.stats import count_closed
+from vms.events.stats_rollup import StatsRollup
 
 _E = EventTable
 _Z = EventZoneTable
@@ -35,10 +35,17 @@ MAX_PATH_POINTS = 128  # a path is for drawing over the snapshot; its newest poi
 class EventStore:
     """Events in the database; safe to call from any thread."""
 
-    def __init__(self, engine: Engine, clock: Clock, outbox: Outbox | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        outbox: Outbox | None = None,
+        rollup: StatsRollup | None = None,
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self._outbox = outbox
+        self._rollup = rollup or StatsRollup()
 
     @property
     def engine(self) -> Engine:
@@ -94,7 +101,7 @@ class EventStore:
                 **_record_fields(report.rule),
             )
             if closes:
-                count_closed(conn, record)
+                self._rollup.count_closed(conn, record)
             if self._outbox is not None:
                 self._outbox.enqueue(conn, record, report.phase, now_ms)
         return record
@@ -166,7 +173,7 @@ class EventStore:
             conn.execute(update(_E).where(_E.id.in_(left_open)).values(end_ms=last_seen))
             now_ms = self._clock.now_ms()
             for record in _records(conn, select(*_COLUMNS).where(_E.id.in_(left_open))):
-                count_closed(conn, record)
+                self._rollup.count_closed(conn, record)
                 if self._outbox is not None:  # receivers saw them open: they hear them close
                     self._outbox.enqueue(conn, record, "closed", now_ms)
             return len(left_open)
