@@ -36,7 +36,7 @@ from vms.events.archive_files import (
     remove_day,
     remove_leftovers,
 )
-from vms.events.archive_sinks import ParquetSink
+from vms.events.archive_sinks import ParquetSink, write_all
 from vms.events.archive_source import oldest_start_ms, open_events, stored_rows
 from vms.events.service import EventService
 from vms.events.store import EventStore
@@ -157,10 +157,9 @@ class EventArchive:
         }
         try:
             with atomic_file(path) as out:
-                sink = ParquetSink(out, facts)
-                for rows in stored_rows(self._store, day.start_ms, day.end_ms):
-                    sink.write(rows)
-                sink.close()
+                count = write_all(
+                    ParquetSink(out, facts), stored_rows(self._store, day.start_ms, day.end_ms)
+                )
         except OSError as error:
             raise ArchiveError(
                 f"events archive: cannot write {day.date} to {path}: {error}; "
@@ -172,7 +171,7 @@ class EventArchive:
                 day.date,
                 still_open,
             )
-        log.info("events archive: wrote %s, %d events, to %s", day.date, sink.rows, path)
+        log.info("events archive: wrote %s, %d events, to %s", day.date, count, path)
 
 
 def archive_of(events: EventService, clock: Clock, data_dir: Path) -> EventArchive:

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from vms.core.ids import CameraId
 from vms.events.archive_files import archived_days
 from vms.events.archive_schema import ArchiveRow
-from vms.events.archive_sinks import open_sink, read_facts, read_rows
+from vms.events.archive_sinks import open_sink, read_facts, read_rows, write_all
 from vms.events.archive_source import stored_rows
 from vms.events.store import EventStore
 
@@ -51,11 +51,7 @@ def export_events(
         "to_ms": request.end_ms,
         "cameras": list(request.cameras),
     }
-    sink = open_sink(fmt, out, facts)
-    for rows in export_rows(store, folder, request):
-        sink.write(rows)
-    sink.close()
-    return sink.rows
+    return write_all(open_sink(fmt, out, facts), export_rows(store, folder, request))
 
 
 def export_rows(

@@ -11,10 +11,11 @@ CSV: a header, `null` as an empty cell, zones joined by `|`. JSONL: one object p
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -39,13 +40,29 @@ class ArchiveReadError(VmsError):
 
 
 class RowSink(Protocol):
-    """Where rows go, in order; `close` finishes the file (it does not close the stream)."""
+    """Where rows go, in order; `close` finishes the file, `abort` gives it up after an error
+    (neither closes the stream)."""
 
     rows: int  # written so far
 
     def write(self, rows: Sequence[ArchiveRow]) -> None: ...
 
     def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+def write_all(sink: RowSink, batches: Iterable[Sequence[ArchiveRow]]) -> int:
+    """Write every batch and finish the file; returns the rows written. On an error the sink is
+    given up (its stream is left for its owner to remove) and the error raised."""
+    try:
+        for rows in batches:
+            sink.write(rows)
+        sink.close()
+    except BaseException:
+        sink.abort()
+        raise
+    return sink.rows
 
 
 def open_sink(fmt: str, out: BinaryIO, facts: dict[str, Any]) -> RowSink:
@@ -98,6 +115,12 @@ class ParquetSink:
         self._flush()
         self._writer.close()
 
+    def abort(self) -> None:
+        # Closed now, on the stream still open: otherwise the writer closes when collected and
+        # writes its footer to a stream closed by then.
+        with contextlib.suppress(Exception):
+            self._writer.close()
+
     def _flush(self) -> None:
         import pyarrow as pa
 
@@ -127,6 +150,10 @@ class _TextSink:
     def close(self) -> None:
         self._text.flush()
         self._text.detach()  # the stream is its owner's to close
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
 
     def _line(self, row: ArchiveRow) -> None:
         raise NotImplementedError
