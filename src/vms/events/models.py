@@ -41,6 +41,7 @@ class EventQuery:
     labels: tuple[str, ...] = ()
     zones: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()  # names of the rules that made them
+    tracks: tuple[int, ...] = ()  # the tracker's ids (a camera's own: pair with cameras)
     start_ms: int | None = None  # events that began at or after
     end_ms: int | None = None  # events that began before
     min_score: float | None = None
@@ -65,6 +66,7 @@ def matches(event: EventRecord, query: EventQuery) -> bool:
         and (not query.labels or event.label in query.labels)
         and (not query.zones or any(zone in query.zones for zone in event.zones))
         and (not query.rules or event.rule in query.rules)
+        and (not query.tracks or event.track_id in query.tracks)
         and (query.start_ms is None or event.start_ms >= query.start_ms)
         and (query.end_ms is None or event.start_ms < query.end_ms)
         and (query.min_score is None or event.score >= query.min_score)

@@ -211,6 +211,8 @@ def _conditions(query: EventQuery) -> list[Any]:
         conditions.append(exists().where(_Z.event_id == _E.id, _Z.zone.in_(query.zones)))
     if query.rules:
         conditions.append(_E.rule.in_(query.rules))
+    if query.tracks:  # not indexed: a track is searched with its camera and a time range
+        conditions.append(_E.facts["track_id"].as_integer().in_(query.tracks))
     if query.start_ms is not None:
         conditions.append(_E.start_ms >= query.start_ms)
     if query.end_ms is not None:
@@ -242,7 +244,7 @@ def _records(conn: Connection, statement: Any) -> list[EventRecord]:
 
 def _rule_values(facts: RuleFacts | None) -> dict[str, Any]:
     """The `events` columns of a rule's facts: its name (searched, indexed) and the rest as one
-    JSON document (shown, never searched); both NULL for motion."""
+    JSON document (shown; only its track id is searched, unindexed); both NULL for motion."""
     if facts is None:
         return {"rule": None, "facts": None}
     document = {

@@ -130,12 +130,16 @@ class FakeBackend:
         stream: StreamName | None,
         limit: int,
     ) -> list[SegmentRow]:
+        """Oldest first, overlapping [start_ms, end_ms), as the real door lists them."""
         self._camera(camera_id)
         self.queries.append(SegmentsQuery(camera_id, start_ms, end_ms, stream, limit))
         return [
             _row(s)
-            for s in self.segments.values()
-            if s.camera_id == camera_id and (stream is None or s.stream == stream)
+            for s in sorted(self.segments.values(), key=lambda s: s.start_ms)
+            if s.camera_id == camera_id
+            and (stream is None or s.stream == stream)
+            and (start_ms is None or s.end_ms > start_ms)
+            and (end_ms is None or s.start_ms < end_ms)
         ][:limit]
 
     async def segment_file(self, segment_id: SegmentId) -> SegmentFile:
@@ -147,13 +151,20 @@ class FakeBackend:
     async def probe(self, request: ProbeRequest, timeout_s: float) -> ProbeResult:
         return await self.probes.probe(request, timeout_s)  # the real one: no camera is faked
 
-    def add_segment(self, segment_id: int, path: Path, camera_id: str = "gate") -> SegmentFile:
+    def add_segment(
+        self,
+        segment_id: int,
+        path: Path,
+        camera_id: str = "gate",
+        start_ms: int = 1_700_000_000_000,
+        end_ms: int = 1_700_000_060_000,
+    ) -> SegmentFile:
         segment = SegmentFile(
             segment_id=SegmentId(segment_id),
             camera_id=CameraId(camera_id),
             stream=StreamName.MAIN,
-            start_ms=1_700_000_000_000,
-            end_ms=1_700_000_060_000,
+            start_ms=start_ms,
+            end_ms=end_ms,
             path=path,
             size_bytes=path.stat().st_size if path.exists() else 0,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -51,6 +52,13 @@ def event(
 )
 def test_matches(query: EventQuery, expected: bool) -> None:
     assert matches(event(), query) is expected
+
+
+def test_a_track_filter_matches_only_events_of_those_tracks() -> None:
+    tracked = replace(event(), rule="gate-line", track_id=7)
+    assert matches(tracked, EventQuery(tracks=(7, 9)))
+    assert not matches(tracked, EventQuery(tracks=(8,)))
+    assert not matches(event(), EventQuery(tracks=(7,)))  # motion has no track
 
 
 def test_an_event_without_zones_matches_no_zone_filter() -> None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
+from pydantic import NonNegativeInt
 
-from vms.api.doors import EventsDoor, EventsRoom
+from vms.api.doors import CamerasDoor, CamerasRoom, EventsDoor, EventsRoom
 from vms.api.problems import problem_responses
 from vms.api.routes.playback import parse_bounds, parse_range
 from vms.api.schemas.event_stats import EventStatsView
@@ -19,7 +21,7 @@ from vms.api.schemas.events import EventPageView, EventView
 from vms.core.errors import NotFoundError
 from vms.core.ids import CameraId
 from vms.events.feed import FeedListener
-from vms.events.models import MAX_PAGE, EventQuery, EventRecord
+from vms.events.models import MAX_PAGE, EventPage, EventQuery, EventRecord
 from vms.events.stats import StatsQuery
 
 JPEG = "image/jpeg"
@@ -32,6 +34,11 @@ Labels = Annotated[list[str] | None, Query(description="only these labels (repea
 Zones = Annotated[list[str] | None, Query(description="only events in these zones (repeatable)")]
 Rules = Annotated[list[str] | None, Query(description="only events of these rules (repeatable)")]
 MinScore = Annotated[float | None, Query(ge=0, le=1, description="only events scoring this much")]
+Tracks = Annotated[
+    list[NonNegativeInt] | None,
+    Query(description="only events of these tracker ids (repeatable; a camera's own)"),
+]
+HAS_CLIP_SCAN = 10 * MAX_PAGE  # events read for one page of `has_clip` at most
 
 
 def _query(
@@ -40,6 +47,7 @@ def _query(
     labels: list[str] | None,
     zones: list[str] | None,
     rules: list[str] | None = None,
+    tracks: list[int] | None = None,
     start: str | None = None,
     end: str | None = None,
     min_score: float | None = None,
@@ -53,6 +61,7 @@ def _query(
         labels=tuple(labels or ()),
         zones=tuple(zones or ()),
         rules=tuple(rules or ()),
+        tracks=tuple(tracks or ()),
         start_ms=start_ms,
         end_ms=end_ms,
         min_score=min_score,
@@ -81,6 +90,14 @@ async def search_events(
     label: Labels = None,
     zone: Zones = None,
     rule: Rules = None,
+    track: Tracks = None,
+    has_clip: Annotated[
+        bool | None,
+        Query(
+            description="true: only events with recorded video in their clip; false: only "
+            "those without (a page may then hold fewer than `limit`: follow next_cursor)"
+        ),
+    ] = None,
     start: Annotated[str | None, Query(description=f"began at or after: {_TIME}")] = None,
     end: Annotated[str | None, Query(description=f"began before: {_TIME}")] = None,
     min_score: MinScore = None,
@@ -90,12 +107,14 @@ async def search_events(
         Literal["newest", "oldest"], Query(description="newest first (default) or oldest")
     ] = "newest",
     events: EventsRoom,
+    cameras: CamerasRoom,
 ) -> EventPageView:
     query = _query(
         cameras=camera,
         labels=label,
         zones=zone,
         rules=rule,
+        tracks=track,
         start=start,
         end=end,
         min_score=min_score,
@@ -103,10 +122,35 @@ async def search_events(
         cursor=cursor,
         oldest_first=order == "oldest",
     )
-    page = await asyncio.to_thread(events.store.search, query)
+    if has_clip is None:
+        page = await asyncio.to_thread(events.store.search, query)
+    else:
+        page = await _search_by_clip(events, cameras, query, has_clip)
     return EventPageView(
         events=[_view(events, e) for e in page.events], next_cursor=page.next_cursor
     )
+
+
+async def _search_by_clip(
+    events: EventsDoor, cameras: CamerasDoor, query: EventQuery, wanted: bool
+) -> EventPage:
+    """The events whose clip window has recorded video (or has none, as `wanted`): recordings
+    are another room's, so the store's pages are read and kept or dropped here. Each read asks
+    for what the page still lacks, so the cursor never skips an event; at most
+    `HAS_CLIP_SCAN` events are read for one page."""
+    kept: list[EventRecord] = []
+    cursor, scanned = query.cursor, 0
+    while True:
+        wanted_now = replace(query, cursor=cursor, limit=query.limit - len(kept))
+        page = await asyncio.to_thread(events.store.search, wanted_now)
+        for event in page.events:
+            start_ms, end_ms = events.clip_range(event.start_ms, event.end_ms)
+            found = await cameras.list_segments(event.camera_id, start_ms, end_ms, None, 1)
+            if bool(found) == wanted:
+                kept.append(event)
+        cursor, scanned = page.next_cursor, scanned + len(page.events)
+        if cursor is None or len(kept) == query.limit or scanned >= HAS_CLIP_SCAN:
+            return EventPage(kept, cursor)
 
 
 @router.get(
@@ -160,10 +204,13 @@ async def event_stream(
     label: Labels = None,
     zone: Zones = None,
     rule: Rules = None,
+    track: Tracks = None,
     min_score: MinScore = None,
     events: EventsRoom,
 ) -> StreamingResponse:
-    query = _query(cameras=camera, labels=label, zones=zone, rules=rule, min_score=min_score)
+    query = _query(
+        cameras=camera, labels=label, zones=zone, rules=rule, tracks=track, min_score=min_score
+    )
     listener = events.feed.listen(query)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(
