@@ -1,4 +1,4 @@
-// The Events page's filters: cameras, labels, zones, time (presets or a custom range) and the
+// The Events page's filters: cameras, labels, zones, rules, time (presets or a custom range) and the
 // least score; every change goes to the page, which keeps it in the address.
 import { createSignal, For, Show } from "solid-js";
 import { fromLocalInput, toLocalInput } from "../playback/time";
@@ -11,10 +11,18 @@ interface Props {
   cameras: readonly CameraView[];
   labels: readonly string[];
   zones: readonly string[];
+  rules: readonly string[];
   onChange: (filters: EventFilters) => void;
 }
 
 type TimeChoice = TimePreset | "any" | "custom";
+
+/** The filters whose options are plain names, in the bar's order. */
+const NAME_PICKS = [
+  { key: "labels", label: "Labels", emptyText: "No labels yet" },
+  { key: "zones", label: "Zones", emptyText: "These cameras have no zones" },
+  { key: "rules", label: "Rules", emptyText: "These cameras have no rules" },
+] as const;
 
 export default function EventFilterBar(props: Props) {
   const [custom, setCustom] = createSignal(false);
@@ -46,22 +54,18 @@ export default function EventFilterBar(props: Props) {
         onChange={(cameras) => set({ cameras })}
         emptyText="No cameras"
       />
-      <MultiPick
-        label="Labels"
-        testId="filter-labels"
-        options={props.labels.map((label) => ({ value: label, label }))}
-        selected={props.filters.labels}
-        onChange={(labels) => set({ labels })}
-        emptyText="No labels yet"
-      />
-      <MultiPick
-        label="Zones"
-        testId="filter-zones"
-        options={props.zones.map((zone) => ({ value: zone, label: zone }))}
-        selected={props.filters.zones}
-        onChange={(zones) => set({ zones })}
-        emptyText="These cameras have no zones"
-      />
+      <For each={NAME_PICKS}>
+        {(pick) => (
+          <MultiPick
+            label={pick.label}
+            testId={`filter-${pick.key}`}
+            options={props[pick.key].map((name) => ({ value: name, label: name }))}
+            selected={props.filters[pick.key]}
+            onChange={(names) => set({ [pick.key]: names })}
+            emptyText={pick.emptyText}
+          />
+        )}
+      </For>
       <label class="inline">
         Time
         <select

@@ -1,6 +1,7 @@
 // The Events page against the fake API and a fake event stream: list, filters in the address,
 // live messages, Load more and the empty states.
 import { fireEvent, screen, waitFor, within } from "@solidjs/testing-library";
+import type { Rule } from "../api/rules";
 import { server } from "../settings/fakeServer";
 import type { EventOut } from "./eventsApi";
 import { cameraBody, eventBody, FakeEventSource, renderEvents, T0 } from "./testSupport";
@@ -15,7 +16,14 @@ function serve(events: EventOut[], nextCursor: string | null = null, cameras = [
   server.on("GET", "/api/v1/events/labels", { body: ["motion"] });
   server.on("GET", "/api/v1/cameras/cam1/zones", { body: [{ name: "Yard", kind: "zone", points: [] }, { name: "Door line", kind: "line", points: [] }] });
   server.on("GET", "/api/v1/cameras/cam2/zones", { body: [{ name: "Gate", kind: "zone", points: [] }] });
+  server.on("GET", "/api/v1/cameras/cam1/rules", { body: { rules: [ruleBody("Door")], issues: [], timezone: "UTC" } });
+  server.on("GET", "/api/v1/cameras/cam2/rules", { body: { rules: [ruleBody("Crowd"), ruleBody("Door")], issues: [], timezone: "UTC" } });
   server.on("GET", "/api/v1/events", { body: { events, next_cursor: nextCursor } });
+}
+
+function ruleBody(name: string): Rule {
+  const base = { name, enabled: true, labels: [], min_score: 0.5, min_width: 0, min_height: 0, schedule: [] };
+  return { ...base, kind: "line", line: "Door line", direction: "both" };
 }
 
 const rows = () => screen.queryAllByTestId("event-item").map((row) => row.getAttribute("data-event-id"));
@@ -85,6 +93,32 @@ describe("<EventsPage>", () => {
 
     fireEvent.click(screen.getByTestId("clear-filters"));
     await waitFor(() => expect(history.get()).toBe("/events"));
+  });
+
+  it("filters by rule: the cameras' rules and those of the events shown, in the address and live", async () => {
+    const crossing = eventBody("e5", T0 + 5_000, { label: "person", rule: "Gate in", rule_kind: "line" });
+    serve([crossing, first]);
+    const { history } = await renderEvents("/events");
+    await waitFor(() => expect(rows()).toEqual(["e2", "e5"]));
+    const rules = screen.getByTestId("filter-rules");
+    await waitFor(() =>
+      expect(within(rules).getAllByRole("checkbox").map((box) => (box as HTMLInputElement).value)).toEqual(["Crowd", "Door", "Gate in"]),
+    );
+    fireEvent.click(within(rules).getByLabelText("Door"));
+    await waitFor(() => expect(history.get()).toBe("/events?rule=Door"));
+    await waitFor(() => expect(lastQuery()?.getAll("rule")).toEqual(["Door"]));
+    expect(rules.textContent).toContain("Rules: Door");
+
+    server.on("GET", "/api/v1/events", { body: { events: [], next_cursor: null } });
+    fireEvent.click(within(rules).getByLabelText("Crowd"));
+    await waitFor(() => expect(lastQuery()?.getAll("rule")).toEqual(["Door", "Crowd"]));
+    await screen.findByTestId("events-empty");
+    expect(screen.getByTestId("events-empty").textContent).toContain("rule Door or Crowd");
+    const source = FakeEventSource.latest();
+    source.open();
+    source.send("opened", eventBody("motion", T0 + 10_000));
+    source.send("opened", eventBody("door", T0 + 11_000, { rule: "Door", rule_kind: "line" }));
+    await waitFor(() => expect(rows()).toEqual(["door"]));
   });
 
   it("shows new events live, and changes rows in place", async () => {

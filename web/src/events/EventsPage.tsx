@@ -9,7 +9,7 @@ import EventCard from "./EventCard";
 import { createEventFeed } from "./eventFeed";
 import EventFilterBar from "./EventFilterBar";
 import { listCameras } from "../settings/cameras/camerasApi";
-import { listLabels, zoneNames } from "./eventsApi";
+import { listLabels, zoneAndRuleNames, type EventOut } from "./eventsApi";
 import { emptyFilters, filtersFromQuery, filtersToQuery, sameFilters, type EventFilters } from "./filters";
 import { cameraName } from "./format";
 import LiveBadge from "./LiveBadge";
@@ -30,16 +30,16 @@ export default function EventsPage() {
   const feed = createEventFeed(filters);
   const live = createEventStream(() => filters().cameras, feed.apply, () => void feed.refresh());
 
-  // The zones to offer: those of the chosen cameras, or of every camera when none is chosen.
-  const zoneCameras = () => (filters().cameras.length ? filters().cameras : (cameras.data() ?? []).map((c) => c.id));
-  const zones = createLoader(async () => {
-    const names = await Promise.all(zoneCameras().map((id) => zoneNames(id)));
-    return [...new Set(names.flat())].sort((a, b) => a.localeCompare(b));
-  });
-  const zoneKey = createMemo(() => zoneCameras().join("\n"));
-  createEffect(on(zoneKey, () => void zones.reload(), { defer: true }));
+  // The zones and rules to offer: those of the chosen cameras, or of every camera when none is.
+  const shapeCameras = () => (filters().cameras.length ? filters().cameras : (cameras.data() ?? []).map((c) => c.id));
+  const shapes = createLoader(() => zoneAndRuleNames(shapeCameras()));
+  const shapeKey = createMemo(() => shapeCameras().join("\n"));
+  createEffect(on(shapeKey, () => void shapes.reload(), { defer: true }));
 
-  const labelOptions = () => [...new Set([...(labels.data() ?? []), ...feed.events().map((e) => e.label)])].sort();
+  const withShown = (names: readonly string[], shown: (event: EventOut) => string | null | undefined) =>
+    [...new Set([...names, ...feed.events().flatMap((e) => shown(e) ?? [])])].sort();
+  const labelOptions = () => withShown(labels.data() ?? [], (e) => e.label);
+  const ruleOptions = () => withShown(shapes.data()?.rules ?? [], (e) => e.rule);
   const nameOf = (id: string) => cameraName(cameras.data() ?? undefined, id);
 
   return (
@@ -52,11 +52,12 @@ export default function EventsPage() {
         filters={filters()}
         cameras={cameras.data() ?? []}
         labels={labelOptions()}
-        zones={zones.data() ?? []}
+        zones={shapes.data()?.zones ?? []}
+        rules={ruleOptions()}
         onChange={setFilters}
       />
       <ErrorAlert prefix="The cameras could not be loaded: " message={cameras.error()} />
-      <ErrorAlert prefix="The zones could not be loaded: " message={zones.error()} />
+      <ErrorAlert prefix="The zones and rules could not be loaded: " message={shapes.error()} />
       <ErrorAlert prefix="The events could not be loaded: " message={feed.error()} testId="events-error" />
       <Show when={!feed.loading()} fallback={<p class="loading">Loading events…</p>}>
         <Show

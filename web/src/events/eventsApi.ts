@@ -1,6 +1,7 @@
-// The calls the events pages make: event search and lookup, labels, cameras and their zones.
+// The calls the events pages make: event search and lookup, labels, cameras' zones and rules.
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
+import { getRules } from "../api/rules";
 import { getZones } from "../settings/zones/zonesApi";
 
 /** An event as the list and the stream carry it (events from rules fill the rule fields). */
@@ -13,6 +14,7 @@ export interface EventQuery {
   camera?: string[];
   label?: string[];
   zone?: string[];
+  rule?: string[];
   /** Unix ms: events that started at or after this… */
   start?: string;
   /** …and before this. */
@@ -49,6 +51,18 @@ export async function listLabels(): Promise<string[]> {
 export async function zoneNames(cameraId: string): Promise<string[]> {
   const shapes = await getZones(cameraId);
   return shapes.filter((shape) => shape.kind === "zone").map((shape) => shape.name);
+}
+
+/** The names of a camera's rules. */
+export async function ruleNames(cameraId: string): Promise<string[]> {
+  return (await getRules(cameraId)).rules.map((rule) => rule.name);
+}
+
+/** What the zone and rule filters offer for these cameras: their names, sorted, each once. */
+export async function zoneAndRuleNames(cameraIds: readonly string[]): Promise<{ zones: string[]; rules: string[] }> {
+  const found = await Promise.all(cameraIds.map((id) => Promise.all([zoneNames(id), ruleNames(id)])));
+  const sorted = (names: string[]) => [...new Set(names)].sort((a, b) => a.localeCompare(b));
+  return { zones: sorted(found.flatMap(([zones]) => zones)), rules: sorted(found.flatMap(([, rules]) => rules)) };
 }
 
 /** The URL of the live event stream (server-sent events), for some cameras or all. */

@@ -17,11 +17,12 @@ const query = (text: string) => filtersFromQuery(new URLSearchParams(text));
 const filters = (changes: Partial<EventFilters>): EventFilters => ({ ...emptyFilters(), ...changes });
 
 describe("the address's query", () => {
-  it("reads repeated cameras, labels and zones, a preset and a score", () => {
-    expect(query("camera=a&camera=b&label=motion&zone=Yard&zone=Gate&range=24h&min_score=0.25")).toEqual({
+  it("reads repeated cameras, labels, zones and rules, a preset and a score", () => {
+    expect(query("camera=a&camera=b&label=motion&zone=Yard&zone=Gate&rule=Door&range=24h&min_score=0.25")).toEqual({
       cameras: ["a", "b"],
       labels: ["motion"],
       zones: ["Yard", "Gate"],
+      rules: ["Door"],
       preset: "24h",
       fromMs: null,
       toMs: null,
@@ -43,9 +44,9 @@ describe("the address's query", () => {
   });
 
   it("writes them back in a fixed order without defaults, and reads the same again", () => {
-    const chosen = filters({ cameras: ["b", "a"], zones: ["Yard"], preset: "1h", fromMs: 5, minScore: 0.5 });
+    const chosen = filters({ cameras: ["b", "a"], zones: ["Yard"], rules: ["Door"], preset: "1h", fromMs: 5, minScore: 0.5 });
     const text = filtersToQuery(chosen);
-    expect(text).toBe("?camera=b&camera=a&zone=Yard&range=1h&min_score=0.5");
+    expect(text).toBe("?camera=b&camera=a&zone=Yard&rule=Door&range=1h&min_score=0.5");
     expect(query(text.slice(1))).toEqual({ ...chosen, fromMs: null });
     expect(filtersToQuery(emptyFilters())).toBe("");
     expect(hasFilters(emptyFilters())).toBe(false);
@@ -65,8 +66,9 @@ describe("the API's query", () => {
       start: String(T0 - HOUR),
       min_score: 0.2,
     });
-    expect(apiQuery(filters({ cameras: ["a"], fromMs: T0, toMs: T0 + HOUR }), T0)).toEqual({
+    expect(apiQuery(filters({ cameras: ["a"], rules: ["Door", "Gate"], fromMs: T0, toMs: T0 + HOUR }), T0)).toEqual({
       camera: ["a"],
+      rule: ["Door", "Gate"],
       start: String(T0),
       end: String(T0 + HOUR),
     });
@@ -85,6 +87,7 @@ describe("matching a live event", () => {
     ["another label", { labels: ["person"] }, false],
     ["one of its zones", { zones: ["Gate", "Yard"] }, true],
     ["another zone", { zones: ["Gate"] }, false],
+    ["a rule, for a motion event", { rules: ["Door"] }, false],
     ["a score it reaches", { minScore: 0.4 }, true],
     ["a score above it", { minScore: 0.45 }, false],
     ["the last hour", { preset: "1h" }, true],
@@ -95,6 +98,12 @@ describe("matching a live event", () => {
     expect(matches(event, filters(changes), T0 + 60_000)).toBe(expected);
   });
 
+  it("matches a rule's event by its rule", () => {
+    const crossing = eventBody("e2", T0, { rule: "Door", rule_kind: "line" });
+    expect(matches(crossing, filters({ rules: ["Gate", "Door"] }), T0)).toBe(true);
+    expect(matches(crossing, filters({ rules: ["Gate"] }), T0)).toBe(false);
+  });
+
   it("drops an event older than the preset's window", () => {
     expect(matches(event, filters({ preset: "1h" }), T0 + 2 * HOUR)).toBe(false);
   });
@@ -102,10 +111,10 @@ describe("matching a live event", () => {
 
 describe("describeFilters", () => {
   it("names what is chosen, with camera names", () => {
-    const text = describeFilters(filters({ cameras: ["cam1"], zones: ["Yard"], minScore: 1, preset: "7d" }), (id) =>
+    const text = describeFilters(filters({ cameras: ["cam1"], zones: ["Yard"], rules: ["Door", "Crowd"], minScore: 1, preset: "7d" }), (id) =>
       id === "cam1" ? "Gate" : id,
     );
-    expect(text).toBe("camera Gate, zone Yard, score at least 100%, last 7 days");
+    expect(text).toBe("camera Gate, zone Yard, rule Door or Crowd, score at least 100%, last 7 days");
   });
 });
 

@@ -1,4 +1,4 @@
-// The Events page's filters: read from and written to the address's query (so a reload or a shared
+// The Events page's filters (cameras, labels, zones, rules, time, score): read from and written to the address's query (so a reload or a shared
 // link keeps them), turned into the API's query, and applied to live messages.
 import { DAY, HOUR } from "../playback/time";
 import type { EventOut, EventQuery } from "./eventsApi";
@@ -15,6 +15,8 @@ export interface EventFilters {
   cameras: string[];
   labels: string[];
   zones: string[];
+  /** Rule names (any camera's rule of that name); motion events have no rule. */
+  rules: string[];
   /** A window that ends now (moves with time); null for any time or a custom range. */
   preset: TimePreset | null;
   /** A custom range (local time chosen by the user), unix ms; either end may be open. */
@@ -25,7 +27,7 @@ export interface EventFilters {
 }
 
 export function emptyFilters(): EventFilters {
-  return { cameras: [], labels: [], zones: [], preset: null, fromMs: null, toMs: null, minScore: null };
+  return { cameras: [], labels: [], zones: [], rules: [], preset: null, fromMs: null, toMs: null, minScore: null };
 }
 
 function values(query: URLSearchParams, name: string): string[] {
@@ -55,6 +57,7 @@ export function filtersFromQuery(query: URLSearchParams): EventFilters {
     cameras: values(query, "camera"),
     labels: values(query, "label"),
     zones: values(query, "zone"),
+    rules: values(query, "rule"),
     preset,
     fromMs: preset ? null : parseTime(query.get("from")),
     toMs: preset ? null : parseTime(query.get("to")),
@@ -68,6 +71,7 @@ export function filtersToQuery(filters: EventFilters): string {
   for (const camera of filters.cameras) query.append("camera", camera);
   for (const label of filters.labels) query.append("label", label);
   for (const zone of filters.zones) query.append("zone", zone);
+  for (const rule of filters.rules) query.append("rule", rule);
   if (filters.preset) query.set("range", filters.preset);
   else {
     if (filters.fromMs !== null) query.set("from", String(filters.fromMs));
@@ -98,6 +102,7 @@ export function apiQuery(filters: EventFilters, nowMs: number): EventQuery {
   if (filters.cameras.length) query.camera = filters.cameras;
   if (filters.labels.length) query.label = filters.labels;
   if (filters.zones.length) query.zone = filters.zones;
+  if (filters.rules.length) query.rule = filters.rules;
   const { startMs, endMs } = timeBounds(filters, nowMs);
   if (startMs !== null) query.start = String(Math.floor(startMs));
   if (endMs !== null) query.end = String(Math.floor(endMs));
@@ -111,6 +116,7 @@ const anyOf = (wanted: readonly string[], value: string) => wanted.length === 0 
 export function matches(event: EventOut, filters: EventFilters, nowMs: number): boolean {
   if (!anyOf(filters.cameras, event.camera_id) || !anyOf(filters.labels, event.label)) return false;
   if (filters.zones.length && !event.zones.some((zone) => filters.zones.includes(zone))) return false;
+  if (filters.rules.length && !(event.rule && filters.rules.includes(event.rule))) return false;
   if (filters.minScore !== null && event.score < filters.minScore) return false;
   const { startMs, endMs } = timeBounds(filters, nowMs);
   if (startMs !== null && event.start_ms < startMs) return false;
@@ -123,6 +129,7 @@ export function describeFilters(filters: EventFilters, cameraName: (id: string) 
   if (filters.cameras.length) parts.push(`camera ${filters.cameras.map(cameraName).join(" or ")}`);
   if (filters.labels.length) parts.push(`label ${filters.labels.join(" or ")}`);
   if (filters.zones.length) parts.push(`zone ${filters.zones.join(" or ")}`);
+  if (filters.rules.length) parts.push(`rule ${filters.rules.join(" or ")}`);
   if (filters.minScore !== null) parts.push(`score at least ${Math.round(filters.minScore * 100)}%`);
   if (filters.preset) parts.push(PRESETS[filters.preset].label.toLowerCase());
   else if (filters.fromMs !== null || filters.toMs !== null) parts.push("the chosen time range");

@@ -33,6 +33,7 @@ beforeEach(() => {
   server.on("GET", "/api/v1/cameras", { body: [cameraBody("cam1", "Yard")] });
   server.on("GET", "/api/v1/events/labels", { body: ["person"] });
   server.on("GET", "/api/v1/cameras/cam1/zones", { body: [] });
+  server.on("GET", "/api/v1/cameras/cam1/rules", { body: { rules: [], issues: [], timezone: "UTC" } });
 });
 afterEach(() => vi.unstubAllGlobals());
 

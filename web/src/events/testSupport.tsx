@@ -2,6 +2,7 @@
 // pages rendered at a path in a memory router (the settings tests' fake server answers the API).
 import { createMemoryHistory, MemoryRouter, Route, useLocation } from "@solidjs/router";
 import { render } from "@solidjs/testing-library";
+import type { JSX } from "solid-js";
 import { loadSession, type Role } from "../auth/session";
 import { server, sessionBody } from "../settings/fakeServer";
 import EventDetailPage from "./EventDetailPage";
@@ -98,7 +99,9 @@ export function cameraBody(id: string, name: string, motion = true): CameraView 
   };
 }
 
-export async function renderEvents(path: string, role: Role = "admin") {
+/** `routes` rendered at `path` in a memory router, signed in as `role`; any other path shows
+ * where it went (`elsewhere`). */
+export async function renderRoutes(path: string, routes: () => JSX.Element, role: Role = "admin") {
   window.scrollTo = () => undefined; // the router scrolls on navigation; jsdom has no layout
   server.on("GET", "/api/v1/auth/session", { body: sessionBody(role) });
   await loadSession();
@@ -106,12 +109,24 @@ export async function renderEvents(path: string, role: Role = "admin") {
   history.set({ value: path });
   const result = render(() => (
     <MemoryRouter history={history}>
-      <Route path="/events" component={EventsPage} />
-      <Route path="/events/:eventId" component={EventDetailPage} />
+      {routes()}
       <Route path="*" component={Elsewhere} />
     </MemoryRouter>
   ));
   return { ...result, history };
+}
+
+export async function renderEvents(path: string, role: Role = "admin") {
+  return renderRoutes(
+    path,
+    () => (
+      <>
+        <Route path="/events" component={EventsPage} />
+        <Route path="/events/:eventId" component={EventDetailPage} />
+      </>
+    ),
+    role,
+  );
 }
 
 function Elsewhere() {
