@@ -11,6 +11,7 @@ const PlaybackPage = lazy(() => import("../playback/PlaybackPage"));
 const SettingsPage = lazy(() => import("../settings/SettingsPage"));
 const EventsPage = lazy(() => import("../events/EventsPage"));
 const EventDetailPage = lazy(() => import("../events/EventDetailPage"));
+const AnalyticsPage = lazy(() => import("../analytics/AnalyticsPage"));
 
 /** Pages need a session: wait for the first check, then send signed-out users to sign in. */
 function Guarded(props: ParentProps) {
@@ -41,6 +42,7 @@ export default function App() {
         <Route path="/playback/:cameraId?" component={PlaybackPage} />
         <Route path="/events" component={EventsPage} />
         <Route path="/events/:eventId" component={EventDetailPage} />
+        <Route path="/analytics" component={AnalyticsPage} />
         <Route path="/settings/*section" component={SettingsPage} />
         <Route path="*" component={() => <p class="empty">This page does not exist.</p>} />
       </Route>

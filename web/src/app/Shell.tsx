@@ -19,6 +19,7 @@ export default function Shell(props: ParentProps) {
           <A href="/live">Live</A>
           <A href="/playback">Playback</A>
           <A href="/events">Events</A>
+          <A href="/analytics">Analytics</A>
           <A href="/settings">Settings</A>
         </nav>
         <div class="user">
