@@ -49,8 +49,10 @@ def add_parser(
         help="write the events begun in a range to Parquet, CSV or JSONL (from the database and "
         "the events archive; works while VMS runs)",
     )
-    export.add_argument("--from", dest="start", required=True, help=f"range start: {_TIME}")
-    export.add_argument("--to", dest="end", required=True, help=f"range end (excluded): {_TIME}")
+    export.add_argument(
+        "--from", dest="start", required=True, help=f"events begun at or after: {_TIME}"
+    )
+    export.add_argument("--to", dest="end", required=True, help=f"and before: {_TIME}")
     export.add_argument(
         "--format", default="parquet", help=f"{', '.join(FORMATS)} (default parquet)"
     )

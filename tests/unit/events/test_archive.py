@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -447,3 +448,11 @@ def test_the_archive_settings_are_checked(tmp_path: Path) -> None:
         ArchiveSettings.model_validate({"retention_days": 0})
     assert ArchiveSettings().folder(tmp_path) == tmp_path / "events-archive"
     assert ArchiveSettings(path=tmp_path / "x").folder(Path("data")) == tmp_path / "x"
+
+
+def test_the_guide_lists_every_column_in_order() -> None:
+    guide = Path(__file__).resolve().parents[3] / "docs" / "guide" / "events-archive.md"
+    listed = re.findall(r"^\| `(\w+)` \| ([^|]+) \| (no|yes) \|", guide.read_text(), re.MULTILINE)
+    types = {"string": "string", "int": "int64", "float": "double", "strings": "list\\<string\\>"}
+    types["timestamp"] = "timestamp[ms, UTC]"
+    assert listed == [(c.name, types[c.kind], "yes" if c.nullable else "no") for c in COLUMNS]
