@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-# Imported only when a camera uses them, never by `vms serve` itself.
-ON_DEMAND = ("scipy",)
+# Imported only when needed, never by `vms serve` itself: scipy when a camera tracks objects,
+# pyarrow when the events archive writes a day or an export runs.
+ON_DEMAND = ("scipy", "pyarrow")
 
 
 def test_the_server_module_does_not_import_what_only_detection_needs() -> None:
