@@ -310,7 +310,8 @@ def _bucketed(rows: Sequence[tuple[int, int]], days: DayCutter | None, combine: 
     zone (a daily row's start is its own day's)."""
     if days is None:
         return [Point(bucket, value) for bucket, value in rows]
+    starts = {bucket: days.day_start(bucket) for bucket in {bucket for bucket, _ in rows}}
     by_day: dict[int, list[int]] = {}
     for bucket, value in rows:
-        by_day.setdefault(days.day_start(bucket), []).append(value)
+        by_day.setdefault(starts[bucket], []).append(value)
     return [Point(day, int(combine(values))) for day, values in sorted(by_day.items())]
