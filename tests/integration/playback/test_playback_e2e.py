@@ -36,8 +36,10 @@ def _first_clock_ms(url: str, headers: str) -> int | None:
     return None
 
 
-SEGMENT_S = 5  # short segments: the scenario needs a few boundaries, not minutes of video
-OUTAGE_S = 12.0  # longer than the 10 s a gap must last to count as one below
+SEGMENT_S = 5  # short segments (the least VMS takes): a few boundaries, not minutes of video
+GAP_MS = 4_000  # the least a gap must last to count as one below
+# longer than GAP_MS; short enough that the camera is back before VMS's fifth retry (at ~7.5 s)
+OUTAGE_S = 6.0
 
 
 def _recorded_ms(vms: VmsProcess, since_ms: int = 0) -> int:
@@ -55,10 +57,13 @@ def test_outage_shows_as_a_gap_and_vod_spans_it(
     port = free_port()
     vms = _vms(tmp_path, port, SEGMENT_S)
     vms_factory.append(vms)
-    vms.start()
     with simulator_process(*SIM_ARGS, port=port):
+        vms.start()  # the camera first: VMS's first try connects, no retry to wait for
         assert wait_for(lambda: vms.stream_state("cam1")["state"] == "streaming", 20)
-        assert wait_for(lambda: _recorded_ms(vms) >= 12_000, 60, poll_s=0.5), vms.recordings("cam1")
+        # a closed segment; the open one is closed too when the camera goes away
+        assert wait_for(lambda: _recorded_ms(vms) >= SEGMENT_S * 1000, 60, poll_s=0.2), (
+            vms.recordings("cam1")
+        )
     away_at = time.monotonic()
     assert wait_for(lambda: vms.stream_state("cam1")["state"] != "streaming", 30)
     # the outage itself is the scenario: the camera stays away OUTAGE_S in all
@@ -66,15 +71,15 @@ def test_outage_shows_as_a_gap_and_vod_spans_it(
     back_ms = time.time_ns() // 1_000_000
     with simulator_process(*SIM_ARGS, port=port):
         assert wait_for(lambda: vms.stream_state("cam1")["state"] == "streaming", 20)
-        assert wait_for(lambda: _recorded_ms(vms, back_ms) >= 8_000, 60, poll_s=0.5)
+        assert wait_for(lambda: _recorded_ms(vms, back_ms) >= SEGMENT_S * 1000, 60, poll_s=0.2)
     assert vms.stop() == 0
     vms.start()
     rows = vms.recordings("cam1")
-    start_ms, end_ms = rows[0]["start_ms"] + 5000, rows[-1]["end_ms"] - 2000
+    start_ms, end_ms = rows[0]["start_ms"] + 2000, rows[-1]["end_ms"] - 2000
     timeline = vms.client.get(
         "/api/v1/cameras/cam1/timeline", params={"start": start_ms, "end": end_ms}
     ).json()
-    gaps = [g for g in timeline["gaps"] if g["end_ms"] - g["start_ms"] >= 10_000]
+    gaps = [g for g in timeline["gaps"] if g["end_ms"] - g["start_ms"] >= GAP_MS]
     assert len(gaps) == 1, timeline
     assert gaps[0]["cause"] == "camera_offline", timeline
     assert len(timeline["recorded"]) == 2
@@ -134,9 +139,10 @@ def test_export_across_segment_boundaries_verifies_and_detects_tampering(
     port = free_port()
     vms = _vms(tmp_path, port, SEGMENT_S)
     vms_factory.append(vms)
-    vms.start()
     with simulator_process(*SIM_ARGS, port=port):
-        assert wait_for(lambda: len(vms.recordings("cam1")) >= 4, 90, poll_s=0.5)
+        vms.start()  # the camera first: VMS's first try connects, no retry to wait for
+        # three whole segments (the export's range); the fourth is cut when the camera stops
+        assert wait_for(lambda: len(vms.recordings("cam1")) >= 3, 90, poll_s=0.2)
     rows = vms.recordings("cam1")
     start_ms = rows[0]["start_ms"] + 2_300
     end_ms = rows[2]["end_ms"] - 1_300
