@@ -40,7 +40,7 @@ def test_hot_add_update_remove_and_bad_cameras_never_touch_the_good_one(
         created = api.post("/api/v1/cameras", json=good)
         assert created.status_code == 201, created.text
         assert created.json()["has_password"] is True
-        assert wait_for(lambda: segments(vms, "good") >= 2, 30), vms.status("good")
+        assert wait_for(lambda: segments(vms, "good") >= 1, 30), vms.status("good")
 
         # Bad cameras: wrong password, nobody listening, not RTSP at all.
         wrong = sim.url(2, credentials=f"admin:not-{PASSWORD}")

@@ -13,7 +13,7 @@ from tests.support.simulator import simulator_process
 from tests.support.vms_process import REPO, VmsProcess, wait_for
 
 CAMERAS = ("cam1", "cam2")
-SEGMENT_S = 6  # short segments; the kill comes OPEN_MS into the third, well before it closes
+SEGMENT_S = 6  # short segments; the kill comes OPEN_MS into the second, well before it closes
 OPEN_MS = 2500
 
 
@@ -58,8 +58,8 @@ def decodes_cleanly(path: Path) -> bool:
 def test_kill_9_then_repair_loses_at_most_two_seconds(
     tmp_path: Path, vms_factory: list[VmsProcess]
 ) -> None:
-    """kill -9 while two cameras are inside their third segment, then `vms index repair`: the
-    closed segments are kept, each interrupted one keeps all but at most the last 2 s it was open
+    """kill -9 while two cameras are inside their second segment, then `vms index repair`: the
+    closed segment is kept, each interrupted one keeps all but at most the last 2 s it was open
     and decodes cleanly, and recording resumes after the restart."""
     with simulator_process("--cameras", "2", "--size", "640x360", "--audio", "aac") as sim:
         vms = VmsProcess(
@@ -69,7 +69,7 @@ def test_kill_9_then_repair_loses_at_most_two_seconds(
         )
         vms_factory.append(vms)
         vms.start()
-        assert wait_for(lambda: all(len(vms.recordings(c)) >= 2 for c in CAMERAS), 60)
+        assert wait_for(lambda: all(len(vms.recordings(c)) >= 1 for c in CAMERAS), 60)
         segments = OpenSegments(vms)
         assert wait_for(lambda: all(segments.newest_age_ms(c) >= OPEN_MS for c in CAMERAS), 30)
         finished = {c: vms.recordings(c) for c in CAMERAS}
