@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import struct
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import av
@@ -29,14 +30,20 @@ AUDIO_NAMES = {"aac": "aac", "pcmu": "pcm_mulaw"}
     ("codec", "audio"), [("h264", "aac"), ("h264", "pcmu"), ("h265", "aac"), ("h265", "pcmu")]
 )
 def test_ffprobe_reads_main_and_sub_over_tcp_and_udp(codec: str, audio: str) -> None:
-    with simulator_process(*SMALL, "--codec", codec, "--audio", audio, "--cameras", "2") as sim:
-        for transport in ("tcp", "udp"):
-            for variant, size in (("main", ("320", "240")), ("sub", ("160", "120"))):
-                video, sound = ffprobe_streams(sim.url(2, variant), transport)
-                assert video["codec_name"] == CODEC_NAMES[codec]
-                assert (video["width"], video["height"]) == size
-                assert sound["codec_name"] == AUDIO_NAMES[audio]
-                assert sound["sample_rate"] == ("48000" if audio == "aac" else "8000")
+    reads = [
+        (transport, variant, size)
+        for transport in ("tcp", "udp")
+        for variant, size in (("main", ("320", "240")), ("sub", ("160", "120")))
+    ]
+    args = (*SMALL, "--codec", codec, "--audio", audio, "--cameras", "2")
+    # four ffprobe clients at once (each spends about 2.5 s probing, mostly waiting)
+    with simulator_process(*args) as sim, ThreadPoolExecutor(len(reads)) as pool:
+        found = list(pool.map(lambda read: ffprobe_streams(sim.url(2, read[1]), read[0]), reads))
+    for (_transport, _variant, size), (video, sound) in zip(reads, found, strict=True):
+        assert video["codec_name"] == CODEC_NAMES[codec]
+        assert (video["width"], video["height"]) == size
+        assert sound["codec_name"] == AUDIO_NAMES[audio]
+        assert sound["sample_rate"] == ("48000" if audio == "aac" else "8000")
 
 
 def test_ffmpeg_records_five_seconds_by_stream_copy(tmp_path: Path) -> None:
