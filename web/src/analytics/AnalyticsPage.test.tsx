@@ -43,6 +43,7 @@ describe("<AnalyticsPage>", () => {
       tz: "UTC",
     });
     expect(screen.getByTestId("analytics-timezone").textContent).toBe("Times in UTC");
+    expect(screen.getByTestId("analytics-total").parentElement!.textContent).toBe("9 events closed, begun today. Show these 9 events");
 
     const chart = screen.getByTestId("events-over-time");
     expect(within(chart).getAllByTestId("chart-column")).toHaveLength(24);

@@ -118,8 +118,7 @@ export default function AnalyticsPage() {
           <div class="analytics-body" aria-busy={stats.loading()} data-testid="analytics-body">
             <p class="analytics-summary">
               <strong data-testid="analytics-total">{shown().stats.total}</strong>{" "}
-              {shown().stats.total === 1 ? "event" : "events"} closed, begun{" "}
-              {RANGES[shown().range.preset].label.toLowerCase()}.{" "}
+              {shown().stats.total === 1 ? "event" : "events"} closed, begun {RANGES[shown().range.preset].when}.{" "}
               <Show when={shown().stats.total > 0}>
                 <A href={shown().allHref} data-testid="analytics-all-events">
                   Show {shown().stats.total === 1 ? "it" : `these ${countText(shown().stats.total)}`}

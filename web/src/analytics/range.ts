@@ -14,11 +14,11 @@ export type RangePreset = "today" | "7d" | "30d" | "12m";
 /** One column: an hour or a day as the API counts them, or a month summed from its days. */
 export type Step = "hour" | "day" | "month";
 
-export const RANGES: Record<RangePreset, { label: string; step: Step; unit: "day" | "month"; count: number }> = {
-  today: { label: "Today", step: "hour", unit: "day", count: 1 },
-  "7d": { label: "Last 7 days", step: "day", unit: "day", count: 7 },
-  "30d": { label: "Last 30 days", step: "day", unit: "day", count: 30 },
-  "12m": { label: "Last 12 months", step: "month", unit: "month", count: 12 },
+export const RANGES: Record<RangePreset, { label: string; when: string; step: Step; unit: "day" | "month"; count: number }> = {
+  today: { label: "Today", when: "today", step: "hour", unit: "day", count: 1 },
+  "7d": { label: "Last 7 days", when: "in the last 7 days", step: "day", unit: "day", count: 7 },
+  "30d": { label: "Last 30 days", when: "in the last 30 days", step: "day", unit: "day", count: 30 },
+  "12m": { label: "Last 12 months", when: "in the last 12 months", step: "month", unit: "month", count: 12 },
 };
 export const DEFAULT_RANGE: RangePreset = "7d";
 
