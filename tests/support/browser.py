@@ -4,8 +4,13 @@ Pages are served by intercepting requests to a reserved path of the VMS server's
 (`page.route`), so the page, hls.js and the API share one origin: the browser applies the same
 rules as for the real web client and the API needs no CORS for tests. Every page's console errors
 and uncaught exceptions are collected; a failed test leaves a screenshot of each of its pages in
-`.cache/test-artifacts/<test>/`. Use it from a conftest by importing `browser_pages` and
-`pytest_runtest_makereport` (the hook that tells the fixture whether the test failed).
+`.cache/test-artifacts/<test>/`. Use it from a conftest by importing `browser_pages`, `chromium`
+(the module's browser) and `pytest_runtest_makereport` (the hook that tells the fixture whether the
+test failed).
+
+Chromium starts once per test module (about a second of CPU each time), not once per test; every
+page still gets a browser context of its own (its own cookies, storage and permissions), and a
+test's contexts are closed when it ends, so no page outlives its test.
 """
 
 from __future__ import annotations
@@ -22,7 +27,15 @@ from urllib.parse import urlencode
 import cv2
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Route,
+    sync_playwright,
+)
 
 from tests.support.vms_process import ADMIN_PASSWORD
 
@@ -169,22 +182,47 @@ def launch_chromium(playwright: Playwright, extra_args: tuple[str, ...] = ()) ->
 
 
 @dataclass(slots=True)
+class Chromium:
+    """Playwright and a Chromium per set of extra switches, started on first use and shared by
+    the tests of a module; one that crashed or was closed is started again."""
+
+    _playwright: Playwright | None = None
+    _browsers: dict[tuple[str, ...], Browser] = field(default_factory=dict)
+
+    def browser(self, extra_args: tuple[str, ...] = ()) -> Browser:
+        if self._playwright is None:
+            self._playwright = sync_playwright().start()
+        browser = self._browsers.get(extra_args)
+        if browser is None or not browser.is_connected():
+            browser = launch_chromium(self._playwright, extra_args)
+            self._browsers[extra_args] = browser
+        return browser
+
+    def close(self) -> None:
+        browsers, playwright = list(self._browsers.values()), self._playwright
+        self._browsers.clear()
+        self._playwright = None
+        for browser in browsers:
+            browser.close()
+        if playwright is not None:
+            playwright.stop()
+
+
+@dataclass(slots=True)
 class BrowserPages:
-    """Opens pages for a test, starting Chromium on first use; `close` ends everything."""
+    """Opens pages for a test, each in its own browser context; `close` closes them all."""
 
     artifacts_dir: Path
+    chromium: Chromium
     pages: list[BrowserPage] = field(default_factory=list)
     extra_args: tuple[str, ...] = ()  # more Chromium switches; set before the first page
-    _playwright: Playwright | None = None
-    _browser: Browser | None = None
+    _contexts: list[BrowserContext] = field(default_factory=list)
 
     def new_page(self, origin: str, width: int = 800, height: int = 600) -> BrowserPage:
-        if self._browser is None:
-            self._playwright = sync_playwright().start()
-            self._browser = launch_chromium(self._playwright, self.extra_args)
-        context = self._browser.new_context(
+        context = self.chromium.browser(self.extra_args).new_context(
             viewport={"width": width, "height": height}, permissions=CONTEXT_PERMISSIONS
         )
+        self._contexts.append(context)
         page = BrowserPage(context.new_page(), origin.rstrip("/"), self.artifacts_dir)
         page.page.on("console", page.record_console)
         page.page.on("pageerror", page.record_page_error)
@@ -200,12 +238,10 @@ class BrowserPages:
                 page.save_artifact(f"{prefix}-{index}.txt", f"no screenshot: {exc}\n".encode())
 
     def close(self) -> None:
-        browser, playwright = self._browser, self._playwright
-        self._browser = self._playwright = None
-        if browser is not None:
-            browser.close()
-        if playwright is not None:
-            playwright.stop()
+        contexts = list(self._contexts)
+        self._contexts.clear()
+        for context in contexts:
+            context.close()
 
 
 def artifacts_dir_for(nodeid: str) -> Path:
@@ -213,12 +249,22 @@ def artifacts_dir_for(nodeid: str) -> Path:
     return ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")
 
 
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Chromium]:
+    """The module's Chromium (and Playwright), closed after its last test."""
+    shared = Chromium()
+    try:
+        yield shared
+    finally:
+        shared.close()
+
+
 @pytest.fixture
-def browser_pages(request: pytest.FixtureRequest) -> Iterator[BrowserPages]:
+def browser_pages(request: pytest.FixtureRequest, chromium: Chromium) -> Iterator[BrowserPages]:
     """Headless Chromium pages for one test; a screenshot of each in the artifacts on failure."""
     artifacts = artifacts_dir_for(request.node.nodeid)
     shutil.rmtree(artifacts, ignore_errors=True)  # only this run's evidence
-    pages = BrowserPages(artifacts)
+    pages = BrowserPages(artifacts, chromium)
     try:
         yield pages
         reports = request.node.stash.get(_REPORTS, {})

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from tests.integration.e2e.conftest import vms_factory
-from tests.support.browser import browser_pages, pytest_runtest_makereport
+from tests.support.browser import browser_pages, chromium, pytest_runtest_makereport
 
-__all__ = ["browser_pages", "pytest_runtest_makereport", "vms_factory"]
+__all__ = ["browser_pages", "chromium", "pytest_runtest_makereport", "vms_factory"]
