@@ -22,7 +22,7 @@ from tests.support.vms_process import VmsProcess, wait_for
 from vms.media.clockcode import decode_clock
 
 SIM_ARGS = ("--cameras", "1", "--size", "320x240", "--audio", "none", "--gop-seconds", "1")
-SEGMENT_S = 10
+SEGMENT_S = 5  # the plays below reach 3 s into the first file and 3 s into the second
 PAGE = Path(__file__).with_name("vod_player.html")
 HLS_JS = "hls.js/dist/hls.js"  # the readable build: stack traces in console errors stay useful
 PLAY_TIMEOUT_MS = 30_000
@@ -46,9 +46,9 @@ def _record_two_files(tmp_path: Path, vms_factory: list[VmsProcess]) -> VmsProce
         tmp_path / "vms", [{"id": "cam1", "main_url": url}], segment_duration_s=SEGMENT_S
     )
     vms_factory.append(vms)
-    vms.start()
     with simulator_process(*SIM_ARGS, port=port):
-        assert wait_for(lambda: len(vms.recordings("cam1")) >= 2, 120, poll_s=0.5), vms.log()
+        vms.start()  # the camera first: VMS's first try connects, no retry to wait for
+        assert wait_for(lambda: len(vms.recordings("cam1")) >= 2, 120, poll_s=0.2), vms.log()
     return vms
 
 

@@ -27,10 +27,10 @@ from vms.media.clockcode import decode_clock
 
 SIM_ARGS = ("--cameras", "1", "--source", "pattern", "--size", "320x240", "--audio", "none")
 SEGMENT_S = 5  # short segments: the export and the seek cross boundaries sooner
-RECORD_S = 25  # covers the seek (second segment) and the export (2 s to 22 s)
+RECORD_S = 20  # covers the seek (second segment) and the export (2 s to 12 s)
 SEEK_TOLERANCE_MS = 1_500  # a click lands on a pixel (~0.3 s at 5 min); plus a frame or two
 FOLLOW_TOLERANCE_MS = 1_000  # the cursor vs the burnt-in clock while playing
-EXPORT_S = 20
+EXPORT_S = 10  # across two segment boundaries; whole tens (ArrowRight moves 10 s)
 UI_TIMEOUT_MS = 30_000
 
 
@@ -54,10 +54,10 @@ def recording(
     data_dir = tmp_path_factory.mktemp("playback") / "vms"
     vms = VmsProcess(data_dir, [{"id": "cam1", "main_url": url}], segment_duration_s=SEGMENT_S)
     try:
-        vms.start()
         with simulator_process(*SIM_ARGS, port=port):
+            vms.start()  # the camera first: VMS's first try connects, no retry to wait for
             needed = RECORD_S // SEGMENT_S
-            recorded = wait_for(lambda: len(vms.recordings("cam1")) >= needed, 120, poll_s=0.5)
+            recorded = wait_for(lambda: len(vms.recordings("cam1")) >= needed, 120, poll_s=0.2)
             assert recorded, vms.log()
             yield vms, vms.recordings("cam1")
     finally:
