@@ -47,6 +47,8 @@ describe("<AnalyticsPage>", () => {
 
     const chart = screen.getByTestId("events-over-time");
     expect(within(chart).getAllByTestId("chart-column")).toHaveLength(24);
+    const ticks = chart.querySelectorAll(".column-tick");
+    expect([...ticks].map((tick) => tick.textContent).filter(Boolean)).toEqual(["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]);
     expect(linkNames("events-over-time")).toEqual([
       "person, 2026-11-25 09:00–10:00: 1 event",
       "motion, 2026-11-25 09:00–10:00: 3 events",
