@@ -102,18 +102,9 @@ class EventOutboxTable(Base):
     )
 
 
-class EventStatsTable(Base):
-    __tablename__ = "event_stats"
-    __table_args__ = (
-        {
-            "comment": "Closed events counted per hour, camera, label, rule and zone (a rollup"
-            " kept in the closing transaction, so statistics never scan the events)."
-        },
-    )
+class _StatsGroup:
+    """The columns both statistics rollups share after their time: the group and its counts."""
 
-    hour_ms: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Start of the UTC hour the events began in, Unix ms"
-    )
     camera_id: Mapped[str] = mapped_column(String(63), primary_key=True, comment="Camera")
     label: Mapped[str] = mapped_column(String(32), primary_key=True, comment="Event label")
     rule: Mapped[str] = mapped_column(String(64), primary_key=True, comment="Rule; '' for motion")
@@ -126,7 +117,24 @@ class EventStatsTable(Base):
     peak: Mapped[int] = mapped_column(BigInteger, comment="Count rules: most objects at once")
 
 
-class EventStatsDailyTable(Base):
+class EventStatsTable(_StatsGroup, Base):
+    __tablename__ = "event_stats"
+    __table_args__ = (
+        {
+            "comment": "Closed events counted per hour, camera, label, rule and zone (a rollup"
+            " kept in the closing transaction, so statistics never scan the events)."
+        },
+    )
+
+    hour_ms: Mapped[int] = mapped_column(
+        BigInteger,
+        primary_key=True,
+        sort_order=-1,  # first in the key: a range of hours is a range of the primary key
+        comment="Start of the UTC hour the events began in, Unix ms",
+    )
+
+
+class EventStatsDailyTable(_StatsGroup, Base):
     __tablename__ = "event_stats_daily"
     __table_args__ = (
         {
@@ -138,16 +146,11 @@ class EventStatsDailyTable(Base):
     )
 
     day_ms: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Midnight of the site's day the events began in"
+        BigInteger,
+        primary_key=True,
+        sort_order=-1,
+        comment="Midnight of the site's day the events began in",
     )
-    camera_id: Mapped[str] = mapped_column(String(63), primary_key=True, comment="Camera")
-    label: Mapped[str] = mapped_column(String(32), primary_key=True, comment="Event label")
-    rule: Mapped[str] = mapped_column(String(64), primary_key=True, comment="Rule; '' for motion")
-    zone: Mapped[str] = mapped_column(
-        String(64), primary_key=True, comment="'' counts each event once; a zone name its zone's"
+    tz: Mapped[str] = mapped_column(
+        String(64), sort_order=1, comment="The IANA zone the days are cut in"
     )
-    events: Mapped[int] = mapped_column(BigInteger, comment="Events closed in this group")
-    crossings_in: Mapped[int] = mapped_column(BigInteger, comment="Line crossings A to B")
-    crossings_out: Mapped[int] = mapped_column(BigInteger, comment="Line crossings B to A")
-    peak: Mapped[int] = mapped_column(BigInteger, comment="Count rules: most objects at once")
-    tz: Mapped[str] = mapped_column(String(64), comment="The IANA zone the days are cut in")
