@@ -25,7 +25,10 @@ from tests.support.simulator import free_port, simulator_process
 from tests.support.vms_process import ADMIN, VmsProcess, ffprobe_json, wait_for
 from vms.media.clockcode import decode_clock
 
-SIM_ARGS = ("--cameras", "1", "--source", "pattern", "--size", "320x240", "--audio", "none")
+SIM_ARGS = (
+    *("--cameras", "1", "--source", "pattern", "--size", "320x240", "--audio", "none"),
+    *("--gop-seconds", "1"),  # a keyframe each second: 5 s segments close at 5 s, not at 6 s
+)
 SEGMENT_S = 5  # short segments: the export and the seek cross boundaries sooner
 RECORD_S = 20  # covers the seek (second segment) and the export (2 s to 12 s)
 SEEK_TOLERANCE_MS = 1_500  # a click lands on a pixel (~0.3 s at 5 min); plus a frame or two

@@ -23,6 +23,7 @@ def test_hot_add_update_remove_and_bad_cameras_never_touch_the_good_one(
     with simulator_process(
         "--cameras", "2", "--size", "320x240", "--audio", "none",
         "--username", "admin", "--password", PASSWORD,
+        "--gop-seconds", "1",  # a keyframe each second: 5 s segments close at 5 s, not at 6 s
     ) as sim:  # fmt: skip
         vms = VmsProcess(tmp_path / "vms", [], segment_duration_s=5)
         vms_factory.append(vms)
