@@ -146,12 +146,12 @@ class _Plan:
 
     def __init__(self, query: StatsQuery, *, daily: bool) -> None:
         self.query = query
-        self.days = DayCutter(query.timezone) if query.bucket == "day" else None
+        cutter = DayCutter(query.timezone)
+        self.days = cutter if query.bucket == "day" else None
         first_hour = query.start_ms - query.start_ms % HOUR_MS
         self.all_hours = [(first_hour, query.end_ms)]
         self.hours, self.whole_days = self.all_hours, (0, 0)
         if daily:
-            cutter = DayCutter(query.timezone)
             end = query.end_ms + (-query.end_ms % HOUR_MS)  # the end of the range's last hour
             first_day, last_day = cutter.day_start(first_hour), cutter.day_start(end)
             if first_day < first_hour:

@@ -9,10 +9,8 @@ that setting changes (`DailyRollup.ensure`, at start, before any event closes).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -31,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from vms.db.event_tables import EventStatsDailyTable, EventStatsTable
+from vms.events.archive_days import SiteDays
 from vms.events.models import EventRecord
 
 log = logging.getLogger(__name__)
@@ -43,25 +42,24 @@ _CHUNK = 5000
 
 
 class DayCutter:
-    """The start of the local day (in `timezone`) an instant belongs to, cached per hour."""
+    """The start of the site's day (`SiteDays`, the archive's days too) that an instant's UTC
+    hour belongs to, cached per hour: every row of an hourly bucket falls in one day."""
 
     def __init__(self, timezone: str) -> None:
-        self._zone = ZoneInfo(timezone)
+        self._days = SiteDays(timezone)
         self._cache: dict[int, int] = {}
 
     def day_start(self, ms: int) -> int:
         hour_ms = ms - ms % HOUR_MS
         found = self._cache.get(hour_ms)
         if found is None:
-            local = dt.datetime.fromtimestamp(hour_ms / 1000, self._zone)
-            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-            found = int(midnight.timestamp() * 1000)
+            found = self._days.day_of(hour_ms).start_ms
             self._cache[hour_ms] = found
         return found
 
     def next_day(self, day_ms: int) -> int:
-        """The midnight after the one at `day_ms` (a day is 23 to 25 hours long)."""
-        return self.day_start(day_ms + 26 * HOUR_MS)
+        """The start of the day after the one `day_ms` is in (a day is 23 to 25 hours long)."""
+        return self._days.day_of(day_ms).end_ms
 
 
 class StatsRollup:
